@@ -1,0 +1,69 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { InvalidConfigurationError, InvalidKwargsError } from '../errors';
+import { TaskConfig, assertJsonObject, isPlainObject } from '../model';
+import type { TaskConfigEntry } from '../model';
+import { TaskConfigDto } from './TaskConfigDto';
+
+/** What the validator may check beyond the entry's shape. */
+export interface ConfigurationChecks {
+  /** Returns false for runner names nothing is registered under (checked for `using`). */
+  isKnownRunner?: (name: string) => boolean;
+}
+
+/**
+ * Turns a user configuration into task configs, or refuses it whole with an
+ * {@link InvalidConfigurationError} naming every bad task and directive, so
+ * nothing of an invalid configuration is ever saved.
+ */
+export class ConfigurationValidator {
+  constructor(private readonly checks: ConfigurationChecks = {}) {}
+
+  /** Validates every entry; returns them as {@link TaskConfig}s. */
+  validate(config: unknown): TaskConfig[] {
+    if (!isPlainObject(config)) {
+      throw new InvalidConfigurationError('Configuration must be an object mapping task names to task entries');
+    }
+    const problems: string[] = [];
+    const tasks: TaskConfig[] = [];
+    for (const [name, entry] of Object.entries(config)) {
+      const before = problems.length;
+      this.check(name, entry, problems);
+      if (problems.length === before) tasks.push(TaskConfig.fromEntry(name, entry as TaskConfigEntry));
+    }
+    if (problems.length > 0) {
+      throw new InvalidConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+    }
+    return tasks;
+  }
+
+  private check(name: string, entry: unknown, problems: string[]): void {
+    const where = `task "${name}"`;
+    if (name.length === 0) {
+      problems.push('a task name must not be empty');
+      return;
+    }
+    if (!isPlainObject(entry)) {
+      problems.push(`${where} must be an object with "after" and "run"`);
+      return;
+    }
+    const dto = plainToInstance(TaskConfigDto, entry);
+    for (const error of validateSync(dto, { forbidUnknownValues: false })) {
+      const message = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+      problems.push(`${where}: directive "${error.property}" ${message}`);
+    }
+    if (Array.isArray(entry.after) && entry.after.length === 0 && entry.andEvery === undefined) {
+      problems.push(`${where}: directive "after" must not be empty unless "andEvery" is set`);
+    }
+    try {
+      assertJsonObject(entry, `${where}`);
+    } catch (error) {
+      if (!(error instanceof InvalidKwargsError)) throw error;
+      problems.push(error.message);
+    }
+    const using = entry.using;
+    if (typeof using === 'string' && using && this.checks.isKnownRunner && !this.checks.isKnownRunner(using)) {
+      problems.push(`${where}: directive "using" names runner "${using}", which is not registered`);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export { ConfigurationValidator } from './ConfigurationValidator';
+export type { ConfigurationChecks } from './ConfigurationValidator';
+export { IsObjectOfObjects, TaskConfigDto } from './TaskConfigDto';

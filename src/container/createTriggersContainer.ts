@@ -1,0 +1,76 @@
+import { Container } from 'inversify';
+import { ConsoleLogSink } from '../logging';
+import type { LogSink } from '../logging';
+import type { TriggerManager } from '../manager/TriggerManager';
+import '../manager/TriggerManager';
+import '../runners/ThreadingTaskRunner';
+import { MemoryStore } from '../storage/MemoryStore';
+import '../storage/MemoryStorageBackend';
+import type { StorageBackend } from '../storage/StorageBackend';
+import { TaskExecutor } from '../tasks/TaskExecutor';
+import { bindTriggerClasses } from './bindTriggerClasses';
+import type { ManagerFactory, ManagerTypeOptions } from './ManagerFactory';
+import type { RedisSettings } from './RedisSettings';
+import { resolveNamed } from './resolveNamed';
+import { TRIGGERS } from './tokens';
+
+/** Options of {@link createTriggersContainer}. */
+export interface TriggersContainerOptions {
+  /** Redis URL: switches the defaults to Redis storage and the BullMQ runner. */
+  redis?: string;
+  /** Key and queue prefix in Redis (default `triggers`). */
+  prefix?: string;
+  /** Seconds a Redis session lives after its last write (default: forever). */
+  sessionTtlSeconds?: number;
+  /** Default runner name (default: `bullmq` with Redis, else `threading`). */
+  defaultRunner?: string;
+  /** Default storage name (default: `redis` with Redis, else `memory`). */
+  defaultStorage?: string;
+  /** Default manager name (default `default`). */
+  defaultManager?: string;
+  /** Where task log messages go (default: JSON lines on stderr from `warn` up). */
+  logSink?: LogSink;
+  /** An existing container to configure instead of a new one. */
+  container?: Container;
+}
+
+/**
+ * Creates an Inversify container wired for Triggers: every registered task,
+ * runner, manager and storage class bound by name, the default tokens bound,
+ * and a `TRIGGERS.ManagerFactory`.
+ *
+ * With no options: the embedded defaults (memory storage, in-process runner,
+ * no server). With `{ redis }`: Redis storage and the BullMQ runner.
+ */
+export function createTriggersContainer(options: TriggersContainerOptions = {}): Container {
+  const container = options.container ?? new Container();
+  const redis = options.redis !== undefined;
+  container.bind(TRIGGERS.Container).toConstantValue(container);
+  container.bind(TRIGGERS.DefaultTaskRunnerName).toConstantValue(options.defaultRunner ?? (redis ? 'bullmq' : 'threading'));
+  container.bind(TRIGGERS.DefaultStorageName).toConstantValue(options.defaultStorage ?? (redis ? 'redis' : 'memory'));
+  container.bind(TRIGGERS.DefaultManagerName).toConstantValue(options.defaultManager ?? 'default');
+  container.bind(TRIGGERS.MemoryStore).to(MemoryStore).inSingletonScope();
+  container.bind(TRIGGERS.LogSink).toConstantValue(options.logSink ?? new ConsoleLogSink());
+  container.bind(TRIGGERS.TaskExecutor).to(TaskExecutor).inSingletonScope();
+  if (options.redis !== undefined) {
+    const settings: RedisSettings = {
+      url: options.redis,
+      prefix: options.prefix ?? 'triggers',
+      sessionTtlSeconds: options.sessionTtlSeconds,
+    };
+    container.bind(TRIGGERS.RedisSettings).toConstantValue(settings);
+  }
+  container.bind<ManagerFactory>(TRIGGERS.ManagerFactory).toConstantValue(managerFactory(container));
+  bindTriggerClasses(container);
+  return container;
+}
+
+function managerFactory(container: Container): ManagerFactory {
+  return (uid: string, types: ManagerTypeOptions = {}) => {
+    const managerName = types.manager ?? container.get<string>(TRIGGERS.DefaultManagerName);
+    const storageName = types.storage ?? container.get<string>(TRIGGERS.DefaultStorageName);
+    const storage = resolveNamed<StorageBackend>(container, 'storage', storageName).open(uid);
+    const manager = resolveNamed<TriggerManager>(container, 'manager', managerName);
+    return manager.attach(container, storage);
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Injection tokens users bind or rebind in a Triggers container.
+ *
+ * ```ts
+ * container.rebind(TRIGGERS.DefaultTaskRunnerName).toConstantValue('threading');
+ * ```
+ */
+export const TRIGGERS = {
+  /** `string`: runner used when neither the task config nor the task class says `using` ('bullmq' with Redis, else 'threading'). */
+  DefaultTaskRunnerName: Symbol.for('triggers.DefaultTaskRunnerName'),
+  /** `string`: storage backend used by `getManager` ('redis' with Redis, else 'memory'). */
+  DefaultStorageName: Symbol.for('triggers.DefaultStorageName'),
+  /** `string`: manager type used by `getManager` ('default'). */
+  DefaultManagerName: Symbol.for('triggers.DefaultManagerName'),
+  /** `ManagerFactory`: builds a manager of a registered type over a storage of a registered type. */
+  ManagerFactory: Symbol.for('triggers.ManagerFactory'),
+  /** The container itself, for framework classes that resolve names at run time. */
+  Container: Symbol.for('triggers.Container'),
+  /** `MemoryStore`: the sessions of the memory backend (one per container). */
+  MemoryStore: Symbol.for('triggers.MemoryStore'),
+  /** `LogSink`: where task log messages go besides the instance's `logLevel`. */
+  LogSink: Symbol.for('triggers.LogSink'),
+  /** `TaskExecutor`: runs the task lifecycle for a job payload (used by every runner). */
+  TaskExecutor: Symbol.for('triggers.TaskExecutor'),
+  /** `RedisSettings`: connection and key prefix for the Redis storage and BullMQ runner. */
+  RedisSettings: Symbol.for('triggers.RedisSettings'),
+  /** `QueueRouter`: picks the BullMQ queue of an instance. */
+  QueueRouter: Symbol.for('triggers.QueueRouter'),
+} as const;
+
+/** Token of the class registered as trigger task `name`. */
+export function taskToken(name: string): string {
+  return `triggers:task:${name}`;
+}
+
+/** Token of the class registered as task runner `name`. */
+export function runnerToken(name: string): string {
+  return `triggers:runner:${name}`;
+}
+
+/** Token of the class registered as trigger manager `name`. */
+export function managerToken(name: string): string {
+  return `triggers:manager:${name}`;
+}
+
+/** Token of the class registered as storage backend `name`. */
+export function storageToken(name: string): string {
+  return `triggers:storage:${name}`;
+}

@@ -1,0 +1,13 @@
+/**
+ * Base class of every error the framework throws on purpose.
+ *
+ * Catch `TriggersError` to tell framework refusals (bad input, unknown names,
+ * illegal transitions) apart from bugs in task code. `name` is always the
+ * concrete class name, so it survives serialization into instance metadata.
+ */
+export class TriggersError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

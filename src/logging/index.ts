@@ -1,0 +1,5 @@
+export { ConsoleLogSink } from './ConsoleLogSink';
+export type { LogEntry, LogSink } from './LogSink';
+export { MemoryLogSink } from './MemoryLogSink';
+export { TaskLogger } from './TaskLogger';
+export { errorContext, withContext } from './withContext';

@@ -1,0 +1,400 @@
+import type { Container } from 'inversify';
+import { ConfigurationValidator } from '../config';
+import { TriggerRegistry } from '../container/TriggerRegistry';
+import { isNamedBound, resolveNamed } from '../container/resolveNamed';
+import { TRIGGERS } from '../container/tokens';
+import { InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, UnknownManagerError } from '../errors';
+import { ALL_TASK_STATUSES, TaskStatus, assertJsonObject, deepMerge, isPlainObject } from '../model';
+import type { InstanceMetadata, Kwargs, TaskInstance, TriggerConfiguration, TriggerKwargs } from '../model';
+import type { BaseTaskRunner } from '../runners/BaseTaskRunner';
+import type { StorageBackend } from '../storage/StorageBackend';
+import type { SessionTransaction } from '../storage/SessionTransaction';
+import { failureMetadata } from '../tasks/failureMetadata';
+import type { ResolvedTaskOptions } from '../tasks/TriggerTask';
+import { Manager } from './Manager';
+import { OperationScope } from './OperationScope';
+
+/** Options of {@link TriggerManager.updateInstanceStatus}. */
+export interface UpdateStatusOptions {
+  /** Merged into the instance's metadata. */
+  metadata?: Record<string, unknown>;
+  /** Fire the task's name afterwards (as a finished task does). */
+  cascade?: boolean;
+  /** Kwargs of that cascade (default `{}`). */
+  cascadeKwargs?: Kwargs;
+}
+
+/** Options of {@link TriggerManager.skipFailedInstance}. */
+export interface SkipOptions {
+  /** Fire the task's name so dependent tasks run (default false). */
+  cascade?: boolean;
+  /** Kwargs of that cascade, recorded as the instance's `result` (default `{}`). */
+  result?: Kwargs;
+}
+
+/** Internal options of a replay (what a task's `retry()` adds). */
+interface ReplayOptions {
+  replacementKwargs?: TriggerKwargs;
+  metadata?: InstanceMetadata;
+}
+
+/**
+ * The controller of one session: fires triggers, creates and schedules task
+ * instances, changes their statuses, and replays or skips failures.
+ *
+ * Every mutation runs under the session lock through a transaction, so
+ * concurrent operations on a session (from any number of processes, with a
+ * cross-process storage) never lose an update, and a failed operation saves
+ * nothing. Hooks (`postFire`, `postReplay`, `postSkip`) run after the lock
+ * is released; subclass and register with `@Manager('name')` to use them.
+ *
+ * Build managers with `getManager(container, uid, { manager, storage })`.
+ */
+@Manager('default')
+export class TriggerManager {
+  private bindings?: { container: Container; storage: StorageBackend };
+
+  /** @internal Called by the manager factory: attaches the container and the session's storage. */
+  attach(container: Container, storage: StorageBackend): this {
+    this.bindings = { container, storage };
+    return this;
+  }
+
+  /** The storage backend of this manager's session (also the inspection API). */
+  get storage(): StorageBackend {
+    return this.attached.storage;
+  }
+
+  /** The container this manager resolves runners and tasks from. */
+  get container(): Container {
+    return this.attached.container;
+  }
+
+  /** The registered name of this manager's class (what job payloads carry). */
+  get typeName(): string {
+    const name = TriggerRegistry.nameOf('manager', this.constructor);
+    if (name === undefined) {
+      throw new UnknownManagerError(`Manager class ${this.constructor.name} is not registered: decorate it with @Manager('name')`);
+    }
+    return name;
+  }
+
+  /**
+   * The runner used when neither the task configuration nor the task class
+   * says `using`. Read from `TRIGGERS.DefaultTaskRunnerName`; a subclass may
+   * override this getter.
+   */
+  get defaultTaskRunnerName(): string {
+    return this.container.get<string>(TRIGGERS.DefaultTaskRunnerName);
+  }
+
+  // ------------------------------------------------------------ configuration
+
+  /**
+   * Merges task entries into the session (an entry replaces the task of the
+   * same name). Previously fired triggers are not replayed against new tasks.
+   *
+   * @throws InvalidConfigurationError naming each bad task and directive; nothing is saved
+   */
+  async updateConfiguration(config: TriggerConfiguration): Promise<void> {
+    const tasks = new ConfigurationValidator({
+      isKnownRunner: (name) => isNamedBound(this.container, 'runner', name),
+    }).validate(config);
+    await OperationScope.run(() =>
+      this.storage.withLock(async (tx) => {
+        for (const task of tasks) tx.putTask(task);
+      }),
+    );
+  }
+
+  // ------------------------------------------------------------------- firing
+
+  /**
+   * Fires `trigger` with `kwargs` into the session: applies it to the tasks
+   * that mention it, creates instances, abandons or schedules them, records
+   * the kwargs as the trigger's latest, then calls `postFire`. Settles once
+   * the hook returned; it does not wait for scheduled tasks to run.
+   *
+   * @throws InvalidTriggerNameError | InvalidKwargsError | UnknownRunnerError — nothing is saved
+   */
+  async fire(trigger: string, kwargs: Kwargs = {}): Promise<void> {
+    assertTriggerName(trigger);
+    assertJsonObject(kwargs, `kwargs of trigger "${trigger}"`);
+    const copy = structuredClone(kwargs);
+    await OperationScope.run(async () => {
+      const scheduled = await this.storage.withLock((tx) => this.applyFire(tx, trigger, copy));
+      await this.postFire(trigger, scheduled);
+    });
+  }
+
+  private async applyFire(tx: SessionTransaction, trigger: string, kwargs: Kwargs): Promise<TaskInstance[]> {
+    const plan = await tx.prepareFire(trigger);
+    const ready: TaskInstance[] = [];
+    for (const task of plan.tasks) {
+      const instances = plan.unstarted.get(task.name) ?? [];
+      let applied = false;
+      for (const instance of instances) {
+        if (instance.applyTrigger(trigger, kwargs)) {
+          applied = true;
+          instance.touch();
+          tx.put(instance);
+        }
+      }
+      const count = await tx.instanceCount(task.name);
+      if (count === 0 || (task.andEvery === trigger && !applied)) {
+        const instance = await tx.createInstance(task);
+        for (const other of task.after) {
+          if (other !== trigger && other in plan.latestKwargs) instance.kwargs[other] = plan.latestKwargs[other];
+        }
+        for (const other of task.unless) {
+          if (other !== trigger && other in plan.latestKwargs) instance.abandonState.add(other);
+        }
+        instance.applyTrigger(trigger, kwargs);
+        tx.put(instance);
+        instances.push(instance);
+      }
+      for (const instance of instances) {
+        if (instance.canAbandon) {
+          instance.setStatus(TaskStatus.Abandoned);
+          tx.put(instance);
+        } else if (instance.canRun) {
+          ready.push(instance);
+        }
+      }
+    }
+    tx.setLatestKwargs(trigger, kwargs);
+    return this.schedule(tx, ready);
+  }
+
+  /**
+   * Saves the session, hands each instance to its runner and marks it
+   * `scheduled` once accepted. Runners are resolved first, so an unknown
+   * runner name fails the operation before any status changes. A runner that
+   * refuses an instance fails that instance (it can then be replayed).
+   */
+  private async schedule(tx: SessionTransaction, instances: TaskInstance[]): Promise<TaskInstance[]> {
+    const runners = instances.map((instance) => [instance, this.runnerFor(instance)] as const);
+    await tx.flush();
+    const scheduled: TaskInstance[] = [];
+    for (const [instance, runner] of runners) {
+      try {
+        await runner.run(this, instance);
+        instance.setStatus(TaskStatus.Scheduled);
+        scheduled.push(instance);
+      } catch (error) {
+        instance.metadata = { ...instance.metadata, ...failureMetadata(error) };
+        instance.setStatus(TaskStatus.Failed);
+      }
+      tx.put(instance);
+    }
+    return scheduled;
+  }
+
+  /** The runner name for `instance`: config `using` > task class `using` > manager default. */
+  runnerNameFor(instance: TaskInstance): string {
+    const classOptions = TriggerRegistry.global.get<ResolvedTaskOptions>('task', instance.config.run)?.options;
+    return instance.config.using ?? classOptions?.using ?? this.defaultTaskRunnerName;
+  }
+
+  private runnerFor(instance: TaskInstance): BaseTaskRunner {
+    return resolveNamed<BaseTaskRunner>(this.container, 'runner', this.runnerNameFor(instance), `for instance "${instance.name}"`);
+  }
+
+  // --------------------------------------------------------------- recovery
+
+  /**
+   * Replays a failed instance: marks it `replayed`, schedules a clone (depth
+   * + 1, `parent` set) with the same kwargs or, if given, `replacementKwargs`
+   * (`{}` means no kwargs), then calls `postReplay`.
+   *
+   * @throws InvalidInstanceStateError if the instance is not `failed`
+   */
+  async replayFailedInstance(instance: string | TaskInstance, replacementKwargs?: TriggerKwargs): Promise<void> {
+    await this.replay(nameOf(instance), { replacementKwargs });
+  }
+
+  private async replay(name: string, options: ReplayOptions, before?: (instance: TaskInstance) => void): Promise<void> {
+    if (options.replacementKwargs !== undefined) assertTriggerKwargs(options.replacementKwargs, `replacement kwargs for "${name}"`);
+    await OperationScope.run(async () => {
+      const failed = await this.storage.withLock(async (tx) => {
+        const target = await tx.instance(name);
+        if (before !== undefined) {
+          before(target);
+          tx.put(target);
+        }
+        assertStatus(target, 'replayed', target.canReplay);
+        target.setStatus(TaskStatus.Replayed);
+        tx.put(target);
+        const clone = await tx.createInstance(target.config, {
+          ...options.metadata,
+          depth: target.depth + 1,
+          parent: target.name,
+        });
+        clone.kwargs = structuredClone(options.replacementKwargs ?? target.kwargs);
+        clone.abandonState = new Set(target.abandonState);
+        tx.put(clone);
+        await this.schedule(tx, [clone]);
+        return target;
+      });
+      await this.postReplay(failed);
+    });
+  }
+
+  /**
+   * Marks a failed instance `skipped` (metadata `{ cascade, result }`); with
+   * `cascade`, fires the task's name with `result` so dependents run. Calls
+   * `postSkip` last (after the cascade's `postFire`).
+   *
+   * @throws InvalidInstanceStateError if the instance is not `failed`
+   */
+  async skipFailedInstance(instance: string | TaskInstance, options: SkipOptions = {}): Promise<void> {
+    const cascade = options.cascade ?? false;
+    const result = options.result ?? {};
+    const name = nameOf(instance);
+    assertJsonObject(result, `skip result for "${name}"`);
+    await OperationScope.run(async () => {
+      const skipped = await this.storage.withLock(async (tx) => {
+        const target = await tx.instance(name);
+        assertStatus(target, 'skipped', target.canSkip);
+        target.metadata = { ...target.metadata, cascade, result: structuredClone(result) };
+        target.setStatus(TaskStatus.Skipped);
+        tx.put(target);
+        return target;
+      });
+      if (cascade) await this.fire(skipped.taskName, result);
+      await this.postSkip(skipped, cascade);
+    });
+  }
+
+  // ------------------------------------------------------------ manual tools
+
+  /**
+   * Sets any status (a manual tool: no transition rules), merges `metadata`,
+   * and optionally cascades. Returns the updated instance.
+   */
+  async updateInstanceStatus(
+    instance: string | TaskInstance,
+    status: TaskStatus,
+    options: UpdateStatusOptions = {},
+  ): Promise<TaskInstance> {
+    const name = nameOf(instance);
+    if (!ALL_TASK_STATUSES.includes(status)) {
+      throw new InvalidInstanceStateError(`Cannot set instance "${name}" to unknown status ${JSON.stringify(status)}`);
+    }
+    if (options.metadata !== undefined) assertJsonObject(options.metadata, `metadata for "${name}"`);
+    const cascadeKwargs = options.cascadeKwargs ?? {};
+    if (options.cascade) assertJsonObject(cascadeKwargs, `cascade kwargs of "${name}"`);
+    return OperationScope.run(async () => {
+      const updated = await this.storage.withLock(async (tx) => {
+        const target = await tx.instance(name);
+        target.metadata = { ...target.metadata, ...structuredClone(options.metadata ?? {}) };
+        target.setStatus(status);
+        tx.put(target);
+        return target;
+      });
+      if (options.cascade) await this.fire(updated.taskName, cascadeKwargs);
+      return updated;
+    });
+  }
+
+  /** Merges `metadata` into the instance's metadata. */
+  async updateInstanceMetadata(instance: string | TaskInstance, metadata: Record<string, unknown>): Promise<void> {
+    const name = nameOf(instance);
+    assertJsonObject(metadata, `metadata for "${name}"`);
+    await this.mutate(name, (target) => {
+      target.metadata = { ...target.metadata, ...structuredClone(metadata) };
+    });
+  }
+
+  /** Records that an operator looked at the instance's logs. */
+  async markInstanceLogsResolved(instance: string | TaskInstance): Promise<void> {
+    await this.mutate(nameOf(instance), (target) => {
+      target.metadata = { ...target.metadata, logsResolved: true };
+    });
+  }
+
+  private async mutate(name: string, change: (instance: TaskInstance) => void): Promise<TaskInstance> {
+    return OperationScope.run(() =>
+      this.storage.withLock(async (tx) => {
+        const target = await tx.instance(name);
+        change(target);
+        target.touch();
+        tx.put(target);
+        return target;
+      }),
+    );
+  }
+
+  // ------------------------------------------------- runner-side lifecycle
+
+  /**
+   * @internal Moves a `scheduled` instance to `running` and records the
+   * kwargs it runs with. Returns undefined when the instance is not
+   * `scheduled` (already run, abandoned, replayed...), so a job delivered
+   * twice never runs a task twice.
+   */
+  async startInstance(name: string): Promise<TaskInstance | undefined> {
+    return OperationScope.run(() =>
+      this.storage.withLock(async (tx) => {
+        const target = await tx.instance(name);
+        if (target.status !== TaskStatus.Scheduled) return undefined;
+        target.metadata = { ...target.metadata, actualKwargs: deepMerge(target.config.withParams, target.kwargs) };
+        target.setStatus(TaskStatus.Running);
+        tx.put(target);
+        return target;
+      }),
+    );
+  }
+
+  /**
+   * @internal Fails an instance with `metadata`, then replays it — what a
+   * task's `retry()` asks for.
+   */
+  async retryInstance(name: string, failure: InstanceMetadata, options: ReplayOptions): Promise<void> {
+    await this.replay(name, options, (target) => {
+      target.metadata = { ...target.metadata, ...failure };
+      target.setStatus(TaskStatus.Failed);
+    });
+  }
+
+  // --------------------------------------------------------------------- hooks
+
+  /** Called after every `fire` (cascades included), outside the lock, with the instances it scheduled. */
+  protected postFire(_trigger: string, _scheduled: TaskInstance[]): Promise<void> | void {}
+
+  /** Called after a failed instance was replayed, with the (now `replayed`) instance. */
+  protected postReplay(_failed: TaskInstance): Promise<void> | void {}
+
+  /** Called after a failed instance was skipped (after the cascade's `postFire`). */
+  protected postSkip(_skipped: TaskInstance, _cascade: boolean): Promise<void> | void {}
+
+  private get attached(): { container: Container; storage: StorageBackend } {
+    if (this.bindings === undefined) {
+      throw new UnknownManagerError(`${this.constructor.name} is not attached to a session: build it with getManager()`);
+    }
+    return this.bindings;
+  }
+}
+
+function nameOf(instance: string | TaskInstance): string {
+  return typeof instance === 'string' ? instance : instance.name;
+}
+
+function assertTriggerName(trigger: unknown): asserts trigger is string {
+  if (typeof trigger !== 'string' || trigger.length === 0) {
+    throw new InvalidTriggerNameError(`Trigger name must be a non-empty string, got ${JSON.stringify(trigger)}`);
+  }
+}
+
+function assertStatus(instance: TaskInstance, action: 'replayed' | 'skipped', allowed: boolean): void {
+  if (!allowed) {
+    throw new InvalidInstanceStateError(`Instance "${instance.name}" in ${instance.status} state cannot be ${action}`);
+  }
+}
+
+function assertTriggerKwargs(value: unknown, what: string): asserts value is TriggerKwargs {
+  assertJsonObject(value, what);
+  for (const [trigger, kwargs] of Object.entries(value)) {
+    if (!isPlainObject(kwargs)) throw new InvalidKwargsError(`${what}: kwargs of trigger "${trigger}" must be an object`);
+  }
+}

@@ -1,0 +1,77 @@
+import type { Kwargs } from './Kwargs';
+
+/** One task entry of a configuration, as the user writes it in JSON. */
+export interface TaskConfigEntry {
+  /** Triggers (or task names) that must all fire, in any order. */
+  after: string[];
+  /** Registered trigger-task name to execute. */
+  run: string;
+  /** Each firing of this trigger creates a new instance; implicitly part of `after`. */
+  andEvery?: string;
+  /** Once all of these fired, unstarted instances are abandoned. */
+  unless?: string[];
+  /** Params merged under the trigger kwargs, per trigger name. */
+  withParams?: Record<string, Kwargs>;
+  /** Runner name for this task, overriding class and manager defaults. */
+  using?: string;
+  /** Any other key is kept verbatim in {@link TaskConfig.extras}. */
+  [extra: string]: unknown;
+}
+
+/** A whole configuration: task name -> entry. */
+export type TriggerConfiguration = Record<string, TaskConfigEntry>;
+
+const KNOWN_KEYS = new Set(['after', 'run', 'andEvery', 'unless', 'withParams', 'using']);
+
+/**
+ * A validated task configuration inside a session.
+ *
+ * `after` already includes `andEvery`, so "is every required trigger here?" is
+ * one set check. Build it from user input with `ConfigurationValidator`,
+ * which refuses invalid entries; the constructor trusts its input.
+ */
+export class TaskConfig {
+  readonly after: Set<string>;
+  readonly unless: Set<string>;
+  readonly andEvery?: string;
+  readonly withParams: Record<string, Kwargs>;
+  readonly using?: string;
+  readonly extras: Record<string, unknown>;
+
+  constructor(
+    readonly name: string,
+    readonly run: string,
+    private readonly entry: TaskConfigEntry,
+  ) {
+    this.andEvery = entry.andEvery;
+    this.after = new Set(entry.after);
+    if (entry.andEvery !== undefined) this.after.add(entry.andEvery);
+    this.unless = new Set(entry.unless ?? []);
+    this.withParams = entry.withParams ?? {};
+    this.using = entry.using;
+    this.extras = {};
+    for (const [key, value] of Object.entries(entry)) {
+      if (!KNOWN_KEYS.has(key)) this.extras[key] = value;
+    }
+  }
+
+  /** Builds a config from a (validated) configuration entry. */
+  static fromEntry(name: string, entry: TaskConfigEntry): TaskConfig {
+    return new TaskConfig(name, entry.run, entry);
+  }
+
+  /** True if firing `trigger` concerns this task (`after`, `andEvery` or `unless`). */
+  usesTrigger(trigger: string): boolean {
+    return this.after.has(trigger) || this.unless.has(trigger);
+  }
+
+  /** The task is one-shot unless it has an `andEvery` trigger. */
+  get isOneShot(): boolean {
+    return this.andEvery === undefined;
+  }
+
+  /** The JSON entry this config was built from (extras included), as stored. */
+  toEntry(): TaskConfigEntry {
+    return this.entry;
+  }
+}

@@ -1,0 +1,160 @@
+import type { InstanceMetadata } from './InstanceMetadata';
+import type { InstanceRecord } from './InstanceRecord';
+import type { Kwargs, TriggerKwargs } from './Kwargs';
+import type { LogLevel } from './LogLevel';
+import type { TaskConfig } from './TaskConfig';
+import { RESOLVED_STATUSES, TaskStatus } from './TaskStatus';
+
+/**
+ * One execution of a task, named `<task>#<n>`.
+ *
+ * Instances are plain state plus the derived flags the manager decides with;
+ * they are loaded from and saved to storage as {@link InstanceRecord}s and
+ * are never shared between callers (each load is a fresh copy).
+ */
+export class TaskInstance {
+  constructor(
+    readonly name: string,
+    readonly config: TaskConfig,
+    public status: TaskStatus,
+    public kwargs: TriggerKwargs,
+    public abandonState: Set<string>,
+    public metadata: InstanceMetadata,
+  ) {}
+
+  /** Instance name for the `n`-th instance of `task`. */
+  static nameFor(task: string, n: number): string {
+    return `${task}#${n}`;
+  }
+
+  /** The task name this instance belongs to. */
+  get taskName(): string {
+    return this.config.name;
+  }
+
+  /** Still waiting: triggers may apply and it may be scheduled or abandoned. */
+  get canSchedule(): boolean {
+    return this.status === TaskStatus.Unstarted;
+  }
+
+  /** Every `unless` trigger has fired while it waited. */
+  get canAbandon(): boolean {
+    if (!this.canSchedule || this.config.unless.size === 0) return false;
+    for (const trigger of this.config.unless) if (!this.abandonState.has(trigger)) return false;
+    return true;
+  }
+
+  /** Every `after` trigger has fired and it is not to be abandoned. */
+  get canRun(): boolean {
+    if (!this.canSchedule) return false;
+    for (const trigger of this.config.after) if (!(trigger in this.kwargs)) return false;
+    return !this.canAbandon;
+  }
+
+  /** Only failed instances can be replayed. */
+  get canReplay(): boolean {
+    return this.status === TaskStatus.Failed;
+  }
+
+  /** Only failed instances can be skipped. */
+  get canSkip(): boolean {
+    return this.status === TaskStatus.Failed;
+  }
+
+  /** Finished, abandoned, skipped or replayed: nothing left to do. */
+  get isResolved(): boolean {
+    return RESOLVED_STATUSES.has(this.status);
+  }
+
+  /** Number of replay ancestors. */
+  get depth(): number {
+    return typeof this.metadata.depth === 'number' ? this.metadata.depth : 0;
+  }
+
+  /** Seconds the runner should wait before starting it. */
+  get cooldown(): number {
+    return typeof this.metadata.cooldown === 'number' ? this.metadata.cooldown : 0;
+  }
+
+  /** Most severe level the task logged, if any. */
+  get logLevel(): LogLevel | undefined {
+    return this.metadata.logLevel;
+  }
+
+  /** Whether an operator marked the logs as looked at. */
+  get logsResolved(): boolean {
+    return this.metadata.logsResolved === true;
+  }
+
+  /**
+   * Applies a firing to this instance while it can still be scheduled:
+   * stores the kwargs of an `after` trigger not yet received and records an
+   * `unless` trigger not yet seen.
+   *
+   * @returns whether anything was applied
+   */
+  applyTrigger(trigger: string, kwargs: Kwargs): boolean {
+    if (!this.canSchedule) return false;
+    let applied = false;
+    if (this.config.after.has(trigger) && !(trigger in this.kwargs)) {
+      this.kwargs[trigger] = kwargs;
+      applied = true;
+    }
+    if (this.config.unless.has(trigger) && !this.abandonState.has(trigger)) {
+      this.abandonState.add(trigger);
+      applied = true;
+    }
+    return applied;
+  }
+
+  /**
+   * Sets the status and stamps `lastModified` and the status's own timestamp.
+   * Every status change in the framework goes through here.
+   */
+  setStatus(status: TaskStatus, now: Date = new Date()): void {
+    this.status = status;
+    this.touch(now, status);
+  }
+
+  /** Stamps `lastModified` (and optionally a status timestamp). */
+  touch(now: Date = new Date(), status?: TaskStatus): void {
+    const iso = now.toISOString();
+    const timestamps = { ...(this.metadata.timestamps ?? {}) };
+    timestamps.lastModified = iso;
+    if (status !== undefined) timestamps[status] = iso;
+    this.metadata.timestamps = timestamps;
+  }
+
+  /** The storable JSON form. */
+  toRecord(): InstanceRecord {
+    return {
+      name: this.name,
+      task: this.config.name,
+      status: this.status,
+      kwargs: this.kwargs,
+      abandonState: [...this.abandonState],
+      metadata: this.metadata,
+    };
+  }
+
+  /** Rebuilds an instance from its record, attached to the task's current config. */
+  static fromRecord(record: InstanceRecord, config: TaskConfig): TaskInstance {
+    return new TaskInstance(
+      record.name,
+      config,
+      record.status,
+      record.kwargs,
+      new Set(record.abandonState),
+      record.metadata,
+    );
+  }
+
+  /** A new, unstarted instance with `created` stamped. */
+  static create(config: TaskConfig, n: number, metadata: InstanceMetadata = {}, now: Date = new Date()): TaskInstance {
+    const iso = now.toISOString();
+    return new TaskInstance(TaskInstance.nameFor(config.name, n), config, TaskStatus.Unstarted, {}, new Set(), {
+      ...metadata,
+      timestamps: { created: iso, lastModified: iso, [TaskStatus.Unstarted]: iso },
+    });
+  }
+}

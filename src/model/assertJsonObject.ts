@@ -1,0 +1,67 @@
+import { InvalidKwargsError } from '../errors';
+import type { Kwargs } from './Kwargs';
+
+/**
+ * Checks that `value` is a plain JSON object whose every nested value survives
+ * `JSON.stringify` unchanged (no functions, `undefined`, symbols, bigints,
+ * non-finite numbers, class instances such as `Date`, or cycles).
+ *
+ * Called at every boundary where user data enters a session, so bad data is
+ * refused at the call that introduced it and nothing is half-saved.
+ *
+ * @param value the candidate kwargs
+ * @param what  names the culprit in the error (`kwargs of trigger "x"`)
+ * @throws InvalidKwargsError naming `what` and the offending path
+ */
+export function assertJsonObject(value: unknown, what: string): asserts value is Kwargs {
+  if (!isPlainObject(value)) {
+    throw new InvalidKwargsError(`${what} must be a JSON object, got ${describe(value)}`);
+  }
+  checkValue(value, what, '', new Set());
+}
+
+function checkValue(value: unknown, what: string, path: string, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) fail(what, path, `non-finite number ${value}`);
+      return;
+    case 'object':
+      break;
+    default:
+      fail(what, path, describe(value));
+  }
+  if (value === null) return;
+  const obj = value as object;
+  if (seen.has(obj)) fail(what, path, 'a circular reference');
+  seen.add(obj);
+  if (Array.isArray(obj)) {
+    obj.forEach((item, i) => checkValue(item, what, `${path}[${i}]`, seen));
+  } else if (isPlainObject(obj)) {
+    for (const [key, item] of Object.entries(obj)) checkValue(item, what, path ? `${path}.${key}` : key, seen);
+  } else {
+    fail(what, path, describe(obj));
+  }
+  seen.delete(obj);
+}
+
+function fail(what: string, path: string, found: string): never {
+  throw new InvalidKwargsError(`${what} is not JSON-serializable: ${path || '(root)'} is ${found}`);
+}
+
+/** True for `{}`-style objects (prototype Object or null). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'an unknown class'}`;
+  if (typeof value === 'function') return 'a function';
+  return `${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`;
+}

@@ -1,0 +1,10 @@
+export { assertJsonObject, isPlainObject } from './assertJsonObject';
+export { deepMerge } from './deepMerge';
+export type { InstanceMetadata } from './InstanceMetadata';
+export type { InstanceRecord } from './InstanceRecord';
+export type { JsonValue, Kwargs, TriggerKwargs } from './Kwargs';
+export { LogLevel, logLevelRank, maxLogLevel } from './LogLevel';
+export { TaskConfig } from './TaskConfig';
+export type { TaskConfigEntry, TriggerConfiguration } from './TaskConfig';
+export { TaskInstance } from './TaskInstance';
+export { ALL_TASK_STATUSES, RESOLVED_STATUSES, TaskStatus } from './TaskStatus';

@@ -1,0 +1,16 @@
+import { injectable } from 'inversify';
+import type { TriggerManager } from '../manager/TriggerManager';
+import type { TaskInstance } from '../model';
+
+/**
+ * A way to execute scheduled instances: queue them on BullMQ, run them in
+ * this process, or anything else. `run` is called inside the session lock,
+ * so it must only *accept* the instance (enqueue it, defer it) and return;
+ * the task itself runs later, through `TaskExecutor`, which takes the lock
+ * again. Register a subclass with `@Runner('name')`.
+ */
+@injectable()
+export abstract class BaseTaskRunner {
+  /** Accepts `instance` for execution; throwing refuses it (the instance fails). */
+  abstract run(manager: TriggerManager, instance: TaskInstance): Promise<void>;
+}

@@ -1,0 +1,56 @@
+import { MalformedJobError } from '../errors';
+import type { TriggerManager } from '../manager/TriggerManager';
+import { isPlainObject } from '../model';
+import type { TaskInstance, TriggerKwargs } from '../model';
+import { TriggerRegistry } from '../container/TriggerRegistry';
+
+/**
+ * What a runner hands to wherever the task runs: names only, never objects,
+ * so a worker in another process can rebuild a manager of the same
+ * registered type over storage of the same type and session.
+ */
+export interface TaskJobPayload {
+  /** Session uid. */
+  uid: string;
+  /** Instance name (`t_import#0`). */
+  instance: string;
+  /** Registered manager type name. */
+  manager: string;
+  /** Registered storage type name. */
+  storage: string;
+  /** The instance's trigger kwargs when it was scheduled (informational: the run reads fresh state). */
+  kwargs: TriggerKwargs;
+}
+
+/** The payload for `instance` of `manager`'s session. */
+export function payloadFor(manager: TriggerManager, instance: TaskInstance): TaskJobPayload {
+  const storage = TriggerRegistry.nameOf('storage', manager.storage.constructor);
+  if (storage === undefined) {
+    throw new MalformedJobError(`Storage class ${manager.storage.constructor.name} is not registered: decorate it with @Storage('name')`);
+  }
+  return { uid: manager.storage.uid, instance: instance.name, manager: manager.typeName, storage, kwargs: instance.kwargs };
+}
+
+/**
+ * Checks a payload that came from outside (a queue): every field present and
+ * of the right type.
+ *
+ * @throws MalformedJobError naming every bad field
+ */
+export function parseTaskJobPayload(data: unknown): TaskJobPayload {
+  if (!isPlainObject(data)) throw new MalformedJobError(`Job payload must be an object, got ${data === null ? 'null' : typeof data}`);
+  const problems: string[] = [];
+  for (const field of ['uid', 'instance', 'manager', 'storage'] as const) {
+    const value = data[field];
+    if (typeof value !== 'string' || value.length === 0) problems.push(`"${field}" must be a non-empty string`);
+  }
+  if (data.kwargs !== undefined && !isPlainObject(data.kwargs)) problems.push('"kwargs" must be an object');
+  if (problems.length > 0) throw new MalformedJobError(`Malformed job payload: ${problems.join('; ')}`);
+  return {
+    uid: data.uid as string,
+    instance: data.instance as string,
+    manager: data.manager as string,
+    storage: data.storage as string,
+    kwargs: (data.kwargs ?? {}) as TriggerKwargs,
+  };
+}

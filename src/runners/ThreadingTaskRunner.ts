@@ -1,0 +1,83 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { inject } from 'inversify';
+import { TRIGGERS } from '../container/tokens';
+import { JoinFromTaskError } from '../errors';
+import type { TriggerManager } from '../manager/TriggerManager';
+import { OperationScope } from '../manager/OperationScope';
+import type { TaskInstance } from '../model';
+import { StorageBackend } from '../storage/StorageBackend';
+import type { TaskExecutor } from '../tasks/TaskExecutor';
+import { BaseTaskRunner } from './BaseTaskRunner';
+import { Runner } from './Runner';
+import { payloadFor } from './TaskJobPayload';
+
+/**
+ * Runs instances asynchronously in this process, with no Redis or BullMQ:
+ * the runner of tests and of the embedded demo.
+ *
+ * An instance starts only after the operation that scheduled it (the whole
+ * `fire`, replay or skip, hooks included) returned, so statuses and hooks
+ * happen in a fixed order. It goes through the same `TaskExecutor` path a
+ * remote worker uses (manager rebuilt by registered type name). Cooldowns
+ * are ignored unless `honourCooldown` is set.
+ */
+@Runner('threading')
+export class ThreadingTaskRunner extends BaseTaskRunner {
+  private static readonly inFlight = new Set<Promise<void>>();
+  private static readonly failures: unknown[] = [];
+  private static readonly executing = new AsyncLocalStorage<string>();
+
+  /** Wait `instance.cooldown` seconds before starting (off by default, for fast tests). */
+  honourCooldown = false;
+
+  constructor(@inject(TRIGGERS.TaskExecutor) private readonly executor: TaskExecutor) {
+    super();
+  }
+
+  override async run(manager: TriggerManager, instance: TaskInstance): Promise<void> {
+    const payload = payloadFor(manager, instance);
+    const delayMs = this.honourCooldown ? instance.cooldown * 1000 : 0;
+    const done = new Promise<void>((resolve) => {
+      OperationScope.defer(() => {
+        StorageBackend.outsideLocks(() => {
+          const start = (): void => {
+            ThreadingTaskRunner.executing
+              .run(payload.instance, () => this.executor.execute(payload))
+              .catch((error: unknown) => ThreadingTaskRunner.failures.push(error))
+              .finally(resolve);
+          };
+          if (delayMs > 0) setTimeout(start, delayMs);
+          else setImmediate(start);
+        });
+      });
+    });
+    ThreadingTaskRunner.inFlight.add(done);
+    void done.then(() => ThreadingTaskRunner.inFlight.delete(done));
+  }
+
+  /**
+   * Waits until every instance this runner accepted, and every cascade they
+   * cause, has finished. Rejects with the framework errors raised while
+   * running them (an unknown runner in a cascade, an unreachable instance);
+   * task failures are not errors here, they are recorded on the instances.
+   *
+   * @throws JoinFromTaskError when called from inside a task it would wait for
+   */
+  static async joinAll(): Promise<void> {
+    const current = ThreadingTaskRunner.executing.getStore();
+    if (current !== undefined) {
+      throw new JoinFromTaskError(`ThreadingTaskRunner.joinAll() called from inside task instance "${current}", which it would wait for`);
+    }
+    while (ThreadingTaskRunner.inFlight.size > 0) {
+      await Promise.all([...ThreadingTaskRunner.inFlight]);
+    }
+    const failures = ThreadingTaskRunner.failures.splice(0);
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} errors while running tasks in process`);
+  }
+
+  /** Number of instances accepted and not yet finished. */
+  static get pendingCount(): number {
+    return ThreadingTaskRunner.inFlight.size;
+  }
+}

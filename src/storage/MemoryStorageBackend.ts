@@ -1,0 +1,100 @@
+import { inject } from 'inversify';
+import { TaskStatus } from '../model';
+import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
+import { TRIGGERS } from '../container/tokens';
+import { Storage } from './Storage';
+import { MemoryStore } from './MemoryStore';
+import type { MemorySession } from './MemoryStore';
+import type { SessionChanges } from './SessionRecords';
+import { StorageBackend } from './StorageBackend';
+
+/**
+ * The embedded default: sessions live in this process, in the container's
+ * {@link MemoryStore}. Every record is kept as a JSON string and parsed on
+ * each read, so tasks and callers never share mutable objects, and data that
+ * JSON cannot carry could never have been stored. Reads and writes touch only
+ * the records an operation needs (an index of unstarted instances per task
+ * keeps `fire` independent of the session's history).
+ */
+@Storage('memory')
+export class MemoryStorageBackend extends StorageBackend {
+  protected override readonly usesSnapshots = false;
+
+  constructor(@inject(TRIGGERS.MemoryStore) private readonly store: MemoryStore) {
+    super();
+  }
+
+  private get data(): MemorySession {
+    return this.store.session(this.uid);
+  }
+
+  override async readTaskEntries(): Promise<Record<string, TaskConfigEntry>> {
+    return parseMap<TaskConfigEntry>(this.data.tasks);
+  }
+
+  override async readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>> {
+    const instances = this.data.instances;
+    return names.map((name) => parse<InstanceRecord>(instances.get(name)));
+  }
+
+  override async readAllInstanceRecords(): Promise<InstanceRecord[]> {
+    return [...this.data.instances.values()].map((json) => JSON.parse(json) as InstanceRecord);
+  }
+
+  override async readUnstartedInstances(tasks: string[]): Promise<InstanceRecord[]> {
+    const data = this.data;
+    const names = tasks.flatMap((task) => [...(data.unstarted.get(task) ?? [])]);
+    return names.map((name) => JSON.parse(data.instances.get(name) as string) as InstanceRecord);
+  }
+
+  override async readInstanceCounts(tasks: string[]): Promise<Record<string, number>> {
+    const counts = this.data.instanceCounts;
+    return Object.fromEntries(tasks.map((task) => [task, counts.get(task) ?? 0]));
+  }
+
+  override async readLatestKwargs(triggers?: string[]): Promise<Record<string, Kwargs>> {
+    const latest = this.data.latestKwargs;
+    if (triggers === undefined) return parseMap<Kwargs>(latest);
+    const out: Record<string, Kwargs> = {};
+    for (const trigger of triggers) {
+      const json = latest.get(trigger);
+      if (json !== undefined) out[trigger] = JSON.parse(json) as Kwargs;
+    }
+    return out;
+  }
+
+  override async writeChanges(changes: SessionChanges): Promise<void> {
+    // Serialise everything first: a value JSON cannot carry fails before anything is written.
+    const tasks = Object.entries(changes.tasks).map(([name, entry]) => [name, JSON.stringify(entry)] as const);
+    const latest = Object.entries(changes.latestKwargs).map(([t, kwargs]) => [t, JSON.stringify(kwargs)] as const);
+    const instances = changes.instances.map((record) => [record, JSON.stringify(record)] as const);
+    const data = this.data;
+    for (const [name, json] of tasks) data.tasks.set(name, json);
+    for (const [trigger, json] of latest) data.latestKwargs.set(trigger, json);
+    for (const [task, count] of Object.entries(changes.instanceCounts)) data.instanceCounts.set(task, count);
+    for (const [record, json] of instances) {
+      data.instances.set(record.name, json);
+      let index = data.unstarted.get(record.task);
+      if (record.status === TaskStatus.Unstarted) {
+        if (index === undefined) data.unstarted.set(record.task, (index = new Set()));
+        index.add(record.name);
+      } else {
+        index?.delete(record.name);
+      }
+    }
+  }
+
+  override async deleteSession(): Promise<void> {
+    await this.withLock(async () => this.store.delete(this.uid));
+  }
+}
+
+function parse<T>(json: string | undefined): T | undefined {
+  return json === undefined ? undefined : (JSON.parse(json) as T);
+}
+
+function parseMap<T>(map: Map<string, string>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [key, json] of map) out[key] = JSON.parse(json) as T;
+  return out;
+}

@@ -1,0 +1,41 @@
+import { injectable } from 'inversify';
+
+/** One session's records, each kept as a JSON string. */
+export interface MemorySession {
+  tasks: Map<string, string>;
+  instances: Map<string, string>;
+  latestKwargs: Map<string, string>;
+  instanceCounts: Map<string, number>;
+  /** task -> names of its unstarted instances (an index, so `fire` ignores history). */
+  unstarted: Map<string, Set<string>>;
+}
+
+/**
+ * The process-local "database" behind `MemoryStorageBackend`: one per
+ * container (bound as a singleton), so each test container starts empty and
+ * every manager built from the same container sees the same sessions.
+ */
+@injectable()
+export class MemoryStore {
+  private readonly sessions = new Map<string, MemorySession>();
+
+  /** The session's records, created empty on first use. */
+  session(uid: string): MemorySession {
+    let session = this.sessions.get(uid);
+    if (session === undefined) {
+      session = { tasks: new Map(), instances: new Map(), latestKwargs: new Map(), instanceCounts: new Map(), unstarted: new Map() };
+      this.sessions.set(uid, session);
+    }
+    return session;
+  }
+
+  /** Forgets a session. */
+  delete(uid: string): void {
+    this.sessions.delete(uid);
+  }
+
+  /** Uids of every session held. */
+  uids(): string[] {
+    return [...this.sessions.keys()];
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * A held lock on one session. Backends return one from `acquireLock`;
+ * the framework releases it exactly once when the operation ends.
+ */
+export interface SessionLock {
+  release(): Promise<void>;
+}

@@ -1,0 +1,154 @@
+import { UnknownInstanceError, UnknownTaskError } from '../errors';
+import { TaskConfig, TaskInstance } from '../model';
+import type { InstanceMetadata, Kwargs } from '../model';
+import type { StorageBackend } from './StorageBackend';
+import { isEmptyChanges } from './SessionRecords';
+import type { SessionChanges } from './SessionRecords';
+
+/**
+ * The view of one session inside its lock: reads are cached, writes are
+ * buffered until {@link flush}. The manager mutates instances through it so a
+ * failed operation saves nothing, and a backend sees one atomic change set.
+ */
+export class SessionTransaction {
+  private taskCache?: Map<string, TaskConfig>;
+  private readonly instanceCache = new Map<string, TaskInstance>();
+  private readonly counts = new Map<string, number>();
+  private pending: SessionChanges = emptyChanges();
+
+  constructor(readonly storage: StorageBackend) {}
+
+  /** Every task config of the session, keyed by name. */
+  async tasks(): Promise<Map<string, TaskConfig>> {
+    if (this.taskCache === undefined) {
+      const entries = await this.storage.readTaskEntries();
+      this.taskCache = toConfigs(entries);
+    }
+    return this.taskCache;
+  }
+
+  /** One task config; throws {@link UnknownTaskError} for an unknown name. */
+  async task(name: string): Promise<TaskConfig> {
+    const config = (await this.tasks()).get(name);
+    if (config === undefined) throw new UnknownTaskError(`Session "${this.storage.uid}" has no task named "${name}"`);
+    return config;
+  }
+
+  /** One instance; throws {@link UnknownInstanceError} for an unknown name. */
+  async instance(name: string): Promise<TaskInstance> {
+    const cached = this.instanceCache.get(name);
+    if (cached !== undefined) return cached;
+    const [tasks, [record]] = await Promise.all([this.tasks(), this.storage.readInstanceRecords([name])]);
+    if (record === undefined) {
+      throw new UnknownInstanceError(`Session "${this.storage.uid}" has no task instance named "${name}"`);
+    }
+    const config = tasks.get(record.task);
+    if (config === undefined) {
+      throw new UnknownTaskError(`Instance "${name}" refers to task "${record.task}", which the session does not configure`);
+    }
+    const instance = TaskInstance.fromRecord(record, config);
+    this.instanceCache.set(name, instance);
+    return instance;
+  }
+
+  /**
+   * Loads what firing `trigger` needs: the tasks that mention it, with their
+   * unstarted instances, and the latest kwargs of the triggers they mention.
+   */
+  async prepareFire(trigger: string): Promise<FirePlan> {
+    const read = await this.storage.readForFire(trigger);
+    this.taskCache ??= toConfigs(read.tasks);
+    const tasks = [...this.taskCache.values()].filter((task) => task.usesTrigger(trigger));
+    const unstarted = new Map<string, TaskInstance[]>(tasks.map((task) => [task.name, []]));
+    for (const record of read.unstarted) {
+      const config = this.taskCache.get(record.task);
+      const list = unstarted.get(record.task);
+      if (config === undefined || list === undefined) continue;
+      const instance = this.instanceCache.get(record.name) ?? TaskInstance.fromRecord(record, config);
+      this.instanceCache.set(record.name, instance);
+      if (instance.canSchedule) list.push(instance);
+    }
+    for (const list of unstarted.values()) list.sort(byInstanceNumber);
+    for (const [task, count] of Object.entries(read.instanceCounts)) {
+      if (!this.counts.has(task)) this.counts.set(task, count);
+    }
+    return { tasks, unstarted, latestKwargs: read.latestKwargs };
+  }
+
+  /** How many instances `task` has had (also the number of the next one). */
+  async instanceCount(task: string): Promise<number> {
+    let count = this.counts.get(task);
+    if (count === undefined) {
+      count = (await this.storage.readInstanceCounts([task]))[task] ?? 0;
+      this.counts.set(task, count);
+    }
+    return count;
+  }
+
+  /** Creates (and buffers) the next instance of `config`. */
+  async createInstance(config: TaskConfig, metadata: InstanceMetadata = {}): Promise<TaskInstance> {
+    const n = await this.instanceCount(config.name);
+    this.counts.set(config.name, n + 1);
+    this.pending.instanceCounts[config.name] = n + 1;
+    const instance = TaskInstance.create(config, n, metadata);
+    this.instanceCache.set(instance.name, instance);
+    this.put(instance);
+    return instance;
+  }
+
+  /** Buffers a write of `instance` (call after mutating it). */
+  put(instance: TaskInstance): void {
+    this.instanceCache.set(instance.name, instance);
+    const index = this.pending.instances.findIndex((record) => record.name === instance.name);
+    const record = instance.toRecord();
+    if (index >= 0) this.pending.instances[index] = record;
+    else this.pending.instances.push(record);
+  }
+
+  /** Buffers a task config write (replacing any entry of that name). */
+  putTask(config: TaskConfig): void {
+    this.pending.tasks[config.name] = config.toEntry();
+    if (this.taskCache !== undefined) this.taskCache.set(config.name, config);
+  }
+
+  /** Buffers the latest kwargs of a trigger. */
+  setLatestKwargs(trigger: string, kwargs: Kwargs): void {
+    this.pending.latestKwargs[trigger] = kwargs;
+  }
+
+  /** Writes every buffered change atomically. */
+  async flush(): Promise<void> {
+    const changes = this.pending;
+    if (isEmptyChanges(changes)) return;
+    this.pending = emptyChanges();
+    await this.storage.writeChanges(changes);
+  }
+
+  /** Drops buffered writes (the operation failed). */
+  discard(): void {
+    this.pending = emptyChanges();
+  }
+}
+
+/** What {@link SessionTransaction.prepareFire} returns. */
+export interface FirePlan {
+  tasks: TaskConfig[];
+  unstarted: Map<string, TaskInstance[]>;
+  latestKwargs: Record<string, Kwargs>;
+}
+
+function emptyChanges(): SessionChanges {
+  return { tasks: {}, instances: [], latestKwargs: {}, instanceCounts: {} };
+}
+
+function toConfigs(entries: Record<string, import('../model').TaskConfigEntry>): Map<string, TaskConfig> {
+  return new Map(Object.entries(entries).map(([name, entry]) => [name, TaskConfig.fromEntry(name, entry)]));
+}
+
+function byInstanceNumber(a: TaskInstance, b: TaskInstance): number {
+  return instanceNumber(a.name) - instanceNumber(b.name);
+}
+
+function instanceNumber(name: string): number {
+  return Number(name.slice(name.lastIndexOf('#') + 1));
+}

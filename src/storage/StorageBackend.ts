@@ -1,0 +1,321 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { injectable } from 'inversify';
+import { InvalidSessionUidError, StorageNotImplementedError, UnknownInstanceError } from '../errors';
+import { TaskConfig, TaskInstance, TaskStatus, logLevelRank } from '../model';
+import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
+import { LocalMutex } from './LocalMutex';
+import type { SessionLock } from './SessionLock';
+import { emptySnapshot } from './SessionRecords';
+import type { FireReadSet, SessionChanges, SessionSnapshot } from './SessionRecords';
+import { SessionTransaction } from './SessionTransaction';
+
+/** Longest uid accepted, in UTF-16 code units. */
+export const MAX_SESSION_UID_LENGTH = 4096;
+
+const heldLocks = new AsyncLocalStorage<Map<string, SessionTransaction>>();
+const lockedSnapshots = new WeakMap<SessionTransaction, SessionSnapshot>();
+
+/**
+ * Loads, saves and locks one session's state, and answers questions about it.
+ *
+ * Two ways to write a backend:
+ * - **simple**: override {@link loadSnapshot} and {@link saveSnapshot}; the
+ *   base class serves every read from the snapshot loaded when the lock was
+ *   taken and saves the whole snapshot on write. Fine for small sessions.
+ * - **scalable**: override the record-level methods (`readTaskEntries`,
+ *   `readForFire`, `readInstanceRecords`, ..., `writeChanges`) so an operation
+ *   touches only the records it needs, as the memory and Redis backends do.
+ *
+ * Locking defaults to an in-process mutex; cross-process backends override
+ * {@link acquireLock}. Locks are re-entrant within one logical (async)
+ * operation.
+ */
+@injectable()
+export abstract class StorageBackend {
+  private sessionUid?: string;
+
+  /** The session this backend serves. */
+  get uid(): string {
+    if (this.sessionUid === undefined) throw new InvalidSessionUidError('Storage backend has not been opened on a session');
+    return this.sessionUid;
+  }
+
+  /**
+   * Points a freshly resolved backend at session `uid`. Called once by the
+   * manager factory; any non-empty string up to {@link MAX_SESSION_UID_LENGTH}
+   * code units is a valid uid.
+   */
+  open(uid: string): this {
+    StorageBackend.assertValidUid(uid);
+    if (this.sessionUid !== undefined && this.sessionUid !== uid) {
+      throw new InvalidSessionUidError(`Storage backend is already open on session "${this.sessionUid}"`);
+    }
+    this.sessionUid = uid;
+    return this;
+  }
+
+  /** Throws {@link InvalidSessionUidError} unless `uid` is a usable session uid. */
+  static assertValidUid(uid: unknown): asserts uid is string {
+    if (typeof uid !== 'string') throw new InvalidSessionUidError(`Session uid must be a string, got ${typeof uid}`);
+    if (uid.length === 0) throw new InvalidSessionUidError('Session uid must not be empty');
+    if (uid.length > MAX_SESSION_UID_LENGTH) {
+      throw new InvalidSessionUidError(`Session uid is ${uid.length} characters long; the limit is ${MAX_SESSION_UID_LENGTH}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- locking
+
+  /** Key that identifies this session's lock in the process. */
+  protected get lockKey(): string {
+    return `${this.constructor.name}\u0000${this.uid}`;
+  }
+
+  /**
+   * Runs `fn` with the session locked and a {@link SessionTransaction} whose
+   * buffered writes are flushed when `fn` succeeds and dropped when it throws.
+   * A nested call from inside the same operation reuses the held lock.
+   */
+  async withLock<T>(fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
+    const held = heldLocks.getStore();
+    const existing = held?.get(this.lockKey);
+    if (existing !== undefined) return fn(existing);
+
+    const lock = await this.acquireLock();
+    const tx = new SessionTransaction(this);
+    const scope = new Map(held ?? []);
+    scope.set(this.lockKey, tx);
+    try {
+      return await heldLocks.run(scope, async () => {
+        await this.onLocked(tx);
+        try {
+          const result = await fn(tx);
+          await tx.flush();
+          return result;
+        } catch (error) {
+          tx.discard();
+          throw error;
+        }
+      });
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Runs `fn` outside every held session lock, so work started from inside
+   * an operation (a task a runner starts later) never inherits its lock.
+   */
+  static outsideLocks<T>(fn: () => T): T {
+    return heldLocks.exit(fn);
+  }
+
+  /** Whether the current async operation holds this session's lock. */
+  get isLockedHere(): boolean {
+    return heldLocks.getStore()?.has(this.lockKey) ?? false;
+  }
+
+  /**
+   * Takes the session lock. The default serialises async operations in this
+   * process; backends shared between processes must override it.
+   */
+  protected acquireLock(): Promise<SessionLock> {
+    return LocalMutex.shared.acquire(this.lockKey);
+  }
+
+  /**
+   * Called right after the lock is taken: "acquiring it reloads state". The
+   * snapshot flavour loads the snapshot here; record backends read lazily.
+   */
+  protected async onLocked(tx: SessionTransaction): Promise<void> {
+    if (this.usesSnapshots) lockedSnapshots.set(tx, (await this.loadSnapshot()) ?? emptySnapshot());
+  }
+
+  // ------------------------------------------------ snapshot extension point
+
+  /**
+   * Whether this backend works on whole snapshots. True unless a subclass
+   * overrides the record-level methods and sets it to false.
+   */
+  protected readonly usesSnapshots: boolean = true;
+
+  /** Loads the whole session (undefined when it does not exist yet). Override for a simple custom backend. */
+  protected loadSnapshot(): Promise<SessionSnapshot | undefined> {
+    throw new StorageNotImplementedError(`${this.constructor.name} must implement loadSnapshot() (or the record-level read methods)`);
+  }
+
+  /** Saves the whole session. Override for a simple custom backend. */
+  protected saveSnapshot(_snapshot: SessionSnapshot): Promise<void> {
+    throw new StorageNotImplementedError(`${this.constructor.name} must implement saveSnapshot() (or writeChanges())`);
+  }
+
+  private async snapshot(): Promise<SessionSnapshot> {
+    const tx = heldLocks.getStore()?.get(this.lockKey);
+    const locked = tx === undefined ? undefined : lockedSnapshots.get(tx);
+    return locked ?? (await this.loadSnapshot()) ?? emptySnapshot();
+  }
+
+  // ------------------------------------------------------ record-level API
+
+  /** Every task entry of the session. */
+  async readTaskEntries(): Promise<Record<string, TaskConfigEntry>> {
+    return (await this.snapshot()).tasks;
+  }
+
+  /** Instance records by name, `undefined` where none exists. */
+  async readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>> {
+    const snapshot = await this.snapshot();
+    return names.map((name) => snapshot.instances[name]);
+  }
+
+  /** Every instance record (inspection only: this grows with history). */
+  async readAllInstanceRecords(): Promise<InstanceRecord[]> {
+    return Object.values((await this.snapshot()).instances);
+  }
+
+  /** Unstarted instance records of the given tasks. */
+  async readUnstartedInstances(tasks: string[]): Promise<InstanceRecord[]> {
+    const wanted = new Set(tasks);
+    return (await this.readAllInstanceRecords()).filter(
+      (record) => wanted.has(record.task) && record.status === TaskStatus.Unstarted,
+    );
+  }
+
+  /** Number of instances ever created per task. */
+  async readInstanceCounts(tasks: string[]): Promise<Record<string, number>> {
+    const counts = (await this.snapshot()).instanceCounts;
+    return Object.fromEntries(tasks.map((task) => [task, counts[task] ?? 0]));
+  }
+
+  /** Latest kwargs per trigger (all of them, or only `triggers`). */
+  async readLatestKwargs(triggers?: string[]): Promise<Record<string, Kwargs>> {
+    const latest = (await this.snapshot()).latestKwargs;
+    if (triggers === undefined) return { ...latest };
+    return Object.fromEntries(triggers.filter((t) => t in latest).map((t) => [t, latest[t]]));
+  }
+
+  /**
+   * Everything `fire(trigger)` reads. Composed from the methods above by
+   * default; a remote backend overrides it to answer in one round trip.
+   */
+  async readForFire(trigger: string): Promise<FireReadSet> {
+    const tasks = await this.readTaskEntries();
+    const using = Object.entries(tasks)
+      .filter(([name, entry]) => TaskConfig.fromEntry(name, entry).usesTrigger(trigger))
+      .map(([name]) => name);
+    const mentioned = new Set<string>();
+    for (const name of using) {
+      const entry = tasks[name];
+      for (const t of [...entry.after, ...(entry.unless ?? []), ...(entry.andEvery ? [entry.andEvery] : [])]) mentioned.add(t);
+    }
+    const [unstarted, instanceCounts, latestKwargs] = await Promise.all([
+      this.readUnstartedInstances(using),
+      this.readInstanceCounts(using),
+      this.readLatestKwargs([...mentioned]),
+    ]);
+    return { tasks, unstarted, instanceCounts, latestKwargs };
+  }
+
+  /** Applies one operation's writes atomically. */
+  async writeChanges(changes: SessionChanges): Promise<void> {
+    const snapshot = structuredClone(await this.snapshot());
+    Object.assign(snapshot.tasks, changes.tasks);
+    Object.assign(snapshot.latestKwargs, changes.latestKwargs);
+    Object.assign(snapshot.instanceCounts, changes.instanceCounts);
+    for (const record of changes.instances) snapshot.instances[record.name] = record;
+    await this.saveSnapshot(snapshot);
+    const tx = heldLocks.getStore()?.get(this.lockKey);
+    if (tx !== undefined && lockedSnapshots.has(tx)) lockedSnapshots.set(tx, snapshot);
+  }
+
+  /** Deletes every record of the session. */
+  async deleteSession(): Promise<void> {
+    await this.withLock(async () => this.saveSnapshot(emptySnapshot()));
+  }
+
+  // --------------------------------------------------------- inspection API
+
+  /** The session's task configs by name. */
+  async getTasks(): Promise<Record<string, TaskConfig>> {
+    const entries = await this.readTaskEntries();
+    return Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, TaskConfig.fromEntry(name, entry)]));
+  }
+
+  /** One instance; throws {@link UnknownInstanceError} naming the session and instance. */
+  async getInstance(name: string): Promise<TaskInstance> {
+    const [tasks, [record]] = await Promise.all([this.getTasks(), this.readInstanceRecords([name])]);
+    if (record === undefined || tasks[record.task] === undefined) {
+      throw new UnknownInstanceError(`Session "${this.uid}" has no task instance named "${name}"`);
+    }
+    return TaskInstance.fromRecord(record, tasks[record.task]);
+  }
+
+  /** Every instance, ordered by task then instance number. */
+  async getInstances(): Promise<TaskInstance[]> {
+    const [tasks, records] = await Promise.all([this.getTasks(), this.readAllInstanceRecords()]);
+    return records
+      .filter((record) => tasks[record.task] !== undefined)
+      .map((record) => TaskInstance.fromRecord(record, tasks[record.task]))
+      .sort(compareInstances);
+  }
+
+  /** Instances of one task (by name or config). */
+  async instancesOfTask(task: string | TaskConfig): Promise<TaskInstance[]> {
+    const name = typeof task === 'string' ? task : task.name;
+    return (await this.getInstances()).filter((instance) => instance.taskName === name);
+  }
+
+  /** Tasks with no instance yet, or with at least one unresolved instance. */
+  async getUnresolvedTasks(): Promise<TaskConfig[]> {
+    const [tasks, instances] = await Promise.all([this.getTasks(), this.getInstances()]);
+    const hasInstance = new Set<string>();
+    const unresolved = new Set<string>();
+    for (const instance of instances) {
+      hasInstance.add(instance.taskName);
+      if (!instance.isResolved) unresolved.add(instance.taskName);
+    }
+    return Object.values(tasks)
+      .filter((task) => !hasInstance.has(task.name) || unresolved.has(task.name))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Instances not yet finished, abandoned, skipped or replayed. */
+  async getUnresolvedInstances(): Promise<TaskInstance[]> {
+    return (await this.getInstances()).filter((instance) => !instance.isResolved);
+  }
+
+  /**
+   * Instances that logged at `error` or above, whose logs nobody marked
+   * resolved, and whose status still matters: a `replayed` or `skipped`
+   * instance was already dealt with by an operator, so it is left out.
+   */
+  async getInstancesWithUnresolvedLogs(): Promise<TaskInstance[]> {
+    return (await this.getInstances()).filter(
+      (instance) =>
+        logLevelRank(instance.logLevel) >= logLevelRank('error') &&
+        !instance.logsResolved &&
+        instance.status !== TaskStatus.Replayed &&
+        instance.status !== TaskStatus.Skipped,
+    );
+  }
+
+  /** Latest kwargs of every trigger fired in the session. */
+  async getLatestKwargs(): Promise<Record<string, Kwargs>> {
+    return this.readLatestKwargs();
+  }
+
+  /** Everything in the session, as plain JSON, for debugging. */
+  async debugRepr(): Promise<{ uid: string; tasks: Record<string, TaskConfigEntry>; instances: Record<string, InstanceRecord>; latestKwargs: Record<string, Kwargs> }> {
+    const [tasks, instances, latestKwargs] = await Promise.all([this.readTaskEntries(), this.getInstances(), this.readLatestKwargs()]);
+    return {
+      uid: this.uid,
+      tasks,
+      instances: Object.fromEntries(instances.map((instance) => [instance.name, instance.toRecord()])),
+      latestKwargs,
+    };
+  }
+}
+
+function compareInstances(a: TaskInstance, b: TaskInstance): number {
+  if (a.taskName !== b.taskName) return a.taskName < b.taskName ? -1 : 1;
+  return Number(a.name.slice(a.name.lastIndexOf('#') + 1)) - Number(b.name.slice(b.name.lastIndexOf('#') + 1));
+}

@@ -1,0 +1,11 @@
+export { LocalMutex } from './LocalMutex';
+export { MemoryStorageBackend } from './MemoryStorageBackend';
+export { MemoryStore } from './MemoryStore';
+export type { MemorySession } from './MemoryStore';
+export type { SessionLock } from './SessionLock';
+export { emptySnapshot, isEmptyChanges } from './SessionRecords';
+export type { FireReadSet, SessionChanges, SessionSnapshot } from './SessionRecords';
+export { SessionTransaction } from './SessionTransaction';
+export type { FirePlan } from './SessionTransaction';
+export { Storage } from './Storage';
+export { MAX_SESSION_UID_LENGTH, StorageBackend } from './StorageBackend';

@@ -1,0 +1,68 @@
+import { injectable } from 'inversify';
+import { TriggerRegistry } from '../container/TriggerRegistry';
+import { MaxRetriesExceeded } from '../errors';
+import type { Kwargs, TaskInstance } from '../model';
+import type { TaskContext } from './TaskContext';
+import { RetryRequest } from './RetryRequest';
+import type { RetryOptions } from './RetryRequest';
+import { SkipRequest } from './SkipRequest';
+import { DEFAULT_MAX_RETRIES } from './TriggerTask';
+import type { ResolvedTaskOptions } from './TriggerTask';
+
+/**
+ * Base class of trigger tasks: the code a configuration's `run` names.
+ *
+ * A fresh object is resolved from the container for every run, so tasks may
+ * take constructor-injected services and keep per-run state in fields. The
+ * object knows the instance it runs for, which is what `retry()` consults.
+ */
+@injectable()
+export abstract class Task {
+  private current?: TaskInstance;
+
+  /** Does the work. Return an object (the result, fired as the cascade's kwargs) or nothing. */
+  abstract run(ctx: TaskContext): Promise<Kwargs | void> | Kwargs | void;
+
+  /** Options recorded by `@TriggerTask` (defaults when the class is not registered). */
+  get taskOptions(): ResolvedTaskOptions {
+    const name = TriggerRegistry.nameOf('task', this.constructor) ?? this.constructor.name;
+    const registered = TriggerRegistry.global.get<ResolvedTaskOptions>('task', name);
+    return registered?.options ?? { name, maxRetries: DEFAULT_MAX_RETRIES };
+  }
+
+  /** How many replays `retry()` may cause (from `@TriggerTask({ maxRetries })`, default 3). */
+  get maxRetries(): number {
+    return this.taskOptions.maxRetries;
+  }
+
+  /** The instance this object is running for (set by the framework before `run`). */
+  get instance(): TaskInstance | undefined {
+    return this.current;
+  }
+
+  /** @internal Called by the executor before `run`. */
+  bindInstance(instance: TaskInstance): void {
+    this.current = instance;
+  }
+
+  /** Returns the error to throw to mark this instance `skipped` with `metadata`. */
+  skip(metadata: Record<string, unknown> = {}): Error {
+    return new SkipRequest(metadata);
+  }
+
+  /**
+   * Returns the error to throw to fail this instance and replay it.
+   * @throws MaxRetriesExceeded when the instance's depth already reached `maxRetries`
+   */
+  retry(options: RetryOptions = {}): Error {
+    const depth = this.current?.depth ?? 0;
+    if (depth >= this.maxRetries) {
+      const cause = options.error instanceof Error ? `: ${options.error.message}` : '';
+      throw new MaxRetriesExceeded(
+        `Instance "${this.current?.name ?? '?'}" cannot be retried: it is at depth ${depth} and task ` +
+          `"${this.taskOptions.name}" allows ${this.maxRetries} retries${cause}`,
+      );
+    }
+    return new RetryRequest(options);
+  }
+}

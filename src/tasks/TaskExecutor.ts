@@ -1,0 +1,102 @@
+import { inject, injectable } from 'inversify';
+import type { Container } from 'inversify';
+import { resolveNamed } from '../container/resolveNamed';
+import { TRIGGERS } from '../container/tokens';
+import { TaskResultError } from '../errors';
+import { TaskLogger } from '../logging';
+import type { LogSink } from '../logging';
+import type { ManagerFactory } from '../container/ManagerFactory';
+import type { TriggerManager } from '../manager/TriggerManager';
+import { TaskStatus, assertJsonObject, isPlainObject } from '../model';
+import type { InstanceMetadata, Kwargs, TaskInstance } from '../model';
+import type { TaskJobPayload } from '../runners/TaskJobPayload';
+import { RetryRequest } from './RetryRequest';
+import { SkipRequest } from './SkipRequest';
+import type { Task } from './Task';
+import { TaskContext } from './TaskContext';
+import { failureMetadata } from './failureMetadata';
+
+/**
+ * Runs the task lifecycle for one job payload, wherever the runner runs it:
+ * rebuild the manager of the payload's registered type over the payload's
+ * storage and session, move the instance to `running`, call the task with a
+ * fresh object from the container, then record `finished` (and cascade),
+ * `skipped`, `failed`, or fail-and-replay for a retry.
+ */
+@injectable()
+export class TaskExecutor {
+  constructor(@inject(TRIGGERS.Container) private readonly container: Container) {}
+
+  /**
+   * Executes the instance a payload names. Resolves once its status and
+   * cascade are recorded. Rejects only when the instance could not be
+   * reached (unknown manager/storage type or instance) or the cascade failed.
+   */
+  async execute(payload: TaskJobPayload): Promise<void> {
+    const factory = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory);
+    const manager = factory(payload.uid, { manager: payload.manager, storage: payload.storage });
+    const instance = await manager.startInstance(payload.instance);
+    if (instance === undefined) return;
+
+    const logger = new TaskLogger(this.container.get<LogSink>(TRIGGERS.LogSink), payload.uid, instance.name);
+    const outcome = await this.runTask(manager, instance, logger);
+    await this.record(manager, instance, logger, outcome);
+  }
+
+  private async runTask(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger): Promise<Outcome> {
+    try {
+      const task = resolveNamed<Task>(this.container, 'task', instance.config.run, `(run by instance "${instance.name}")`);
+      task.bindInstance(instance);
+      const context = new TaskContext(manager, instance.name, structuredClone(instance.metadata.actualKwargs ?? {}), logger);
+      const result = (await task.run(context)) ?? {};
+      if (!isPlainObject(result)) {
+        throw new TaskResultError(
+          `Task "${instance.config.run}" (instance "${instance.name}") must return an object or nothing, got ${
+            Array.isArray(result) ? 'an array' : typeof result
+          }`,
+        );
+      }
+      assertJsonObject(result, `result of task "${instance.config.run}" (instance "${instance.name}")`);
+      return { kind: 'finished', result };
+    } catch (error) {
+      if (error instanceof SkipRequest) return { kind: 'skipped', metadata: error.metadata };
+      if (error instanceof RetryRequest) return { kind: 'retry', request: error };
+      return { kind: 'failed', error };
+    }
+  }
+
+  private async record(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger, outcome: Outcome): Promise<void> {
+    const logLevel = logger.maxLevel;
+    const level: InstanceMetadata = logLevel === undefined ? {} : { logLevel };
+    switch (outcome.kind) {
+      case 'finished':
+        await manager.updateInstanceStatus(instance.name, TaskStatus.Finished, {
+          metadata: { result: outcome.result, ...level },
+          cascade: true,
+          cascadeKwargs: outcome.result,
+        });
+        return;
+      case 'skipped':
+        await manager.updateInstanceStatus(instance.name, TaskStatus.Skipped, { metadata: { ...outcome.metadata, ...level } });
+        return;
+      case 'failed':
+        await manager.updateInstanceStatus(instance.name, TaskStatus.Failed, { metadata: failureMetadata(outcome.error, logLevel) });
+        return;
+      case 'retry': {
+        const { error, metadata, replacementKwargs, cooldown } = outcome.request.options;
+        const failure = { ...(error === undefined ? level : failureMetadata(error, logLevel)), ...metadata };
+        await manager.retryInstance(instance.name, failure, {
+          replacementKwargs,
+          metadata: cooldown === undefined ? {} : { cooldown },
+        });
+        return;
+      }
+    }
+  }
+}
+
+type Outcome =
+  | { kind: 'finished'; result: Kwargs }
+  | { kind: 'skipped'; metadata: Record<string, unknown> }
+  | { kind: 'retry'; request: RetryRequest }
+  | { kind: 'failed'; error: unknown };

@@ -1,0 +1,53 @@
+import { injectable } from 'inversify';
+import { TriggerRegistry } from '../container/TriggerRegistry';
+import type { Constructor } from '../container/TriggerRegistry';
+
+/** Options of {@link TriggerTask}. */
+export interface TriggerTaskOptions {
+  /** Name a configuration's `run` uses; defaults to the class name. */
+  name?: string;
+  /** Runner for this task unless its configuration says `using`. */
+  using?: string;
+  /** How many times `retry()` may replay an instance (default 3). */
+  maxRetries?: number;
+  /** BullMQ queue for this task's jobs unless its configuration says `queue`. */
+  queue?: string;
+}
+
+/** Options as recorded, with defaults applied. */
+export interface ResolvedTaskOptions {
+  name: string;
+  using?: string;
+  maxRetries: number;
+  queue?: string;
+}
+
+/** Default of {@link TriggerTaskOptions.maxRetries}. */
+export const DEFAULT_MAX_RETRIES = 3;
+
+/**
+ * Registers a class as a trigger task under a name, making it injectable.
+ * It only records; containers bind registered tasks when created (or in
+ * `bindTriggerClasses`), and runners resolve them by name, never by path.
+ *
+ * ```ts
+ * @TriggerTask({ maxRetries: 5 })
+ * class ImportSubject extends Task { async run(ctx: TaskContext) { ... } }
+ * ```
+ */
+export function TriggerTask(options: TriggerTaskOptions = {}): ClassDecorator {
+  return (target) => {
+    const ctor = target as unknown as Constructor;
+    const resolved: ResolvedTaskOptions = {
+      name: options.name ?? ctor.name,
+      using: options.using,
+      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      queue: options.queue,
+    };
+    if (!Number.isInteger(resolved.maxRetries) || resolved.maxRetries < 0) {
+      throw new RangeError(`@TriggerTask maxRetries of ${resolved.name} must be a non-negative integer`);
+    }
+    injectable()(target);
+    TriggerRegistry.global.register('task', resolved.name, ctor, resolved);
+  };
+}
