@@ -21,6 +21,8 @@ export interface TaskConfigEntry {
 /** A whole configuration: task name -> entry. */
 export type TriggerConfiguration = Record<string, TaskConfigEntry>;
 
+const memo = new WeakMap<TaskConfigEntry, TaskConfig>();
+
 const KNOWN_KEYS = new Set(['after', 'run', 'andEvery', 'unless', 'withParams', 'using']);
 
 /**
@@ -55,9 +57,18 @@ export class TaskConfig {
     }
   }
 
-  /** Builds a config from a (validated) configuration entry. */
+  /**
+   * Builds a config from a (validated) configuration entry. Configs are
+   * immutable, so one built from a frozen entry is memoised: backends that
+   * hand out the same frozen entry object avoid rebuilding it on every fire.
+   */
   static fromEntry(name: string, entry: TaskConfigEntry): TaskConfig {
-    return new TaskConfig(name, entry.run, entry);
+    if (!Object.isFrozen(entry)) return new TaskConfig(name, entry.run, entry);
+    const cached = memo.get(entry);
+    if (cached !== undefined && cached.name === name) return cached;
+    const config = new TaskConfig(name, entry.run, entry);
+    memo.set(entry, config);
+    return config;
   }
 
   /** True if firing `trigger` concerns this task (`after`, `andEvery` or `unless`). */

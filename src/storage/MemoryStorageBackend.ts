@@ -1,11 +1,11 @@
 import { inject } from 'inversify';
-import { TaskStatus } from '../model';
+import { TaskConfig, TaskStatus } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { TRIGGERS } from '../container/tokens';
 import { Storage } from './Storage';
 import { MemoryStore } from './MemoryStore';
 import type { MemorySession } from './MemoryStore';
-import type { SessionChanges } from './SessionRecords';
+import type { FireReadSet, SessionChanges } from './SessionRecords';
 import { StorageBackend } from './StorageBackend';
 
 /**
@@ -29,7 +29,24 @@ export class MemoryStorageBackend extends StorageBackend {
   }
 
   override async readTaskEntries(): Promise<Record<string, TaskConfigEntry>> {
-    return parseMap<TaskConfigEntry>(this.data.tasks);
+    const data = this.data;
+    data.tasksRecord ??= Object.freeze(Object.fromEntries(data.tasks));
+    return data.tasksRecord;
+  }
+
+  override async readForFire(trigger: string): Promise<FireReadSet> {
+    const data = this.data;
+    data.tasksByTrigger ??= indexTasksByTrigger(data.tasks);
+    const using = data.tasksByTrigger.get(trigger) ?? [];
+    const mentioned = new Set<string>();
+    for (const name of using) for (const t of TaskConfig.fromEntry(name, data.tasks.get(name) as TaskConfigEntry).after) mentioned.add(t);
+    for (const name of using) for (const t of TaskConfig.fromEntry(name, data.tasks.get(name) as TaskConfigEntry).unless) mentioned.add(t);
+    const [unstarted, instanceCounts, latestKwargs] = await Promise.all([
+      this.readUnstartedInstances(using),
+      this.readInstanceCounts(using),
+      this.readLatestKwargs([...mentioned]),
+    ]);
+    return { tasks: await this.readTaskEntries(), unstarted, instanceCounts, latestKwargs };
   }
 
   override async readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>> {
@@ -65,11 +82,15 @@ export class MemoryStorageBackend extends StorageBackend {
 
   override async writeChanges(changes: SessionChanges): Promise<void> {
     // Serialise everything first: a value JSON cannot carry fails before anything is written.
-    const tasks = Object.entries(changes.tasks).map(([name, entry]) => [name, JSON.stringify(entry)] as const);
+    const tasks = Object.entries(changes.tasks).map(([name, entry]) => [name, deepFreeze(JSON.parse(JSON.stringify(entry)) as TaskConfigEntry)] as const);
     const latest = Object.entries(changes.latestKwargs).map(([t, kwargs]) => [t, JSON.stringify(kwargs)] as const);
     const instances = changes.instances.map((record) => [record, JSON.stringify(record)] as const);
     const data = this.data;
-    for (const [name, json] of tasks) data.tasks.set(name, json);
+    for (const [name, entry] of tasks) data.tasks.set(name, entry);
+    if (tasks.length > 0) {
+      data.tasksByTrigger = undefined;
+      data.tasksRecord = undefined;
+    }
     for (const [trigger, json] of latest) data.latestKwargs.set(trigger, json);
     for (const [task, count] of Object.entries(changes.instanceCounts)) data.instanceCounts.set(task, count);
     for (const [record, json] of instances) {
@@ -87,6 +108,26 @@ export class MemoryStorageBackend extends StorageBackend {
   override async deleteSession(): Promise<void> {
     await this.withLock(async () => this.store.delete(this.uid));
   }
+}
+
+function indexTasksByTrigger(tasks: Map<string, TaskConfigEntry>): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const [name, entry] of tasks) {
+    for (const trigger of [...TaskConfig.fromEntry(name, entry).after, ...TaskConfig.fromEntry(name, entry).unless]) {
+      const list = index.get(trigger) ?? [];
+      if (!list.includes(name)) list.push(name);
+      index.set(trigger, list);
+    }
+  }
+  return index;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function parse<T>(json: string | undefined): T | undefined {

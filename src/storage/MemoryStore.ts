@@ -1,8 +1,14 @@
 import { injectable } from 'inversify';
+import type { TaskConfigEntry } from '../model';
 
 /** One session's records, each kept as a JSON string. */
 export interface MemorySession {
-  tasks: Map<string, string>;
+  /** Task entries, parsed once from their JSON and deep-frozen (shared safely because immutable). */
+  tasks: Map<string, TaskConfigEntry>;
+  /** trigger -> names of the tasks that mention it; rebuilt when the tasks change. */
+  tasksByTrigger?: Map<string, string[]>;
+  /** Frozen record of every task entry; rebuilt when the tasks change. */
+  tasksRecord?: Readonly<Record<string, TaskConfigEntry>>;
   instances: Map<string, string>;
   latestKwargs: Map<string, string>;
   instanceCounts: Map<string, number>;

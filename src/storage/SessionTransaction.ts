@@ -1,6 +1,6 @@
 import { UnknownInstanceError, UnknownTaskError } from '../errors';
 import { TaskConfig, TaskInstance } from '../model';
-import type { InstanceMetadata, Kwargs } from '../model';
+import type { InstanceMetadata, Kwargs, TaskConfigEntry } from '../model';
 import type { StorageBackend } from './StorageBackend';
 import { isEmptyChanges } from './SessionRecords';
 import type { SessionChanges } from './SessionRecords';
@@ -141,8 +141,20 @@ function emptyChanges(): SessionChanges {
   return { tasks: {}, instances: [], latestKwargs: {}, instanceCounts: {} };
 }
 
-function toConfigs(entries: Record<string, import('../model').TaskConfigEntry>): Map<string, TaskConfig> {
-  return new Map(Object.entries(entries).map(([name, entry]) => [name, TaskConfig.fromEntry(name, entry)]));
+const configMaps = new WeakMap<object, Map<string, TaskConfig>>();
+
+/**
+ * Task configs from entries. A frozen record (a backend's immutable cache)
+ * maps to the same configs every time, so it is converted once; the copy
+ * handed out keeps later `putTask` calls from touching the shared map.
+ */
+function toConfigs(entries: Record<string, TaskConfigEntry>): Map<string, TaskConfig> {
+  const frozen = Object.isFrozen(entries);
+  const cached = frozen ? configMaps.get(entries) : undefined;
+  if (cached !== undefined) return new Map(cached);
+  const configs = new Map(Object.entries(entries).map(([name, entry]) => [name, TaskConfig.fromEntry(name, entry)]));
+  if (frozen) configMaps.set(entries, new Map(configs));
+  return configs;
 }
 
 function byInstanceNumber(a: TaskInstance, b: TaskInstance): number {
