@@ -47,6 +47,14 @@ export class ConfigurationValidator {
       problems.push(`${where} must be an object with "after" and "run"`);
       return;
     }
+    // JSON first: class-transformer recurses forever on a cyclic entry.
+    try {
+      assertJsonObject(entry, `${where}`);
+    } catch (error) {
+      if (!(error instanceof InvalidKwargsError)) throw error;
+      problems.push(error.message);
+      return;
+    }
     const dto = plainToInstance(TaskConfigDto, entry);
     for (const error of validateSync(dto, { forbidUnknownValues: false })) {
       const message = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
@@ -54,12 +62,6 @@ export class ConfigurationValidator {
     }
     if (Array.isArray(entry.after) && entry.after.length === 0 && entry.andEvery === undefined) {
       problems.push(`${where}: directive "after" must not be empty unless "andEvery" is set`);
-    }
-    try {
-      assertJsonObject(entry, `${where}`);
-    } catch (error) {
-      if (!(error instanceof InvalidKwargsError)) throw error;
-      problems.push(error.message);
     }
     const using = entry.using;
     if (typeof using === 'string' && using && this.checks.isKnownRunner && !this.checks.isKnownRunner(using)) {
