@@ -2,8 +2,17 @@
 export interface RedisSettings {
   /** `redis://host:port/db` URL. */
   url: string;
-  /** Prefix of every key and queue name (default `triggers`). */
+  /** Prefix of every key and queue name (default `triggers`). Must not contain `{` or `}` (they would break the per-session Cluster hash tag). */
   prefix: string;
   /** Seconds a session lives after its last write (undefined: forever). */
   sessionTtlSeconds?: number;
+  /**
+   * Milliseconds a session lock lives unless renewed (default 10,000). A
+   * holder that dies mid-operation blocks its session at most this long.
+   */
+  lockTtlMs?: number;
+  /** How often a held lock is renewed, in ms (default a third of `lockTtlMs`; 0 disables renewal). */
+  lockRenewMs?: number;
+  /** How long an operation waits for a session lock before `LockTimeoutError` (default 30,000 ms). */
+  lockTimeoutMs?: number;
 }

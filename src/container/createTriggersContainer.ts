@@ -6,6 +6,8 @@ import '../manager/TriggerManager';
 import '../runners/ThreadingTaskRunner';
 import { MemoryStore } from '../storage/MemoryStore';
 import '../storage/MemoryStorageBackend';
+import { RedisConnection } from '../storage/RedisConnection';
+import '../storage/RedisStorageBackend';
 import type { StorageBackend } from '../storage/StorageBackend';
 import { TaskExecutor } from '../tasks/TaskExecutor';
 import { bindTriggerClasses } from './bindTriggerClasses';
@@ -22,6 +24,12 @@ export interface TriggersContainerOptions {
   prefix?: string;
   /** Seconds a Redis session lives after its last write (default: forever). */
   sessionTtlSeconds?: number;
+  /** Milliseconds a Redis session lock lives unless renewed (default 10,000). */
+  lockTtlMs?: number;
+  /** Renewal period of a held Redis lock in ms (default a third of `lockTtlMs`). */
+  lockRenewMs?: number;
+  /** How long an operation waits for a Redis session lock (default 30,000 ms). */
+  lockTimeoutMs?: number;
   /** Default runner name (default: `bullmq` with Redis, else `threading`). */
   defaultRunner?: string;
   /** Default storage name (default: `redis` with Redis, else `memory`). */
@@ -40,7 +48,9 @@ export interface TriggersContainerOptions {
  * and a `TRIGGERS.ManagerFactory`.
  *
  * With no options: the embedded defaults (memory storage, in-process runner,
- * no server). With `{ redis }`: Redis storage and the BullMQ runner.
+ * no server). With `{ redis }`: Redis storage and the BullMQ runner, over
+ * one shared Redis connection opened on first use; call
+ * `closeTriggersContainer(container)` when done so the process can exit.
  */
 export function createTriggersContainer(options: TriggersContainerOptions = {}): Container {
   const container = options.container ?? new Container();
@@ -57,8 +67,13 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
       url: options.redis,
       prefix: options.prefix ?? 'triggers',
       sessionTtlSeconds: options.sessionTtlSeconds,
+      lockTtlMs: options.lockTtlMs,
+      lockRenewMs: options.lockRenewMs,
+      lockTimeoutMs: options.lockTimeoutMs,
     };
     container.bind(TRIGGERS.RedisSettings).toConstantValue(settings);
+    // One lazily connecting ioredis client per container; closeTriggersContainer() closes it.
+    container.bind(TRIGGERS.RedisConnection).to(RedisConnection).inSingletonScope();
   }
   container.bind<ManagerFactory>(TRIGGERS.ManagerFactory).toConstantValue(managerFactory(container));
   bindTriggerClasses(container);

@@ -1,4 +1,5 @@
 export { bindTriggerClasses } from './bindTriggerClasses';
+export { closeTriggersContainer } from './closeTriggersContainer';
 export { createTriggersContainer } from './createTriggersContainer';
 export type { TriggersContainerOptions } from './createTriggersContainer';
 export { getManager } from './getManager';

@@ -24,6 +24,8 @@ export const TRIGGERS = {
   TaskExecutor: Symbol.for('triggers.TaskExecutor'),
   /** `RedisSettings`: connection and key prefix for the Redis storage and BullMQ runner. */
   RedisSettings: Symbol.for('triggers.RedisSettings'),
+  /** `RedisConnection`: the container's one shared, lazily opened ioredis connection (close it with `closeTriggersContainer`). */
+  RedisConnection: Symbol.for('triggers.RedisConnection'),
   /** `QueueRouter`: picks the BullMQ queue of an instance. */
   QueueRouter: Symbol.for('triggers.QueueRouter'),
 } as const;

@@ -26,6 +26,11 @@ export class LocalMutex {
     };
   }
 
+  /** Whether an operation is queued behind the current holder of `key`. */
+  hasWaiters(key: string): boolean {
+    return (this.queues.get(key)?.length ?? 0) > 0;
+  }
+
   private handOn(key: string): void {
     const queue = this.queues.get(key);
     const next = queue?.shift();

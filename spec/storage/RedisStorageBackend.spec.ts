@@ -1,0 +1,329 @@
+import { expect } from 'chai';
+import calculateSlot from 'cluster-key-slot';
+import {
+  InvalidKwargsError,
+  InvalidStorageSettingsError,
+  LockLostError,
+  LockTimeoutError,
+  RedisStorageBackend,
+  TaskStatus,
+  createTriggersContainer,
+  closeTriggersContainer,
+  getManager,
+} from '../../src';
+import type { FireReadSet, SessionChanges, TriggerConfiguration } from '../../src';
+import { ThreadingTaskRunner, expectInstance, expectUnresolvedInstances, expectUnresolvedTasks } from '../../src/testing';
+import { fireAll } from '../support/fixtures';
+import { closeRedisContainers, connectionOf, keysUnder, redisTestContainer, waitFor } from '../support/redisContainers';
+import { sharedRedis, uniquePrefix } from '../support/sharedRedis';
+
+const WORKFLOW: TriggerConfiguration = {
+  t_join: { after: ['a', 'b'], run: 'PassThruTask', withParams: { a: { p: 1 } } },
+  t_next: { after: ['t_join'], run: 'PassThruTask' },
+  t_every: { after: ['t_join'], andEvery: 'page', run: 'DevNullTask' },
+  t_never: { after: ['a'], unless: ['stop'], run: 'PassThruTask' },
+  t_fail: { after: ['boom'], run: 'FailingTask' },
+};
+
+/** An `andEvery` task that never runs: each firing of `e` adds one unstarted instance. */
+const COLLECTOR: TriggerConfiguration = { t_collect: { after: ['never'], andEvery: 'e', run: 'DevNullTask' } };
+
+describe('storage: RedisStorageBackend', () => {
+  afterEach(closeRedisContainers);
+
+  describe('as the storage of a session', () => {
+    it('runs a whole workflow (join, cascade, andEvery, unless, failure) with the in-process runner', async () => {
+      const container = await redisTestContainer();
+      const manager = getManager(container, 'workflow');
+      expect(manager.storage).to.be.instanceOf(RedisStorageBackend);
+      await manager.updateConfiguration(WORKFLOW);
+      await fireAll(manager, ['stop', ['b', { y: 2 }], 'page', ['a', { x: 1 }], 'page', 'boom']);
+
+      await expectInstance(manager, 't_join#0').finished({ a: { p: 1, x: 1 }, b: { y: 2 } });
+      await expectInstance(manager, 't_next#0').finished({ t_join: { a: { p: 1, x: 1 }, b: { y: 2 } } });
+      await expectInstance(manager, 't_every#0').finished();
+      await expectInstance(manager, 't_every#1').finished();
+      await expectInstance(manager, 't_every#2').missing();
+      await expectInstance(manager, 't_never#0').abandoned();
+      await expectInstance(manager, 't_fail#0').failed('DeliberateFailure');
+      await expectUnresolvedTasks(manager, ['t_fail']);
+      await expectUnresolvedInstances(manager, ['t_fail#0']);
+      expect(await manager.storage.getLatestKwargs()).to.deep.equal({ stop: {}, b: { y: 2 }, page: {}, a: { x: 1 }, boom: {}, t_join: { a: { p: 1, x: 1 }, b: { y: 2 } }, t_next: { t_join: { a: { p: 1, x: 1 }, b: { y: 2 } } }, t_every: {} });
+
+      await manager.replayFailedInstance('t_fail#0');
+      await ThreadingTaskRunner.joinAll();
+      await expectInstance(manager, 't_fail#0').replayed();
+      await expectInstance(manager, 't_fail#1').failed('DeliberateFailure');
+      const [failure] = await manager.storage.getInstancesWithUnresolvedLogs();
+      expect(failure?.name).to.equal('t_fail#1');
+    });
+
+    it('is what `import "triggers"` registers as "redis", connecting only when first used', async () => {
+      const redis = await sharedRedis();
+      const container = createTriggersContainer({ redis: redis.url, prefix: uniquePrefix('lazy') });
+      try {
+        const manager = getManager(container, 'lazy');
+        expect(manager.storage).to.be.instanceOf(RedisStorageBackend);
+        expect(connectionOf(container).isOpen).to.equal(false);
+        await manager.updateConfiguration(COLLECTOR);
+        expect(connectionOf(container).isOpen).to.equal(true);
+      } finally {
+        await closeTriggersContainer(container);
+      }
+      expect(connectionOf(container).isOpen).to.equal(false);
+    });
+
+    it('refuses a key prefix containing a brace, naming it', async () => {
+      const redis = await sharedRedis();
+      const container = createTriggersContainer({ redis: redis.url, prefix: 'bad{prefix' });
+      expect(() => getManager(container, 'x')).to.throw(InvalidStorageSettingsError, 'bad{prefix');
+    });
+  });
+
+  describe('shared between processes', () => {
+    it('shows each container (process) the state the other one wrote', async () => {
+      const one = await redisTestContainer();
+      const prefix = connectionOf(one).settings.prefix;
+      const two = await redisTestContainer({ prefix });
+      await getManager(one, 'shared').updateConfiguration({ t_join: { after: ['a', 'b'], run: 'PassThruTask' } });
+      await getManager(one, 'shared').fire('a', { from: 'one' });
+      await getManager(two, 'shared').fire('b', { from: 'two' });
+      await ThreadingTaskRunner.joinAll();
+      await expectInstance(getManager(one, 'shared'), 't_join#0').finished({ a: { from: 'one' }, b: { from: 'two' } });
+      expect(connectionOf(one)).to.not.equal(connectionOf(two));
+    });
+
+    it('loses no fire when two containers fire concurrently into one session', async () => {
+      const one = await redisTestContainer();
+      const two = await redisTestContainer({ prefix: connectionOf(one).settings.prefix });
+      await getManager(one, 'race').updateConfiguration(COLLECTOR);
+      const firers = [one, two].flatMap((container, c) =>
+        Array.from({ length: 5 }, async (_, f) => {
+          const manager = getManager(container, 'race');
+          for (let i = 0; i < 10; i += 1) await manager.fire('e', { c, f, i });
+        }),
+      );
+      await Promise.all(firers);
+      const instances = await getManager(two, 'race').storage.getInstances();
+      expect(instances.map((i) => i.name)).to.deep.equal(Array.from({ length: 100 }, (_, n) => `t_collect#${n}`));
+      const seen = new Set(instances.map((i) => JSON.stringify(i.kwargs.e)));
+      expect(seen.size).to.equal(100);
+    });
+
+    it('applies every one of many concurrent fires from one process', async () => {
+      const container = await redisTestContainer();
+      const manager = getManager(container, 'hot');
+      await manager.updateConfiguration(COLLECTOR);
+      await Promise.all(Array.from({ length: 200 }, (_, i) => manager.fire('e', { i })));
+      expect(await manager.storage.readInstanceCounts(['t_collect'])).to.deep.equal({ t_collect: 200 });
+      expect(await manager.storage.readUnstartedInstances(['t_collect'])).to.have.length(200);
+    });
+  });
+
+  describe('session lock', () => {
+    it('is released only by its owner', async () => {
+      const container = await redisTestContainer();
+      const connection = connectionOf(container);
+      const keys = connection.keysFor('owned');
+      const lock = await connection.locks.acquire(keys, connection.lockOptions);
+      expect(await connection.redis.triggersLockRelease(keys.lock, 'not-the-owner')).to.equal(0);
+      expect(await connection.redis.get(keys.lock)).to.equal(lock.held.token);
+      expect(await connection.redis.triggersLockRelease(keys.lock, lock.held.token)).to.equal(1);
+      expect(await connection.redis.exists(keys.lock)).to.equal(0);
+    });
+
+    it('expires when its holder dies, and the next operation proceeds', async () => {
+      const dead = await redisTestContainer();
+      const alive = await redisTestContainer({ prefix: connectionOf(dead).settings.prefix });
+      await getManager(alive, 'orphan').updateConfiguration(COLLECTOR);
+      const connection = connectionOf(dead);
+      // Taken without renewal and never released: a process that died while holding it.
+      await connection.locks.acquire(connection.keysFor('orphan'), { ttlMs: 150, renewMs: 0, timeoutMs: 1000 });
+      await getManager(alive, 'orphan').fire('e', { after: 'expiry' });
+      await expectInstance(getManager(alive, 'orphan'), 't_collect#0').unstarted();
+    });
+
+    it('times out with LockTimeoutError naming the session while another process holds it', async () => {
+      const holder = await redisTestContainer();
+      const waiter = await redisTestContainer({ prefix: connectionOf(holder).settings.prefix, lockTimeoutMs: 50 });
+      const connection = connectionOf(holder);
+      const lock = await connection.locks.acquire(connection.keysFor('busy session'), connection.lockOptions);
+      const error = await getManager(waiter, 'busy session').fire('x').then(() => undefined, (e: unknown) => e);
+      await lock.release();
+      expect(error).to.be.instanceOf(LockTimeoutError);
+      expect((error as Error).message).to.contain('"busy session"');
+    });
+
+    it('is renewed while a long operation holds it, so nobody else gets in', async () => {
+      const slow = await redisTestContainer({ lockTtlMs: 100 });
+      const other = await redisTestContainer({ prefix: connectionOf(slow).settings.prefix, lockTimeoutMs: 50 });
+      const storage = getManager(slow, 'long').storage;
+      const connection = connectionOf(slow);
+      const before = connection.locks.renewals;
+      await storage.withLock(async (tx) => {
+        await waitFor('four renewals (past the 100 ms TTL)', () => connection.locks.renewals >= before + 4);
+        const error = await getManager(other, 'long').fire('x').then(() => undefined, (e: unknown) => e);
+        expect(error).to.be.instanceOf(LockTimeoutError);
+        tx.setLatestKwargs('written', { late: true });
+      });
+      expect(await storage.getLatestKwargs()).to.deep.equal({ written: { late: true } });
+    });
+
+    it('fences writes: a holder whose lock expired mid-operation writes nothing', async () => {
+      const frozen = await redisTestContainer({ lockTtlMs: 100, lockRenewMs: 0 });
+      const other = await redisTestContainer({ prefix: connectionOf(frozen).settings.prefix });
+      const storage = getManager(frozen, 'fenced').storage;
+      const attempt = storage.withLock(async (tx) => {
+        tx.setLatestKwargs('stale', { from: 'frozen' });
+        // While "frozen", the lock expires and another process does its own operation.
+        await getManager(other, 'fenced').fire('fresh', { from: 'other' });
+      });
+      const error = await attempt.then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(LockLostError);
+      expect(await storage.getLatestKwargs()).to.deep.equal({ fresh: { from: 'other' } });
+    });
+  });
+
+  describe('keys', () => {
+    const hostile = ['a:b', 'a', ':b', 'a:', 'b', '{a}', 'a}:{b', '{', '}', '{}', 'with space', ' ', 'ünï©ødé 💥', '\ud800', '\ufffd', 'x'.repeat(1024), 'lock', 'a:{b}:tasks'];
+
+    it('never let two uids (colons, braces, spaces, unicode, 1 KB) collide, and keep each session in one hash slot', async () => {
+      const container = await redisTestContainer();
+      const prefix = connectionOf(container).settings.prefix;
+      for (const [i, uid] of hostile.entries()) {
+        const manager = getManager(container, uid);
+        await manager.updateConfiguration({ [`t_${i}`]: { after: ['never'], andEvery: 'e', run: 'DevNullTask' } });
+        await manager.fire('e', { uid });
+      }
+      const allKeys = await keysUnder(container, prefix);
+      for (const [i, uid] of hostile.entries()) {
+        const storage = getManager(container, uid).storage as RedisStorageBackend;
+        expect(await storage.getLatestKwargs(), uid).to.deep.equal({ e: { uid } });
+        expect(Object.keys(await storage.getTasks()), uid).to.deep.equal([`t_${i}`]);
+        const own = allKeys.filter((key) => key.startsWith(storage.keys.base));
+        expect(own.length, uid).to.be.greaterThan(3);
+        expect(new Set(own.map((key) => calculateSlot(key))).size, uid).to.equal(1);
+        expect(calculateSlot(own[0])).to.equal(calculateSlot(storage.keys.lock));
+      }
+    });
+  });
+
+  describe('cost of an operation', () => {
+    async function measureFire(resolved: number): Promise<{ commands: number; read: FireReadSet }> {
+      const container = await redisTestContainer();
+      const manager = getManager(container, `history-${resolved}`);
+      await manager.updateConfiguration({ t_h: { after: [], andEvery: 'h', run: 'DevNullTask' }, t_other: { after: ['x'], run: 'DevNullTask' } });
+      for (let i = 0; i < resolved; i += 1) await manager.fire('h', { i });
+      await ThreadingTaskRunner.joinAll();
+      expect(await manager.storage.readInstanceCounts(['t_h'])).to.deep.equal({ t_h: resolved });
+      await expectUnresolvedInstances(manager, []);
+
+      const storage = manager.storage as RedisStorageBackend;
+      const redis = connectionOf(container).redis;
+      const reads: FireReadSet[] = [];
+      const readForFire = storage.readForFire.bind(storage);
+      storage.readForFire = async (trigger) => {
+        const read = await readForFire(trigger);
+        reads.push(read);
+        return read;
+      };
+      const send = redis.sendCommand.bind(redis);
+      let commands = 0;
+      redis.sendCommand = ((...args: Parameters<typeof send>) => {
+        commands += 1;
+        return send(...args);
+      }) as typeof redis.sendCommand;
+      await manager.fire('x');
+      redis.sendCommand = send;
+      await ThreadingTaskRunner.joinAll();
+      return { commands, read: reads[0] };
+    }
+
+    it('a fire reads and sends the same whether the session holds 2 or 40 resolved instances', async () => {
+      const small = await measureFire(2);
+      const large = await measureFire(40);
+      expect(large.commands).to.equal(small.commands);
+      expect(large.read).to.deep.equal(small.read);
+      expect(large.read.unstarted).to.deep.equal([]);
+    });
+  });
+
+  describe('session lifetime', () => {
+    it('applies the session TTL to every key and refreshes it on each write', async () => {
+      const container = await redisTestContainer({ sessionTtlSeconds: 1000 });
+      const prefix = connectionOf(container).settings.prefix;
+      const redis = connectionOf(container).redis;
+      const manager = getManager(container, 'ttl');
+      await manager.updateConfiguration(COLLECTOR);
+      await manager.fire('e');
+      const keys = await keysUnder(container, prefix);
+      expect(keys.some((key) => key.includes(':u:'))).to.equal(true);
+      for (const key of keys) {
+        const ttl = await redis.ttl(key);
+        expect(ttl, key).to.be.within(900, 1000);
+        await redis.expire(key, 5);
+      }
+      await manager.fire('unrelated');
+      for (const key of keys) expect(await redis.ttl(key), key).to.be.within(900, 1000);
+    });
+
+    it('keeps sessions forever without a TTL', async () => {
+      const container = await redisTestContainer();
+      const manager = getManager(container, 'forever');
+      await manager.updateConfiguration(COLLECTOR);
+      await manager.fire('e');
+      for (const key of await keysUnder(container, connectionOf(container).settings.prefix)) {
+        expect(await connectionOf(container).redis.ttl(key), key).to.equal(-1);
+      }
+    });
+
+    it('deleteSession removes every key of the session and nothing else', async () => {
+      const container = await redisTestContainer();
+      const prefix = connectionOf(container).settings.prefix;
+      const doomed = getManager(container, 'doomed');
+      const kept = getManager(container, 'kept');
+      for (const manager of [doomed, kept]) {
+        await manager.updateConfiguration(WORKFLOW);
+        await fireAll(manager, ['a', 'b', 'page', 'boom', 'x']);
+      }
+      const before = await keysUnder(container, prefix);
+      await doomed.storage.deleteSession();
+      const after = await keysUnder(container, prefix);
+      const doomedBase = (doomed.storage as RedisStorageBackend).keys.base;
+      expect(after).to.deep.equal(before.filter((key) => !key.startsWith(doomedBase)));
+      expect(after.length).to.be.greaterThan(0);
+      expect(await doomed.storage.getInstances()).to.deep.equal([]);
+      expect(await kept.storage.getInstances()).to.have.length.greaterThan(3);
+    });
+  });
+
+  describe('JSON values', () => {
+    it('rejects non-JSON kwargs at the fire and saves nothing', async () => {
+      const container = await redisTestContainer();
+      const manager = getManager(container, 'json');
+      await manager.updateConfiguration(COLLECTOR);
+      const before = await keysUnder(container, connectionOf(container).settings.prefix);
+      const error = await manager.fire('e', { n: 10n }).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(InvalidKwargsError);
+      expect(await manager.storage.getInstances()).to.deep.equal([]);
+      expect(await manager.storage.getLatestKwargs()).to.deep.equal({});
+      expect(await keysUnder(container, connectionOf(container).settings.prefix)).to.deep.equal(before);
+    });
+
+    it('serialises a whole change set before writing any of it', async () => {
+      const container = await redisTestContainer();
+      const storage = getManager(container, 'json-write').storage;
+      const changes: SessionChanges = {
+        tasks: { t_ok: { after: ['a'], run: 'DevNullTask' } },
+        latestKwargs: { a: {} },
+        instanceCounts: { t_ok: 1 },
+        instances: [{ name: 't_ok#0', task: 't_ok', status: TaskStatus.Unstarted, kwargs: {}, abandonState: [], metadata: { bad: 1n } as never }],
+      };
+      const error = await storage.withLock(() => storage.writeChanges(changes)).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(InvalidKwargsError);
+      expect((error as Error).message).to.contain('t_ok#0');
+      expect(await storage.getTasks()).to.deep.equal({});
+      expect(await storage.getLatestKwargs()).to.deep.equal({});
+    });
+  });
+});

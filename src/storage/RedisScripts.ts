@@ -1,0 +1,209 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * The Lua scripts of the Redis storage. Each runs atomically on the server,
+ * so a whole read or write of an operation is one round trip and is never
+ * seen half-done. Keys come first (all in the session's hash slot); the
+ * per-task unstarted sets are derived from a key prefix passed as argument,
+ * which is fine on a Cluster because they share the session's hash tag.
+ *
+ * Trigger lists in the `tt` hash are length-prefixed (`<bytes>:<name>` ...)
+ * so Lua can parse them without JSON and without any separator a name could
+ * contain.
+ */
+export const RedisScripts = {
+  /**
+   * Takes the lock, or extends it if `token` already owns it. A free lock is
+   * only taken if no other waiter is marked as next; a refused caller marks
+   * itself next when nobody is, so pollers from other processes cannot be
+   * starved by a busy holder re-acquiring.
+   * KEYS: lock, next. ARGV: token, ttlMs, nextTtlMs. Returns 1 or 0.
+   */
+  triggersLockAcquire: {
+    numberOfKeys: 2,
+    lua: `
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+local nxt = redis.call('GET', KEYS[2])
+if not cur then
+  if (not nxt) or nxt == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+    if nxt then redis.call('DEL', KEYS[2]) end
+    return 1
+  end
+end
+if not nxt then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+elseif nxt == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+end
+return 0`,
+  },
+
+  /**
+   * Extends the lock if `token` owns it. KEYS: lock, next. ARGV: token, ttlMs.
+   * Returns { owned (0/1), someone waiting (0/1) }.
+   */
+  triggersLockRenew: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return { 1, redis.call('EXISTS', KEYS[2]) }
+end
+return { 0, redis.call('EXISTS', KEYS[2]) }`,
+  },
+
+  /** Deletes the lock only if `token` owns it. KEYS: lock. ARGV: token. Returns 1 if deleted. */
+  triggersLockRelease: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`,
+  },
+
+  /**
+   * Everything a fire reads, in one round trip: all task entries, the names
+   * of the tasks mentioning the trigger, their unstarted instance records,
+   * their instance counts, and the latest kwargs of the triggers they mention.
+   * KEYS: tasks, tt, inst, latest, counts. ARGV: trigger, unstarted prefix.
+   * Returns { tasks flat [name, json...], using [name...], unstarted [json...], counts [n...], latest flat [trigger, json...] }.
+   */
+  triggersReadForFire: {
+    numberOfKeys: 5,
+    readOnly: true,
+    lua: `
+local trigger = ARGV[1]
+local tt = redis.call('HGETALL', KEYS[2])
+local using, mentioned, seen = {}, {}, {}
+for i = 1, #tt, 2 do
+  local list, names, hit, pos = tt[i + 1], {}, false, 1
+  while pos <= #list do
+    local colon = string.find(list, ':', pos, true)
+    local n = tonumber(string.sub(list, pos, colon - 1))
+    local name = string.sub(list, colon + 1, colon + n)
+    pos = colon + n + 1
+    names[#names + 1] = name
+    if name == trigger then hit = true end
+  end
+  if hit then
+    using[#using + 1] = tt[i]
+    for _, name in ipairs(names) do
+      if not seen[name] then
+        seen[name] = true
+        mentioned[#mentioned + 1] = name
+      end
+    end
+  end
+end
+local function hmget(key, fields, out, withNames)
+  for first = 1, #fields, 1000 do
+    local chunk = {}
+    for k = first, math.min(first + 999, #fields) do chunk[#chunk + 1] = fields[k] end
+    local values = redis.call('HMGET', key, unpack(chunk))
+    for k, v in ipairs(values) do
+      if v then
+        if withNames then out[#out + 1] = chunk[k] end
+        out[#out + 1] = v
+      end
+    end
+  end
+end
+local unstarted, counts, latest = {}, {}, {}
+for j, task in ipairs(using) do
+  hmget(KEYS[3], redis.call('SMEMBERS', ARGV[2] .. task), unstarted, false)
+  counts[j] = redis.call('HGET', KEYS[5], task) or '0'
+end
+hmget(KEYS[4], mentioned, latest, true)
+return { redis.call('HGETALL', KEYS[1]), using, unstarted, counts, latest }`,
+  },
+
+  /**
+   * Applies one operation's writes, if and only if `token` still owns the
+   * lock (fencing: a holder whose lock expired writes nothing), then
+   * refreshes the session's TTL. KEYS: lock, next, tasks, tt, inst, latest,
+   * counts, unresolved. ARGV: token, ttlSeconds (0 = none), unstarted prefix,
+   * #tasks, #latest, #counts, #instances, then [task, json, triggers]...,
+   * [trigger, json]..., [task, count]..., [name, task, json, flag]... where
+   * flag is u (unstarted), o (other unresolved) or r (resolved).
+   * Returns whether another process is waiting for the lock (0/1).
+   */
+  triggersWriteChanges: {
+    numberOfKeys: 8,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
+end
+local prefix = ARGV[3]
+local i = 8
+for _ = 1, tonumber(ARGV[4]) do
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 2])
+  i = i + 3
+end
+for _ = 1, tonumber(ARGV[5]) do
+  redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for _ = 1, tonumber(ARGV[6]) do
+  redis.call('HSET', KEYS[7], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for _ = 1, tonumber(ARGV[7]) do
+  local name, task, flag = ARGV[i], ARGV[i + 1], ARGV[i + 3]
+  redis.call('HSET', KEYS[5], name, ARGV[i + 2])
+  if flag == 'u' then
+    redis.call('SADD', prefix .. task, name)
+  else
+    redis.call('SREM', prefix .. task, name)
+  end
+  if flag == 'r' then
+    redis.call('SREM', KEYS[8], name)
+  else
+    redis.call('SADD', KEYS[8], name)
+  end
+  i = i + 4
+end
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  for k = 3, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+  for _, task in ipairs(redis.call('HKEYS', KEYS[4])) do redis.call('EXPIRE', prefix .. task, ttl) end
+end
+return redis.call('EXISTS', KEYS[2])`,
+  },
+
+  /**
+   * Deletes every record key of the session (fenced like a write).
+   * KEYS: lock, tasks, tt, inst, latest, counts, unresolved. ARGV: token, unstarted prefix.
+   */
+  triggersDeleteSession: {
+    numberOfKeys: 7,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
+end
+for _, task in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('DEL', ARGV[2] .. task) end
+for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2] .. task) end
+return redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])`,
+  },
+} as const;
+
+/** Marker in the error a fenced script returns when the lock was lost. */
+export const LOCK_LOST_MARKER = 'TRIGGERS_LOCK_LOST';
+
+type ScriptArg = string | number;
+
+/** An ioredis client with the storage scripts defined as commands (see {@link RedisScripts}). */
+export type TriggersRedis = Redis & {
+  triggersLockAcquire(lock: string, next: string, token: string, ttlMs: number, nextTtlMs: number): Promise<number>;
+  triggersLockRenew(lock: string, next: string, token: string, ttlMs: number): Promise<[number, number]>;
+  triggersLockRelease(lock: string, token: string): Promise<number>;
+  triggersReadForFire(...args: ScriptArg[]): Promise<[string[], string[], string[], string[], string[]]>;
+  triggersWriteChanges(...args: ScriptArg[]): Promise<number>;
+  triggersDeleteSession(...args: ScriptArg[]): Promise<number>;
+};
