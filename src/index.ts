@@ -15,3 +15,4 @@ export * from './model';
 export * from './runners';
 export * from './storage';
 export * from './tasks';
+export * from './worker';

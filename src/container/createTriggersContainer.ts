@@ -4,6 +4,9 @@ import type { LogSink } from '../logging';
 import type { TriggerManager } from '../manager/TriggerManager';
 import '../manager/TriggerManager';
 import '../runners/ThreadingTaskRunner';
+import '../runners/BullMQTaskRunner';
+import type { BullMQRunnerOptions } from '../runners/BullMQRunnerOptions';
+import type { QueueRouter } from '../runners/QueueRouter';
 import { MemoryStore } from '../storage/MemoryStore';
 import '../storage/MemoryStorageBackend';
 import { RedisConnection } from '../storage/RedisConnection';
@@ -38,6 +41,10 @@ export interface TriggersContainerOptions {
   defaultManager?: string;
   /** Where task log messages go (default: JSON lines on stderr from `warn` up). */
   logSink?: LogSink;
+  /** Options of the BullMQ runner (default queue, job retention). */
+  bullmq?: BullMQRunnerOptions;
+  /** Picks the BullMQ queue of each instance (see {@link QueueRouter} for the precedence). */
+  queueRouter?: QueueRouter;
   /** An existing container to configure instead of a new one. */
   container?: Container;
 }
@@ -75,6 +82,8 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
     // One lazily connecting ioredis client per container; closeTriggersContainer() closes it.
     container.bind(TRIGGERS.RedisConnection).to(RedisConnection).inSingletonScope();
   }
+  if (options.bullmq !== undefined) container.bind(TRIGGERS.BullMQOptions).toConstantValue(options.bullmq);
+  if (options.queueRouter !== undefined) container.bind(TRIGGERS.QueueRouter).toConstantValue(options.queueRouter);
   container.bind<ManagerFactory>(TRIGGERS.ManagerFactory).toConstantValue(managerFactory(container));
   bindTriggerClasses(container);
   return container;

@@ -26,8 +26,10 @@ export const TRIGGERS = {
   RedisSettings: Symbol.for('triggers.RedisSettings'),
   /** `RedisConnection`: the container's one shared, lazily opened ioredis connection (close it with `closeTriggersContainer`). */
   RedisConnection: Symbol.for('triggers.RedisConnection'),
-  /** `QueueRouter`: picks the BullMQ queue of an instance. */
+  /** `QueueRouter`: picks the BullMQ queue of an instance (optional; see `BullMQTaskRunner`). */
   QueueRouter: Symbol.for('triggers.QueueRouter'),
+  /** `BullMQRunnerOptions`: default queue, job retention, refused inline modes (optional). */
+  BullMQOptions: Symbol.for('triggers.BullMQOptions'),
 } as const;
 
 /** Token of the class registered as trigger task `name`. */

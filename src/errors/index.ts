@@ -20,3 +20,4 @@ export { UnknownManagerError } from './UnknownManagerError';
 export { UnknownRunnerError } from './UnknownRunnerError';
 export { UnknownStorageError } from './UnknownStorageError';
 export { UnknownTaskError } from './UnknownTaskError';
+export { WorkerLostError } from './WorkerLostError';

@@ -20,6 +20,12 @@ export interface TaskJobPayload {
   storage: string;
   /** The instance's trigger kwargs when it was scheduled (informational: the run reads fresh state). */
   kwargs: TriggerKwargs;
+  /**
+   * The instance's depth (number of replays before it) when scheduled: the
+   * job-level "attempt" a queue dashboard shows. Informational, like `kwargs`;
+   * the task reads its instance's depth from fresh state.
+   */
+  depth?: number;
 }
 
 /** The payload for `instance` of `manager`'s session. */
@@ -28,7 +34,14 @@ export function payloadFor(manager: TriggerManager, instance: TaskInstance): Tas
   if (storage === undefined) {
     throw new MalformedJobError(`Storage class ${manager.storage.constructor.name} is not registered: decorate it with @Storage('name')`);
   }
-  return { uid: manager.storage.uid, instance: instance.name, manager: manager.typeName, storage, kwargs: instance.kwargs };
+  return {
+    uid: manager.storage.uid,
+    instance: instance.name,
+    manager: manager.typeName,
+    storage,
+    kwargs: instance.kwargs,
+    depth: instance.depth,
+  };
 }
 
 /**
@@ -45,6 +58,9 @@ export function parseTaskJobPayload(data: unknown): TaskJobPayload {
     if (typeof value !== 'string' || value.length === 0) problems.push(`"${field}" must be a non-empty string`);
   }
   if (data.kwargs !== undefined && !isPlainObject(data.kwargs)) problems.push('"kwargs" must be an object');
+  if (data.depth !== undefined && !(Number.isInteger(data.depth) && (data.depth as number) >= 0)) {
+    problems.push('"depth" must be a non-negative integer');
+  }
   if (problems.length > 0) throw new MalformedJobError(`Malformed job payload: ${problems.join('; ')}`);
   return {
     uid: data.uid as string,
@@ -52,5 +68,6 @@ export function parseTaskJobPayload(data: unknown): TaskJobPayload {
     manager: data.manager as string,
     storage: data.storage as string,
     kwargs: (data.kwargs ?? {}) as TriggerKwargs,
+    ...(data.depth === undefined ? {} : { depth: data.depth as number }),
   };
 }

@@ -3,3 +3,8 @@ export { Runner } from './Runner';
 export { parseTaskJobPayload, payloadFor } from './TaskJobPayload';
 export type { TaskJobPayload } from './TaskJobPayload';
 export { ThreadingTaskRunner } from './ThreadingTaskRunner';
+export { BullMQTaskRunner } from './BullMQTaskRunner';
+export { DEFAULT_QUEUE } from './BullMQRunnerOptions';
+export type { BullMQRunnerOptions } from './BullMQRunnerOptions';
+export { bullmqConnection, bullmqPrefix } from './bullmqConnection';
+export type { QueueRouter } from './QueueRouter';

@@ -1,0 +1,267 @@
+import { EventEmitter } from 'node:events';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import type { Container } from 'inversify';
+import { resolveNamed } from '../container/resolveNamed';
+import { TRIGGERS, runnerToken } from '../container/tokens';
+import type { RedisSettings } from '../container/RedisSettings';
+import { RunnerConfigurationError, WorkerLostError } from '../errors';
+import { TaskStatus, isPlainObject } from '../model';
+import { DEFAULT_QUEUE } from '../runners/BullMQRunnerOptions';
+import type { BullMQTaskRunner } from '../runners/BullMQTaskRunner';
+import { bullmqConnection, bullmqPrefix } from '../runners/bullmqConnection';
+import { parseTaskJobPayload } from '../runners/TaskJobPayload';
+import type { TaskJobPayload } from '../runners/TaskJobPayload';
+import type { StorageBackend } from '../storage/StorageBackend';
+import { failureMetadata } from '../tasks/failureMetadata';
+import type { TaskExecutor } from '../tasks/TaskExecutor';
+
+/** Options of {@link TriggerWorker}. */
+export interface TriggerWorkerOptions {
+  /** Queue names to consume (default `['triggers']`), without the prefix. */
+  queues?: string[];
+  /** Jobs run in parallel per queue (default 1). */
+  concurrency?: number;
+  /**
+   * Milliseconds a job's lock lasts without renewal (BullMQ `lockDuration`,
+   * default 30 000). A worker that dies stops renewing; after this long its
+   * job counts as stalled and is re-delivered (see {@link WorkerLostError}).
+   */
+  lockDurationMs?: number;
+  /** Milliseconds between checks for stalled jobs (BullMQ `stalledInterval`, default 30 000). */
+  stalledIntervalMs?: number;
+}
+
+/** What a {@link TriggerWorker} reports for each job (its `'completed'` event). */
+export interface JobCompletedEvent {
+  queue: string;
+  jobId: string;
+  payload: TaskJobPayload;
+}
+
+/** What a {@link TriggerWorker} reports for a job it could not run (its `'failed'` event). */
+export interface JobFailedEvent {
+  queue: string;
+  jobId: string | undefined;
+  /** The job data as received (possibly malformed). */
+  data: unknown;
+  error: Error;
+  /** Instance that was marked `failed` because of it, if it could be identified. */
+  failedInstance?: { uid: string; instance: string };
+}
+
+/** The events of a {@link TriggerWorker}. */
+export interface TriggerWorkerEvents {
+  /** The job's instance ran through its lifecycle (finished, failed, skipped or retried: see its status). */
+  completed: [JobCompletedEvent];
+  /** The job could not be run (malformed payload, unknown names, lost worker...); the BullMQ job is failed, not retried. */
+  failed: [JobFailedEvent];
+  /** A connection or worker-level error; the worker keeps running. */
+  error: [Error];
+  /** Every queue's BullMQ worker is connected and consuming. */
+  ready: [];
+}
+
+/**
+ * Consumes the BullMQ jobs the `bullmq` runner adds and runs their task
+ * lifecycle: parse the payload (names only), rebuild the manager of the
+ * payload's **registered** manager type over its registered storage and
+ * session, start the instance if it is still `scheduled`, run the task,
+ * record the outcome and cascade (through `TaskExecutor`).
+ *
+ * Bad jobs never crash the worker and never run anything unregistered:
+ * a malformed payload, or one naming an unknown manager, fails the instance
+ * it names (when uid, instance and a registered storage identify one that is
+ * still `scheduled`) with the error, and fails the BullMQ job without retry.
+ * An unknown task name fails the instance with `UnknownTaskError`.
+ *
+ * A job re-delivered after its worker died mid-run finds its instance
+ * `running`: the task is not run again (it may have had side effects); the
+ * instance is failed with {@link WorkerLostError} so an operator can replay it.
+ *
+ * ```ts
+ * const worker = new TriggerWorker(createTriggersContainer({ redis, prefix }), { queues: ['triggers'], concurrency: 4 });
+ * await worker.start();
+ * process.once('SIGTERM', () => worker.close());
+ * ```
+ */
+export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
+  private readonly settings: RedisSettings;
+  private readonly queueNames: string[];
+  private workers: Array<Worker<unknown, void>> = [];
+  private closing?: Promise<void>;
+  private readonly completedPayloads = new WeakMap<Job<unknown, void>, TaskJobPayload>();
+
+  constructor(
+    private readonly container: Container,
+    private readonly options: TriggerWorkerOptions = {},
+  ) {
+    super();
+    if (!container.isBound(TRIGGERS.RedisSettings)) {
+      throw new RunnerConfigurationError(
+        'TriggerWorker needs Redis: create its container with createTriggersContainer({ redis: "redis://host:port", prefix })',
+      );
+    }
+    this.settings = container.get<RedisSettings>(TRIGGERS.RedisSettings);
+    this.queueNames = [...new Set(options.queues?.length ? options.queues : [DEFAULT_QUEUE])];
+    for (const name of this.queueNames) {
+      if (name.length === 0 || name.includes(':')) {
+        throw new RunnerConfigurationError(`Queue name ${JSON.stringify(name)} must be non-empty and must not contain ":"`);
+      }
+    }
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RunnerConfigurationError(`Worker concurrency must be a positive integer, got ${String(options.concurrency)}`);
+    }
+  }
+
+  /** The queues this worker consumes. */
+  get queues(): readonly string[] {
+    return this.queueNames;
+  }
+
+  /** Starts consuming every queue; resolves once each is connected. */
+  async start(): Promise<void> {
+    if (this.workers.length > 0) return;
+    if (this.closing !== undefined) throw new RunnerConfigurationError('TriggerWorker was closed; create a new one');
+    this.workers = this.queueNames.map((queue) => {
+      const worker = new Worker<unknown, void>(queue, (job) => this.process(job), {
+        connection: bullmqConnection(this.settings),
+        prefix: bullmqPrefix(this.settings),
+        concurrency: this.options.concurrency ?? 1,
+        ...(this.options.lockDurationMs === undefined ? {} : { lockDuration: this.options.lockDurationMs }),
+        ...(this.options.stalledIntervalMs === undefined ? {} : { stalledInterval: this.options.stalledIntervalMs }),
+        autorun: true,
+      });
+      worker.on('error', (error) => this.emit('error', error));
+      worker.on('completed', (job) => {
+        const payload = this.completedPayloads.get(job);
+        this.completedPayloads.delete(job);
+        if (payload !== undefined) this.emit('completed', { queue, jobId: job.id ?? '', payload });
+      });
+      worker.on('failed', (job, error) => {
+        const rejection = error instanceof JobRejection ? error : undefined;
+        this.emit('failed', {
+          queue,
+          jobId: job?.id,
+          data: job?.data,
+          error: rejection?.original ?? error,
+          failedInstance: rejection?.failedInstance,
+        });
+      });
+      return worker;
+    });
+    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    this.emit('ready');
+  }
+
+  /**
+   * Stops taking jobs, waits for the in-flight ones to finish (their status
+   * and cascades recorded), then closes the queues this process used for
+   * cascades. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(this.workers.map((worker) => worker.close()));
+      const token = runnerToken('bullmq');
+      if (this.container.isBound(token)) await this.container.get<BullMQTaskRunner>(token).close();
+    })();
+    return this.closing;
+  }
+
+  private async process(job: Job<unknown, void>): Promise<void> {
+    let payload: TaskJobPayload;
+    try {
+      payload = parseTaskJobPayload(job.data);
+    } catch (error) {
+      return this.reject(job, error, [TaskStatus.Scheduled]);
+    }
+    if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
+      const lost = new WorkerLostError(
+        `Instance "${payload.instance}" of session ${JSON.stringify(payload.uid)} was running on a worker that stopped before ` +
+          `recording an outcome (its job was re-delivered after the lock expired). It is not run twice; check the task's ` +
+          `side effects, then replay it with replayFailedInstance.`,
+      );
+      const failed = await this.failInstance(payload, lost, [TaskStatus.Running]).catch(() => false);
+      if (failed) return this.reject(job, lost, [], payload);
+    }
+    try {
+      await this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload);
+    } catch (error) {
+      return this.reject(job, error, [TaskStatus.Scheduled, TaskStatus.Running]);
+    }
+    this.completedPayloads.set(job, payload);
+  }
+
+  /**
+   * Fails the instance the job names (when identifiable and in one of
+   * `statuses`), then throws an unrecoverable error so BullMQ fails the job
+   * without retrying it (the worker's `'failed'` event follows).
+   */
+  private async reject(
+    job: Job<unknown, void>,
+    error: unknown,
+    statuses: TaskStatus[],
+    alreadyFailed?: Identity,
+  ): Promise<never> {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    let failedInstance: JobFailedEvent['failedInstance'];
+    const identity = alreadyFailed ?? identify(job.data);
+    if (alreadyFailed !== undefined) {
+      failedInstance = { uid: alreadyFailed.uid, instance: alreadyFailed.instance };
+    } else if (identity !== undefined && statuses.length > 0) {
+      try {
+        if (await this.failInstance(identity, cause, statuses)) failedInstance = { uid: identity.uid, instance: identity.instance };
+      } catch {
+        // The instance cannot be reached (unknown storage or instance): only the job records the error.
+      }
+    }
+    throw new JobRejection(cause, failedInstance);
+  }
+
+  /**
+   * Marks the instance `failed` with `error` if its status is one of
+   * `statuses`, under the session lock, through the payload's registered
+   * storage only (no manager, no task code). Returns whether it did.
+   */
+  private async failInstance(identity: Identity, error: Error, statuses: TaskStatus[]): Promise<boolean> {
+    const storage = resolveNamed<StorageBackend>(this.container, 'storage', identity.storage).open(identity.uid);
+    return storage.withLock(async (tx) => {
+      const target = await tx.instance(identity.instance);
+      if (!statuses.includes(target.status)) return false;
+      target.metadata = { ...target.metadata, ...failureMetadata(error) };
+      target.setStatus(TaskStatus.Failed);
+      tx.put(target);
+      return true;
+    });
+  }
+}
+
+/**
+ * What the processor throws for a job it will not run: unrecoverable (BullMQ
+ * fails the job without retry), carrying the original error and the
+ * instance it failed for the worker's `'failed'` event.
+ */
+class JobRejection extends UnrecoverableError {
+  constructor(
+    readonly original: Error,
+    readonly failedInstance: JobFailedEvent['failedInstance'],
+  ) {
+    super(`${original.name}: ${original.message}`);
+  }
+}
+
+/** The part of a job payload that locates an instance. */
+interface Identity {
+  uid: string;
+  instance: string;
+  storage: string;
+}
+
+function identify(data: unknown): Identity | undefined {
+  if (!isPlainObject(data)) return undefined;
+  const { uid, instance, storage } = data;
+  if (typeof uid !== 'string' || typeof instance !== 'string' || typeof storage !== 'string') return undefined;
+  if (uid.length === 0 || instance.length === 0 || storage.length === 0) return undefined;
+  return { uid, instance, storage };
+}

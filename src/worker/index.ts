@@ -1,0 +1,2 @@
+export { TriggerWorker } from './TriggerWorker';
+export type { JobCompletedEvent, JobFailedEvent, TriggerWorkerEvents, TriggerWorkerOptions } from './TriggerWorker';
