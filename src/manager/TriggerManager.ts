@@ -242,8 +242,9 @@ export class TriggerManager {
 
   /**
    * Marks a failed instance `skipped` (metadata `{ cascade, result }`); with
-   * `cascade`, fires the task's name with `result` so dependents run. Calls
-   * `postSkip` last (after the cascade's `postFire`).
+   * `cascade`, fires the task's name with `result` so dependents run, in the
+   * same transaction (a cascade that cannot be scheduled leaves the instance
+   * `failed`). Calls `postSkip` last (after the cascade's `postFire`).
    *
    * @throws InvalidInstanceStateError if the instance is not `failed`
    */
@@ -253,15 +254,18 @@ export class TriggerManager {
     const name = nameOf(instance);
     assertJsonObject(result, `skip result for "${name}"`);
     await OperationScope.run(async () => {
-      const skipped = await this.storage.withLock(async (tx) => {
+      // The skip and its cascade are one transaction: if the cascade cannot
+      // be scheduled (an unknown runner), the instance stays `failed`.
+      const { skipped, scheduled } = await this.storage.withLock(async (tx) => {
         const target = await tx.instance(name);
         assertStatus(target, 'skipped', target.canSkip);
         target.metadata = { ...target.metadata, cascade, result: structuredClone(result) };
         target.setStatus(TaskStatus.Skipped);
         tx.put(target);
-        return target;
+        const cascaded = cascade ? await this.applyFire(tx, target.taskName, structuredClone(result)) : [];
+        return { skipped: target, scheduled: cascaded };
       });
-      if (cascade) await this.fire(skipped.taskName, result);
+      if (cascade) await this.postFire(skipped.taskName, scheduled);
       await this.postSkip(skipped, cascade);
     });
   }
