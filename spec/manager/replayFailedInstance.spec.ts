@@ -1,10 +1,17 @@
 import { expect } from 'chai';
-import { InvalidInstanceStateError, InvalidKwargsError, TaskStatus, UnknownInstanceError } from '../../src';
+import { InvalidInstanceStateError, InvalidKwargsError, Task, TaskStatus, TriggerTask, UnknownInstanceError, UnknownRunnerError } from '../../src';
 import type { TriggerKwargs } from '../../src';
 import { ThreadingTaskRunner, expectInstance } from '../../src/testing';
 import { fireAll, newSession } from '../support/fixtures';
 import { expectRejection } from '../support/rejection';
 import { sessionState } from '../support/sessionState';
+
+/** Declares a runner nobody registered. */
+@TriggerTask({ name: 'MgrSpecReplayUnknownRunnerTask', using: 'MgrSpecReplayNoSuchRunner' })
+class UnknownRunnerTask extends Task {
+  run(): void {}
+}
+void UnknownRunnerTask;
 
 /** A session whose t_a#0 failed after `go` {n: 1}; t_a then switched to PassThruTask so replays succeed. */
 async function failedSession(extra: Record<string, { after: string[]; run: string; unless?: string[] }> = {}) {
@@ -115,6 +122,21 @@ describe('manager: replayFailedInstance', () => {
       const { manager } = await failedSession();
       await expectRejection(manager.replayFailedInstance('t_a#9'), UnknownInstanceError, 't_a#9');
       await expectRejection(manager.replayFailedInstance('nope'), UnknownInstanceError, 'nope');
+    });
+
+    it('a clone that cannot be scheduled (unknown runner), before any status changes', async () => {
+      const { manager } = await failedSession();
+      await manager.updateConfiguration({ t_a: { after: ['go'], run: 'MgrSpecReplayUnknownRunnerTask' } });
+      const before = await sessionState(manager);
+      await expectRejection(manager.replayFailedInstance('t_a#0'), UnknownRunnerError, 'MgrSpecReplayNoSuchRunner', 't_a#1');
+      expect(await sessionState(manager)).to.deep.equal(before);
+      await expectInstance(manager, 't_a#0').failed();
+      await expectInstance(manager, 't_a#1').missing();
+      // Once fixed, the replay gets the next free number.
+      await switchToPassThru(manager);
+      await manager.replayFailedInstance('t_a#0');
+      await ThreadingTaskRunner.joinAll();
+      await expectInstance(manager, 't_a#1').finished({ go: { n: 1 } });
     });
 
     const badKwargs: Array<[string, unknown]> = [

@@ -1,10 +1,17 @@
 import { expect } from 'chai';
-import { InvalidInstanceStateError, InvalidKwargsError, TaskStatus, UnknownInstanceError } from '../../src';
+import { InvalidInstanceStateError, InvalidKwargsError, Task, TaskStatus, TriggerTask, UnknownInstanceError, UnknownRunnerError } from '../../src';
 import type { Kwargs } from '../../src';
 import { ThreadingTaskRunner, expectInstance, expectUnresolvedInstances, expectUnresolvedTasks } from '../../src/testing';
 import { fireAll, newSession } from '../support/fixtures';
 import { expectRejection } from '../support/rejection';
 import { sessionState } from '../support/sessionState';
+
+/** Declares a runner nobody registered. */
+@TriggerTask({ name: 'MgrSpecSkipUnknownRunnerTask', using: 'MgrSpecSkipNoSuchRunner' })
+class UnknownRunnerTask extends Task {
+  run(): void {}
+}
+void UnknownRunnerTask;
 
 async function failedSession() {
   const session = await newSession({
@@ -76,6 +83,19 @@ describe('manager: skipFailedInstance', () => {
     it('an unknown instance with UnknownInstanceError naming it', async () => {
       const { manager } = await failedSession();
       await expectRejection(manager.skipFailedInstance('t_a#1', { cascade: true }), UnknownInstanceError, 't_a#1');
+    });
+
+    it('a cascade whose dependent cannot be scheduled (unknown runner): nothing is saved and the instance can still be skipped', async () => {
+      const { manager } = await failedSession();
+      await manager.updateConfiguration({ t_next: { after: ['t_a'], run: 'MgrSpecSkipUnknownRunnerTask' } });
+      const before = await sessionState(manager);
+      await expectRejection(manager.skipFailedInstance('t_a#0', { cascade: true }), UnknownRunnerError, 'MgrSpecSkipNoSuchRunner');
+      expect(await sessionState(manager)).to.deep.equal(before);
+      await expectInstance(manager, 't_a#0').failed();
+      await manager.updateConfiguration({ t_next: { after: ['t_a'], run: 'PassThruTask' } });
+      await manager.skipFailedInstance('t_a#0', { cascade: true, result: { r: 1 } });
+      await ThreadingTaskRunner.joinAll();
+      await expectInstance(manager, 't_next#0').finished({ t_a: { r: 1 } });
     });
 
     it('a result JSON cannot carry, with InvalidKwargsError, saving nothing', async () => {
