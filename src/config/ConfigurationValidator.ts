@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { InvalidConfigurationError, InvalidKwargsError } from '../errors';
-import { TaskConfig, assertJsonObject, isPlainObject } from '../model';
+import { TaskConfig, assertJsonObject, isPlainObject, isReservedName } from '../model';
 import type { TaskConfigEntry } from '../model';
 import { TaskConfigDto } from './TaskConfigDto';
 
@@ -43,6 +43,10 @@ export class ConfigurationValidator {
       problems.push('a task name must not be empty');
       return;
     }
+    if (isReservedName(name)) {
+      problems.push(`${where}: the name "${name}" is reserved`);
+      return;
+    }
     if (!isPlainObject(entry)) {
       problems.push(`${where} must be an object with "after" and "run"`);
       return;
@@ -62,6 +66,13 @@ export class ConfigurationValidator {
     }
     if (Array.isArray(entry.after) && entry.after.length === 0 && entry.andEvery === undefined) {
       problems.push(`${where}: directive "after" must not be empty unless "andEvery" is set`);
+    }
+    for (const directive of ['after', 'unless', 'andEvery'] as const) {
+      const value = entry[directive];
+      const names = Array.isArray(value) ? value : [value];
+      if (names.some((item) => typeof item === 'string' && isReservedName(item))) {
+        problems.push(`${where}: directive "${directive}" uses the reserved trigger name "__proto__"`);
+      }
     }
     const using = entry.using;
     if (typeof using === 'string' && using && this.checks.isKnownRunner && !this.checks.isKnownRunner(using)) {

@@ -1,4 +1,4 @@
 import { TriggersError } from './TriggersError';
 
-/** A trigger name is not a non-empty string. */
+/** A trigger name is not a non-empty string, or is reserved (`__proto__`). */
 export class InvalidTriggerNameError extends TriggersError {}

@@ -4,7 +4,7 @@ import { TriggerRegistry } from '../container/TriggerRegistry';
 import { isNamedBound, resolveNamed } from '../container/resolveNamed';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, UnknownManagerError } from '../errors';
-import { ALL_TASK_STATUSES, TaskStatus, assertJsonObject, deepMerge, isPlainObject } from '../model';
+import { ALL_TASK_STATUSES, TaskStatus, assertJsonObject, deepMerge, isPlainObject, isReservedName } from '../model';
 import type { InstanceMetadata, Kwargs, TaskInstance, TriggerConfiguration, TriggerKwargs } from '../model';
 import type { BaseTaskRunner } from '../runners/BaseTaskRunner';
 import type { StorageBackend } from '../storage/StorageBackend';
@@ -144,10 +144,10 @@ export class TriggerManager {
       if (count === 0 || (task.andEvery === trigger && !applied)) {
         const instance = await tx.createInstance(task);
         for (const other of task.after) {
-          if (other !== trigger && other in plan.latestKwargs) instance.kwargs[other] = plan.latestKwargs[other];
+          if (other !== trigger && Object.hasOwn(plan.latestKwargs, other)) instance.kwargs[other] = plan.latestKwargs[other];
         }
         for (const other of task.unless) {
-          if (other !== trigger && other in plan.latestKwargs) instance.abandonState.add(other);
+          if (other !== trigger && Object.hasOwn(plan.latestKwargs, other)) instance.abandonState.add(other);
         }
         instance.applyTrigger(trigger, kwargs);
         tx.put(instance);
@@ -387,6 +387,9 @@ function nameOf(instance: string | TaskInstance): string {
 function assertTriggerName(trigger: unknown): asserts trigger is string {
   if (typeof trigger !== 'string' || trigger.length === 0) {
     throw new InvalidTriggerNameError(`Trigger name must be a non-empty string, got ${JSON.stringify(trigger)}`);
+  }
+  if (isReservedName(trigger)) {
+    throw new InvalidTriggerNameError(`Trigger name ${JSON.stringify(trigger)} is reserved`);
   }
 }
 

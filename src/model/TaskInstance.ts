@@ -47,7 +47,7 @@ export class TaskInstance {
   /** Every `after` trigger has fired and it is not to be abandoned. */
   get canRun(): boolean {
     if (!this.canSchedule) return false;
-    for (const trigger of this.config.after) if (!(trigger in this.kwargs)) return false;
+    for (const trigger of this.config.after) if (!Object.hasOwn(this.kwargs, trigger)) return false;
     return !this.canAbandon;
   }
 
@@ -96,7 +96,7 @@ export class TaskInstance {
   applyTrigger(trigger: string, kwargs: Kwargs): boolean {
     if (!this.canSchedule) return false;
     let applied = false;
-    if (this.config.after.has(trigger) && !(trigger in this.kwargs)) {
+    if (this.config.after.has(trigger) && !Object.hasOwn(this.kwargs, trigger)) {
       this.kwargs[trigger] = kwargs;
       applied = true;
     }

@@ -1,5 +1,6 @@
 export { assertJsonObject, isPlainObject } from './assertJsonObject';
 export { deepMerge } from './deepMerge';
+export { isReservedName } from './isReservedName';
 export type { InstanceMetadata } from './InstanceMetadata';
 export type { InstanceRecord } from './InstanceRecord';
 export type { JsonValue, Kwargs, TriggerKwargs } from './Kwargs';

@@ -190,7 +190,7 @@ export abstract class StorageBackend {
   async readLatestKwargs(triggers?: string[]): Promise<Record<string, Kwargs>> {
     const latest = (await this.snapshot()).latestKwargs;
     if (triggers === undefined) return { ...latest };
-    return Object.fromEntries(triggers.filter((t) => t in latest).map((t) => [t, latest[t]]));
+    return Object.fromEntries(triggers.filter((t) => Object.hasOwn(latest, t)).map((t) => [t, latest[t]]));
   }
 
   /**
