@@ -80,6 +80,9 @@ describe('config: ConfigurationValidator', () => {
       ['a withParams with a non-object value', { after: ['x'], withParams: { x: 1 }, run: 'R' }, 'withParams'],
       ['a withParams with an array value', { after: ['x'], withParams: { x: [1] }, run: 'R' }, 'withParams'],
       ['a using that is not a string', { after: ['x'], using: 3, run: 'R' }, 'using'],
+      ['the reserved name __proto__ in after', { after: ['x', '__proto__'], run: 'R' }, 'reserved'],
+      ['the reserved name __proto__ in unless', { after: ['x'], unless: ['__proto__'], run: 'R' }, 'unless'],
+      ['the reserved name __proto__ as andEvery', { after: ['x'], andEvery: '__proto__', run: 'R' }, 'andEvery'],
       ['a using naming an unknown runner', { after: ['x'], using: 'MgrSpecNoSuchRunner', run: 'R' }, 'MgrSpecNoSuchRunner'],
     ];
     for (const [what, entry, directive] of cases) {
@@ -95,6 +98,10 @@ describe('config: ConfigurationValidator', () => {
 
     it('lists every bad task and directive at once', () => {
       refuse({ t_one: { run: 'R' }, t_two: { after: ['x'], andEvery: 5, run: 'R' } }, 't_one', 'after', 't_two', 'andEvery');
+    });
+
+    it('the reserved name __proto__ as a task name (as JSON.parse produces it)', () => {
+      refuse(JSON.parse('{"__proto__": {"after": ["x"], "run": "R"}}'), '__proto__', 'reserved');
     });
 
     it('an entry that is not an object', () => {

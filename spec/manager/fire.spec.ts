@@ -115,6 +115,22 @@ describe('manager: fire', () => {
     });
   });
 
+  describe('trigger names that are Object.prototype members', () => {
+    it('are triggers like any other: constructor, toString and hasOwnProperty must really fire', async () => {
+      const { manager } = await newSession({
+        t_a: { after: ['constructor', 'go'], run: 'PassThruTask' },
+        t_b: { after: ['toString'], andEvery: 'hasOwnProperty', run: 'PassThruTask' },
+      });
+      await fireAll(manager, ['go', ['hasOwnProperty', { h: 1 }]]);
+      await expectInstance(manager, 't_a#0').unstarted();
+      await expectInstance(manager, 't_b#0').unstarted();
+      await fireAll(manager, [['constructor', { c: 1 }], ['toString', { t: 1 }], ['hasOwnProperty', { h: 2 }]]);
+      await expectInstance(manager, 't_a#0').finished({ constructor: { c: 1 }, go: {} });
+      await expectInstance(manager, 't_b#0').finished({ hasOwnProperty: { h: 1 }, toString: { t: 1 } });
+      await expectInstance(manager, 't_b#1').finished({ hasOwnProperty: { h: 2 }, toString: { t: 1 } });
+    });
+  });
+
   describe('an unrelated trigger', () => {
     it('changes nothing but the latest kwargs', async () => {
       const { manager } = await newSession({
@@ -180,12 +196,13 @@ describe('manager: fire', () => {
       ['undefined', undefined],
       ['null', null],
       ['an object', { name: 'a' }],
+      ['the reserved name __proto__', '__proto__'],
     ];
     for (const [what, name] of badNames) {
       it(`refuses ${what} as trigger name with InvalidTriggerNameError, saving nothing`, async () => {
         const { manager } = await newSession({ t_a: { after: ['a'], andEvery: 'e', run: 'PassThruTask' } });
         const before = await sessionState(manager);
-        await expectRejection(manager.fire(name as string, {}), InvalidTriggerNameError, 'non-empty string');
+        await expectRejection(manager.fire(name as string, {}), InvalidTriggerNameError, 'Trigger name');
         expect(await sessionState(manager)).to.deep.equal(before);
       });
     }

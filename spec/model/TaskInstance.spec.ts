@@ -78,6 +78,15 @@ describe('model: TaskInstance', () => {
       expect(i.canRun).to.equal(true);
     });
 
+    it('counts only triggers actually received, even named like Object.prototype members', () => {
+      const i = instance({ after: ['constructor', 'toString'] });
+      expect(i.canRun).to.equal(false);
+      expect(i.applyTrigger('constructor', { c: 1 })).to.equal(true);
+      expect(i.applyTrigger('toString', { t: 1 })).to.equal(true);
+      expect(i.kwargs).to.deep.equal({ constructor: { c: 1 }, toString: { t: 1 } });
+      expect(i.canRun).to.equal(true);
+    });
+
     it('requires the andEvery trigger too (it is part of after)', () => {
       const i = instance({ andEvery: 'e' });
       i.kwargs.a = {};
