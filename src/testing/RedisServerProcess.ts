@@ -71,7 +71,10 @@ export class RedisServerProcess {
     if (this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
       this.child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      // A ref'd timer: the child is unref'd, so without it an otherwise idle process would exit before 'exit' arrives.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
       if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     }
     rmSync(this.dir, { recursive: true, force: true });

@@ -1,0 +1,2 @@
+export * from './Measurement';
+export * from './Harness';

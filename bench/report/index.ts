@@ -1,0 +1,2 @@
+export * from './ReportWriter';
+export * from './historyChartSvg';

@@ -1,0 +1,67 @@
+import type { Measurement } from '../harness';
+
+/** Triggers measured against a baseline in the same run. */
+export interface Comparison {
+  id: string;
+  label: string;
+  /** Measurement id of the Triggers side. */
+  triggers: string;
+  /** Measurement id of the baseline side. */
+  baseline: string;
+  /** Triggers median / baseline median. */
+  ratio: number;
+  /** How to read the ratio (`lower is better: per-hop latency`). */
+  reading: string;
+}
+
+/** One target of issue 4, evaluated on this run. */
+export interface TargetResult {
+  id: string;
+  label: string;
+  value: number;
+  op: '<=' | '>=';
+  threshold: number;
+  unit: string;
+  met: boolean;
+}
+
+/** One point of the history-independence chart. */
+export interface HistoryPoint {
+  size: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+}
+
+/** What one scenario contributes to the report. */
+export interface ScenarioResult {
+  measurements: Measurement[];
+  comparisons?: Comparison[];
+  targets?: TargetResult[];
+  history?: HistoryPoint[];
+  roundTrips?: Record<string, Record<string, number>>;
+}
+
+/** The whole run, as written to `bench/results/latest.json`. */
+export interface BenchReport {
+  generatedAt: string;
+  mode: 'full' | 'quick';
+  durationSeconds: number;
+  environment: Record<string, string | number>;
+  measurements: Measurement[];
+  comparisons: Comparison[];
+  targets: TargetResult[];
+  history: HistoryPoint[];
+  /** Redis commands issued per operation, from INFO commandstats. */
+  roundTrips: Record<string, Record<string, number>>;
+}
+
+/** Builds a comparison from two measurements (ratio of medians). */
+export function compare(id: string, label: string, triggers: Measurement, baseline: Measurement, reading: string): Comparison {
+  return { id, label, triggers: triggers.id, baseline: baseline.id, ratio: triggers.median / baseline.median, reading };
+}
+
+/** Evaluates a target. */
+export function target(id: string, label: string, value: number, op: '<=' | '>=', threshold: number, unit: string): TargetResult {
+  return { id, label, value, op, threshold, unit, met: op === '<=' ? value <= threshold : value >= threshold };
+}
