@@ -1,0 +1,60 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { DoneCounter } from '../support/DoneCounter';
+import { lanes } from '../support/lanes';
+import { WorkerProcess } from '../support/WorkerProcess';
+import { WORKER_SCRIPTS } from './workerScripts';
+
+/**
+ * "Run the join task after A and B, in any order", written the way a user
+ * would without Triggers: a Redis set of fired triggers per session, and a
+ * BullMQ job (deterministic id, so it is queued once) when the set holds
+ * both. SADD + SCARD go in one MULTI so exactly one firer sees the join
+ * complete. The job runs in a worker process, like Triggers' tasks.
+ */
+export class HandRolledJoin {
+  private constructor(
+    private readonly redis: Redis,
+    private readonly queue: Queue,
+    private readonly worker: WorkerProcess,
+    private readonly done: DoneCounter,
+  ) {}
+
+  /** Starts the worker process on queue `name`. */
+  static async start(url: string, name: string, concurrency: number): Promise<HandRolledJoin> {
+    const worker = await WorkerProcess.start(WORKER_SCRIPTS.rawBullmq, ['--redis', url, '--queue', name, '--concurrency', String(concurrency)]);
+    const queue = new Queue(name, { connection: new Redis(url, { maxRetriesPerRequest: null }) });
+    await queue.waitUntilReady();
+    return new HandRolledJoin(new Redis(url), queue, worker, new DoneCounter(new Redis(url)));
+  }
+
+  /** Records `trigger` for session `uid`; queues the join when A and B are both in. */
+  async fire(run: string, uid: string, trigger: 'A' | 'B', expected: number): Promise<void> {
+    const key = `handrolled:${run}:{${uid}}:fired`;
+    const replies = await this.redis.multi().sadd(key, trigger).scard(key).exec();
+    const added = replies?.[0]?.[1];
+    const count = replies?.[1]?.[1];
+    if (added === 1 && count === 2) {
+      await this.queue.add('join', { step: 0, steps: 1, run, expected, session: uid }, { jobId: `join-${run}-${uid}`, removeOnComplete: true });
+    }
+  }
+
+  /** `sessions` sessions each fire A then B, through `producers` concurrent producers; ms until every join ran. */
+  async joins(run: string, sessions: number, producers: number): Promise<number> {
+    const start = performance.now();
+    await lanes(sessions * 2, producers, async (i) => {
+      const session = i >> 1;
+      await this.fire(run, `s${session}`, i % 2 === 0 ? 'A' : 'B', sessions);
+    });
+    await this.done.waitFor(run, 300_000);
+    return performance.now() - start;
+  }
+
+  /** Stops the worker process and closes connections. */
+  async close(): Promise<void> {
+    await this.worker.stop();
+    await this.queue.close();
+    await this.done.close();
+    await this.redis.quit();
+  }
+}

@@ -1,0 +1,3 @@
+export { AcceptAndDropRunner } from './AcceptAndDropRunner';
+export { BenchCountTask } from './BenchCountTask';
+export { BenchNoopTask } from './BenchNoopTask';
