@@ -2,14 +2,24 @@ import { expect } from 'chai';
 import { getManager } from '../../src';
 import type { Kwargs } from '../../src';
 import { ThreadingTaskRunner, expectInstance, expectUnresolvedInstances } from '../../src/testing';
+import type { Container } from 'inversify';
 import { newSession } from '../support/fixtures';
+import { closeRedisContainers, redisTestContainer } from '../support/redisContainers';
 
 const N = 50;
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-describe('manager: concurrent operations on one session', () => {
+const STORAGES: Array<[string, () => Promise<Container | undefined>]> = [
+  ['memory', async () => undefined],
+  ['redis', () => redisTestContainer()],
+];
+
+for (const [storage, makeContainer] of STORAGES) describe(`manager: concurrent operations on one session (${storage} storage)`, () => {
+  afterEach(closeRedisContainers);
+
+  const storageSession = async (config: Parameters<typeof newSession>[0]) => newSession(config, { container: await makeContainer() });
   it(`${N} concurrent andEvery firings create ${N} instances with the right kwargs and lose nothing`, async () => {
-    const { manager } = await newSession({ t_each: { after: ['start'], andEvery: 'page', run: 'PassThruTask' } });
+    const { manager } = await storageSession({ t_each: { after: ['start'], andEvery: 'page', run: 'PassThruTask' } });
     await manager.fire('start', { s: 1 });
     await Promise.all(range(N).map((i) => manager.fire('page', { i })));
     await ThreadingTaskRunner.joinAll();
@@ -29,7 +39,7 @@ describe('manager: concurrent operations on one session', () => {
 
   it(`${N} concurrent firings of distinct after triggers run the one-shot task exactly once, with every kwargs`, async () => {
     const triggers = range(N).map((i) => `trigger${i}`);
-    const { manager } = await newSession({ t_all: { after: triggers, run: 'PassThruTask' } });
+    const { manager } = await storageSession({ t_all: { after: triggers, run: 'PassThruTask' } });
     await Promise.all(triggers.map((trigger, i) => manager.fire(trigger, { i })));
     await ThreadingTaskRunner.joinAll();
     const expected = Object.fromEntries(triggers.map((trigger, i) => [trigger, { i }]));
@@ -40,7 +50,7 @@ describe('manager: concurrent operations on one session', () => {
   });
 
   it(`${N} concurrent firings of one trigger through separate managers of the session run a one-shot task once`, async () => {
-    const { container, manager } = await newSession({ t_once: { after: ['go'], run: 'PassThruTask' } });
+    const { container, manager } = await storageSession({ t_once: { after: ['go'], run: 'PassThruTask' } });
     const uid = manager.storage.uid;
     await Promise.all(range(N).map((i) => getManager(container, uid).fire('go', { i })));
     await ThreadingTaskRunner.joinAll();
@@ -50,7 +60,7 @@ describe('manager: concurrent operations on one session', () => {
   });
 
   it('concurrent fires, replays and skips on one session keep every change', async () => {
-    const { manager } = await newSession({
+    const { manager } = await storageSession({
       t_fail: { after: [], andEvery: 'go', run: 'FailingTask' },
       t_next: { after: [], andEvery: 't_fail', run: 'PassThruTask' },
     });
