@@ -6,8 +6,8 @@
  * concrete class name, so it survives serialization into instance metadata.
  */
 export class TriggersError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }

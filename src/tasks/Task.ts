@@ -1,6 +1,7 @@
 import { injectable } from 'inversify';
 import { TriggerRegistry } from '../container/TriggerRegistry';
 import { MaxRetriesExceeded } from '../errors';
+import { errorContext, withContext } from '../logging';
 import type { Kwargs, TaskInstance } from '../model';
 import type { TaskContext } from './TaskContext';
 import { RetryRequest } from './RetryRequest';
@@ -58,10 +59,13 @@ export abstract class Task {
     const depth = this.current?.depth ?? 0;
     if (depth >= this.maxRetries) {
       const cause = options.error instanceof Error ? `: ${options.error.message}` : '';
-      throw new MaxRetriesExceeded(
+      const exceeded = new MaxRetriesExceeded(
         `Instance "${this.current?.name ?? '?'}" cannot be retried: it is at depth ${depth} and task ` +
           `"${this.taskOptions.name}" allows ${this.maxRetries} retries${cause}`,
+        { cause: options.error },
       );
+      // Keep what the last attempt knew: its context and the metadata it asked to record.
+      throw withContext(exceeded, { ...errorContext(options.error), ...options.metadata });
     }
     return new RetryRequest(options);
   }
