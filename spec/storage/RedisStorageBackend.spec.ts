@@ -5,7 +5,9 @@ import {
   InvalidStorageSettingsError,
   LockLostError,
   LockTimeoutError,
+  RedisScripts,
   RedisStorageBackend,
+  TaskConfig,
   TaskStatus,
   createTriggersContainer,
   closeTriggersContainer,
@@ -126,9 +128,10 @@ describe('storage: RedisStorageBackend', () => {
       const connection = connectionOf(container);
       const keys = connection.keysFor('owned');
       const lock = await connection.locks.acquire(keys, connection.lockOptions);
-      expect(await connection.redis.triggersLockRelease(keys.lock, 'not-the-owner')).to.equal(0);
+      await lock.ensure();
+      expect(await RedisScripts.lockRelease.run(connection.redis, [keys.lock], ['not-the-owner'])).to.equal(0);
       expect(await connection.redis.get(keys.lock)).to.equal(lock.held.token);
-      expect(await connection.redis.triggersLockRelease(keys.lock, lock.held.token)).to.equal(1);
+      expect(await RedisScripts.lockRelease.run(connection.redis, [keys.lock], [lock.held.token])).to.equal(1);
       expect(await connection.redis.exists(keys.lock)).to.equal(0);
     });
 
@@ -138,7 +141,9 @@ describe('storage: RedisStorageBackend', () => {
       await getManager(alive, 'orphan').updateConfiguration(COLLECTOR);
       const connection = connectionOf(dead);
       // Taken without renewal and never released: a process that died while holding it.
-      await connection.locks.acquire(connection.keysFor('orphan'), { ttlMs: 150, renewMs: 0, timeoutMs: 1000 });
+      const orphaned = await connection.locks.acquire(connection.keysFor('orphan'), { ttlMs: 150, renewMs: 0, timeoutMs: 1000 });
+      await orphaned.ensure();
+      expect(await connection.redis.get(connection.keysFor('orphan').lock)).to.equal(orphaned.held.token);
       await getManager(alive, 'orphan').fire('e', { after: 'expiry' });
       await expectInstance(getManager(alive, 'orphan'), 't_collect#0').unstarted();
     });
@@ -148,10 +153,28 @@ describe('storage: RedisStorageBackend', () => {
       const waiter = await redisTestContainer({ prefix: connectionOf(holder).settings.prefix, lockTimeoutMs: 50 });
       const connection = connectionOf(holder);
       const lock = await connection.locks.acquire(connection.keysFor('busy session'), connection.lockOptions);
+      await lock.ensure();
       const error = await getManager(waiter, 'busy session').fire('x').then(() => undefined, (e: unknown) => e);
       await lock.release();
       expect(error).to.be.instanceOf(LockTimeoutError);
       expect((error as Error).message).to.contain('"busy session"');
+    });
+
+    it('makes an operation that found it taken wait, then read the state the holder wrote', async () => {
+      const holder = await redisTestContainer();
+      const waiter = await redisTestContainer({ prefix: connectionOf(holder).settings.prefix });
+      const storage = getManager(holder, 'queued').storage;
+      const nextKey = connectionOf(holder).keysFor('queued').next;
+      let fired: Promise<void> | undefined;
+      await storage.withLock(async (tx) => {
+        await tx.tasks();
+        fired = getManager(waiter, 'queued').fire('e', { waited: true });
+        // The waiter's refused attempt marks it as next in line.
+        await waitFor('the waiter to queue for the lock', async () => (await connectionOf(holder).redis.exists(nextKey)) === 1);
+        tx.putTask(TaskConfig.fromEntry('t_collect', COLLECTOR.t_collect));
+      });
+      await fired;
+      await expectInstance(getManager(waiter, 'queued'), 't_collect#0').unstarted();
     });
 
     it('is renewed while a long operation holds it, so nobody else gets in', async () => {
@@ -174,6 +197,7 @@ describe('storage: RedisStorageBackend', () => {
       const other = await redisTestContainer({ prefix: connectionOf(frozen).settings.prefix });
       const storage = getManager(frozen, 'fenced').storage;
       const attempt = storage.withLock(async (tx) => {
+        await tx.tasks(); // a read: from here on this operation holds the lock
         tx.setLatestKwargs('stale', { from: 'frozen' });
         // While "frozen", the lock expires and another process does its own operation.
         await getManager(other, 'fenced').fire('fresh', { from: 'other' });

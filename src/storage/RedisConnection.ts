@@ -1,10 +1,9 @@
 import { inject, injectable } from 'inversify';
 import { Redis } from 'ioredis';
 import type { RedisSettings } from '../container/RedisSettings';
+import type { TaskConfigEntry } from '../model';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidStorageSettingsError } from '../errors';
-import { RedisScripts } from './RedisScripts';
-import type { TriggersRedis } from './RedisScripts';
 import { RedisSessionKeys } from './RedisSessionKeys';
 import { RedisSessionLocks } from './RedisSessionLocks';
 import type { RedisLockOptions } from './RedisSessionLocks';
@@ -24,7 +23,7 @@ const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
  */
 @injectable()
 export class RedisConnection {
-  private client?: TriggersRedis;
+  private client?: Redis;
   private closed = false;
   /** The session locks taken through this connection. */
   readonly locks = new RedisSessionLocks(() => this.redis);
@@ -48,13 +47,11 @@ export class RedisConnection {
     this.lockOptions = { ttlMs, renewMs, timeoutMs };
   }
 
-  /** The ioredis client (created on first use, with the storage scripts defined). */
-  get redis(): TriggersRedis {
+  /** The ioredis client (created on first use). */
+  get redis(): Redis {
     if (this.client === undefined) {
       if (this.closed) throw new InvalidStorageSettingsError('This Triggers Redis connection was closed (closeTriggersContainer / quit)');
-      const client = new Redis(this.settings.url, { enableAutoPipelining: true, lazyConnect: false });
-      for (const [name, definition] of Object.entries(RedisScripts)) client.defineCommand(name, definition);
-      this.client = client as TriggersRedis;
+      this.client = new Redis(this.settings.url, { enableAutoPipelining: true });
     }
     return this.client;
   }
@@ -63,6 +60,13 @@ export class RedisConnection {
   get isOpen(): boolean {
     return this.client !== undefined;
   }
+
+  /**
+   * Task entries per session as last read, keyed by the session's key base,
+   * with the version token they had: a fire skips transferring and parsing
+   * them while the version is unchanged. Bounded; cleared when full.
+   */
+  readonly taskCache = new Map<string, { version: string; entries: Readonly<Record<string, TaskConfigEntry>> }>();
 
   /** Key names of session `uid` under the configured prefix. */
   keysFor(uid: string): RedisSessionKeys {

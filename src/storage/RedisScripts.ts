@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { RedisScript } from './RedisScript';
 
 /**
  * The Lua scripts of the Redis storage. Each runs atomically on the server,
@@ -6,6 +6,8 @@ import type { Redis } from 'ioredis';
  * seen half-done. Keys come first (all in the session's hash slot); the
  * per-task unstarted sets are derived from a key prefix passed as argument,
  * which is fine on a Cluster because they share the session's hash tag.
+ *
+ * Scripts are sent as `EVALSHA` ({@link RedisScript}).
  *
  * Trigger lists in the `tt` hash are length-prefixed (`<bytes>:<name>` ...)
  * so Lua can parse them without JSON and without any separator a name could
@@ -19,9 +21,9 @@ export const RedisScripts = {
    * starved by a busy holder re-acquiring.
    * KEYS: lock, next. ARGV: token, ttlMs, nextTtlMs. Returns 1 or 0.
    */
-  triggersLockAcquire: {
-    numberOfKeys: 2,
-    lua: `
+  lockAcquire: new RedisScript<number>(
+    'lockAcquire',
+    `
 local cur = redis.call('GET', KEYS[1])
 if cur == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -41,43 +43,44 @@ elseif nxt == ARGV[1] then
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
 end
 return 0`,
-  },
+  ),
 
   /**
    * Extends the lock if `token` owns it. KEYS: lock, next. ARGV: token, ttlMs.
    * Returns { owned (0/1), someone waiting (0/1) }.
    */
-  triggersLockRenew: {
-    numberOfKeys: 2,
-    lua: `
+  lockRenew: new RedisScript<[number, number]>(
+    'lockRenew',
+    `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return { 1, redis.call('EXISTS', KEYS[2]) }
 end
 return { 0, redis.call('EXISTS', KEYS[2]) }`,
-  },
+  ),
 
   /** Deletes the lock only if `token` owns it. KEYS: lock. ARGV: token. Returns 1 if deleted. */
-  triggersLockRelease: {
-    numberOfKeys: 1,
-    lua: `
+  lockRelease: new RedisScript<number>(
+    'lockRelease',
+    `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0`,
-  },
+  ),
 
   /**
-   * Everything a fire reads, in one round trip: all task entries, the names
-   * of the tasks mentioning the trigger, their unstarted instance records,
-   * their instance counts, and the latest kwargs of the triggers they mention.
-   * KEYS: tasks, tt, inst, latest, counts. ARGV: trigger, unstarted prefix.
-   * Returns { tasks flat [name, json...], using [name...], unstarted [json...], counts [n...], latest flat [trigger, json...] }.
+   * Everything a fire reads, in one round trip: the task entries (unless the
+   * caller's cached copy has the current version), the names of the tasks
+   * mentioning the trigger, their unstarted instance records, their instance
+   * counts, and the latest kwargs of the triggers they mention.
+   * KEYS: tasks, tt, inst, latest, counts, tv. ARGV: trigger, unstarted prefix, cached tasks version.
+   * Returns { tasks flat [name, json...] (empty when the cached version is current), using [name...],
+   * unstarted [json...], counts [n...], latest flat [trigger, json...], tasks version }.
    */
-  triggersReadForFire: {
-    numberOfKeys: 5,
-    readOnly: true,
-    lua: `
+  readForFire: new RedisScript<FireReply>(
+    'readForFire',
+    `
 local trigger = ARGV[1]
 local tt = redis.call('HGETALL', KEYS[2])
 local using, mentioned, seen = {}, {}, {}
@@ -120,27 +123,32 @@ for j, task in ipairs(using) do
   counts[j] = redis.call('HGET', KEYS[5], task) or '0'
 end
 hmget(KEYS[4], mentioned, latest, true)
-return { redis.call('HGETALL', KEYS[1]), using, unstarted, counts, latest }`,
-  },
+local version = redis.call('GET', KEYS[6]) or ''
+local tasks = {}
+if version == '' or version ~= ARGV[3] then tasks = redis.call('HGETALL', KEYS[1]) end
+return { tasks, using, unstarted, counts, latest, version }`,
+  ),
 
   /**
    * Applies one operation's writes, if and only if `token` still owns the
    * lock (fencing: a holder whose lock expired writes nothing), then
    * refreshes the session's TTL. KEYS: lock, next, tasks, tt, inst, latest,
-   * counts, unresolved. ARGV: token, ttlSeconds (0 = none), unstarted prefix,
-   * #tasks, #latest, #counts, #instances, then [task, json, triggers]...,
+   * counts, unresolved, tv. ARGV: token, ttlSeconds (0 = none), unstarted prefix,
+   * #tasks, #latest, #counts, #instances, new tasks version (set when tasks
+   * are written), then [task, json, triggers]...,
    * [trigger, json]..., [task, count]..., [name, task, json, flag]... where
    * flag is u (unstarted), o (other unresolved) or r (resolved).
    * Returns whether another process is waiting for the lock (0/1).
    */
-  triggersWriteChanges: {
-    numberOfKeys: 8,
-    lua: `
+  writeChanges: new RedisScript<number>(
+    'writeChanges',
+    `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
 end
 local prefix = ARGV[3]
-local i = 8
+local i = 9
+if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[9], ARGV[8]) end
 for _ = 1, tonumber(ARGV[4]) do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
   redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 2])
@@ -171,39 +179,30 @@ for _ = 1, tonumber(ARGV[7]) do
 end
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then
-  for k = 3, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+  for k = 3, 9 do redis.call('EXPIRE', KEYS[k], ttl) end
   for _, task in ipairs(redis.call('HKEYS', KEYS[4])) do redis.call('EXPIRE', prefix .. task, ttl) end
 end
 return redis.call('EXISTS', KEYS[2])`,
-  },
+  ),
 
   /**
    * Deletes every record key of the session (fenced like a write).
-   * KEYS: lock, tasks, tt, inst, latest, counts, unresolved. ARGV: token, unstarted prefix.
+   * KEYS: lock, tasks, tt, inst, latest, counts, unresolved, tv. ARGV: token, unstarted prefix.
    */
-  triggersDeleteSession: {
-    numberOfKeys: 7,
-    lua: `
+  deleteSession: new RedisScript<number>(
+    'deleteSession',
+    `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
 end
 for _, task in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('DEL', ARGV[2] .. task) end
 for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2] .. task) end
-return redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])`,
-  },
-} as const;
+return redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])`,
+  ),
+};
 
 /** Marker in the error a fenced script returns when the lock was lost. */
 export const LOCK_LOST_MARKER = 'TRIGGERS_LOCK_LOST';
 
-type ScriptArg = string | number;
-
-/** An ioredis client with the storage scripts defined as commands (see {@link RedisScripts}). */
-export type TriggersRedis = Redis & {
-  triggersLockAcquire(lock: string, next: string, token: string, ttlMs: number, nextTtlMs: number): Promise<number>;
-  triggersLockRenew(lock: string, next: string, token: string, ttlMs: number): Promise<[number, number]>;
-  triggersLockRelease(lock: string, token: string): Promise<number>;
-  triggersReadForFire(...args: ScriptArg[]): Promise<[string[], string[], string[], string[], string[]]>;
-  triggersWriteChanges(...args: ScriptArg[]): Promise<number>;
-  triggersDeleteSession(...args: ScriptArg[]): Promise<number>;
-};
+/** What {@link RedisScripts.readForFire} returns: task pairs, using tasks, unstarted records, counts, latest pairs, tasks version. */
+export type FireReply = [string[], string[], string[], string[], string[], string];

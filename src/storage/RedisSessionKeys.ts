@@ -68,6 +68,11 @@ export class RedisSessionKeys {
     return `${this.base}unresolved`;
   }
 
+  /** String: a fresh token written with every task change, so processes can cache the task entries. */
+  get tasksVersion(): string {
+    return `${this.base}tv`;
+  }
+
   /** Prefix of the per-task sets of unstarted instance names (append the task name). */
   get unstartedPrefix(): string {
     return `${this.base}u:`;
@@ -80,7 +85,7 @@ export class RedisSessionKeys {
 
   /** The record keys (everything but the lock keys and the per-task sets), in the order the scripts expect. */
   get recordKeys(): string[] {
-    return [this.tasks, this.taskTriggers, this.instances, this.latestKwargs, this.instanceCounts, this.unresolved];
+    return [this.tasks, this.taskTriggers, this.instances, this.latestKwargs, this.instanceCounts, this.unresolved, this.tasksVersion];
   }
 
   /** The hash-tag content for `uid`: base64url of its UTF-16LE code units. */

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { inject } from 'inversify';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidKwargsError, LockLostError } from '../errors';
 import { RESOLVED_STATUSES, TaskConfig, TaskInstance, TaskStatus } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { RedisConnection } from './RedisConnection';
-import { LOCK_LOST_MARKER } from './RedisScripts';
+import { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
 import type { RedisSessionKeys } from './RedisSessionKeys';
 import type { RedisSessionLock } from './RedisSessionLocks';
 import type { SessionLock } from './SessionLock';
@@ -69,34 +70,34 @@ export class RedisStorageBackend extends StorageBackend {
   // ------------------------------------------------------ record-level API
 
   override async readTaskEntries(): Promise<Record<string, TaskConfigEntry>> {
-    return parseHash<TaskConfigEntry>(await this.redis.hgetall(this.keys.tasks));
+    return parseHash<TaskConfigEntry>(await this.send(() => this.redis.hgetall(this.keys.tasks)));
   }
 
   override async readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>> {
     if (names.length === 0) return [];
-    const values = await this.redis.hmget(this.keys.instances, ...names);
+    const values = await this.send(() => this.redis.hmget(this.keys.instances, ...names));
     return values.map((json) => (json === null ? undefined : (JSON.parse(json) as InstanceRecord)));
   }
 
   override async readAllInstanceRecords(): Promise<InstanceRecord[]> {
-    return Object.values(parseHash<InstanceRecord>(await this.redis.hgetall(this.keys.instances)));
+    return Object.values(parseHash<InstanceRecord>(await this.send(() => this.redis.hgetall(this.keys.instances))));
   }
 
   override async readUnstartedInstances(tasks: string[]): Promise<InstanceRecord[]> {
-    const names = (await Promise.all(tasks.map((task) => this.redis.smembers(this.keys.unstarted(task))))).flat();
+    const names = (await this.send(() => Promise.all(tasks.map((task) => this.redis.smembers(this.keys.unstarted(task)))))).flat();
     return (await this.readInstanceRecords(names)).filter((record): record is InstanceRecord => record !== undefined);
   }
 
   override async readInstanceCounts(tasks: string[]): Promise<Record<string, number>> {
     if (tasks.length === 0) return {};
-    const values = await this.redis.hmget(this.keys.instanceCounts, ...tasks);
+    const values = await this.send(() => this.redis.hmget(this.keys.instanceCounts, ...tasks));
     return Object.fromEntries(tasks.map((task, i) => [task, Number(values[i] ?? 0)]));
   }
 
   override async readLatestKwargs(triggers?: string[]): Promise<Record<string, Kwargs>> {
-    if (triggers === undefined) return parseHash<Kwargs>(await this.redis.hgetall(this.keys.latestKwargs));
+    if (triggers === undefined) return parseHash<Kwargs>(await this.send(() => this.redis.hgetall(this.keys.latestKwargs)));
     if (triggers.length === 0) return {};
-    const values = await this.redis.hmget(this.keys.latestKwargs, ...triggers);
+    const values = await this.send(() => this.redis.hmget(this.keys.latestKwargs, ...triggers));
     const out: Record<string, Kwargs> = {};
     triggers.forEach((trigger, i) => {
       const json = values[i];
@@ -105,20 +106,34 @@ export class RedisStorageBackend extends StorageBackend {
     return out;
   }
 
-  /** One round trip: a server-side script selects the tasks mentioning `trigger` and gathers their records. */
+  /**
+   * One round trip: a server-side script selects the tasks mentioning
+   * `trigger` and gathers their records. Task entries travel only when they
+   * changed since this connection last read them (a version token).
+   */
   override async readForFire(trigger: string): Promise<FireReadSet> {
     const keys = this.keys;
-    const [taskPairs, using, unstarted, counts, latestPairs] = await this.redis.triggersReadForFire(
-      keys.tasks,
-      keys.taskTriggers,
-      keys.instances,
-      keys.latestKwargs,
-      keys.instanceCounts,
-      trigger,
-      keys.unstartedPrefix,
+    const cache = this.connection.taskCache;
+    const cached = cache.get(keys.base);
+    const [taskPairs, using, unstarted, counts, latestPairs, version] = await this.send(() =>
+      RedisScripts.readForFire.run(
+        this.redis,
+        [keys.tasks, keys.taskTriggers, keys.instances, keys.latestKwargs, keys.instanceCounts, keys.tasksVersion],
+        [trigger, keys.unstartedPrefix, cached?.version ?? ''],
+      ),
     );
+    let tasks: Readonly<Record<string, TaskConfigEntry>>;
+    if (cached !== undefined && version !== '' && version === cached.version) {
+      tasks = cached.entries;
+    } else {
+      tasks = deepFreeze(parsePairs<TaskConfigEntry>(taskPairs));
+      if (version !== '') {
+        if (cache.size >= TASK_CACHE_LIMIT) cache.clear();
+        cache.set(keys.base, { version, entries: tasks });
+      }
+    }
     return {
-      tasks: parsePairs<TaskConfigEntry>(taskPairs),
+      tasks: tasks as Record<string, TaskConfigEntry>,
       unstarted: unstarted.map((json) => JSON.parse(json) as InstanceRecord),
       instanceCounts: Object.fromEntries(using.map((task, i) => [task, Number(counts[i])])),
       latestKwargs: parsePairs<Kwargs>(latestPairs),
@@ -146,18 +161,22 @@ export class RedisStorageBackend extends StorageBackend {
       args.push(record.name, record.task, toJson(record, `instance "${record.name}"`), statusFlag(record.status));
     }
     try {
-      const waiting = await this.redis.triggersWriteChanges(
-        keys.lock,
-        keys.next,
-        ...keys.recordKeys,
-        lock.held.token,
-        this.connection.settings.sessionTtlSeconds ?? 0,
-        keys.unstartedPrefix,
-        tasks.length,
-        latest.length,
-        counts.length,
-        changes.instances.length,
-        ...args,
+      const waiting = await this.send(() =>
+        RedisScripts.writeChanges.run(
+          this.redis,
+        [keys.lock, keys.next, ...keys.recordKeys],
+        [
+          lock.held.token,
+          this.connection.settings.sessionTtlSeconds ?? 0,
+          keys.unstartedPrefix,
+          tasks.length,
+          latest.length,
+          counts.length,
+          changes.instances.length,
+          tasks.length > 0 ? randomUUID() : '',
+            ...args,
+          ],
+        ),
       );
       this.connection.locks.noteContention(lock.held, waiting === 1);
     } catch (error) {
@@ -171,7 +190,7 @@ export class RedisStorageBackend extends StorageBackend {
       const lock = this.heldLock('delete');
       const keys = this.keys;
       try {
-        await this.redis.triggersDeleteSession(keys.lock, ...keys.recordKeys, lock.held.token, keys.unstartedPrefix);
+        await this.send(() => RedisScripts.deleteSession.run(this.redis, [keys.lock, ...keys.recordKeys], [lock.held.token, keys.unstartedPrefix]));
       } catch (error) {
         throw this.lockLost(error);
       }
@@ -206,6 +225,23 @@ export class RedisStorageBackend extends StorageBackend {
 
   // ---------------------------------------------------------------- helpers
 
+  /**
+   * Sends `command` (which must issue its Redis commands synchronously).
+   * Inside a lock whose first, optimistic attempt is still in flight, the
+   * command travels right behind it; if that attempt turns out to have
+   * failed, the reply is dropped and the command is sent again once the lock
+   * is ours. A fenced write sent too early fails harmlessly the same way.
+   */
+  private async send<T>(command: () => Promise<T>): Promise<T> {
+    const lock = this.isLockedHere ? this.currentLock : undefined;
+    if (lock === undefined || lock.confirmed) return command();
+    const optimistic = command();
+    if (await lock.firstAttempt) return optimistic;
+    optimistic.catch(() => undefined);
+    await lock.ensure();
+    return command();
+  }
+
   private heldLock(what: string): RedisSessionLock {
     const lock = this.currentLock;
     if (lock === undefined || !this.isLockedHere) {
@@ -223,6 +259,9 @@ export class RedisStorageBackend extends StorageBackend {
     return error;
   }
 }
+
+/** Sessions whose task entries a connection caches before starting over. */
+const TASK_CACHE_LIMIT = 10_000;
 
 const connectionIds = new WeakMap<RedisConnection, number>();
 let lastConnectionId = 0;
@@ -256,6 +295,14 @@ function encodeTriggerList(entry: TaskConfigEntry): string {
   let out = '';
   for (const name of names) out += `${Buffer.byteLength(name, 'utf8')}:${name}`;
   return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function parseHash<T>(hash: Record<string, string>): Record<string, T> {
