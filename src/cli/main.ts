@@ -10,10 +10,13 @@
  *
  * `--require` loads the application's own modules (resolved against the
  * current directory), whose decorators register its tasks, managers,
- * runners and storages; jobs can only run what is registered.
+ * runners and storages; jobs can only run what is registered. A module may
+ * export `configureTriggersContainer(container)` to bind the services its
+ * tasks inject; the worker calls it once its container exists.
  */
 import 'reflect-metadata';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Container } from 'inversify';
 import { TriggerRegistry } from '../container/TriggerRegistry';
 import { createTriggersContainer } from '../container/createTriggersContainer';
 import { TriggerWorker } from '../worker/TriggerWorker';
@@ -46,20 +49,29 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Loads one `--require` module resolved against the current directory. */
-function loadModule(spec: string): void {
+/**
+ * What a `--require` module may export: called with the worker's container
+ * once it exists, to bind the services the app's tasks inject.
+ */
+type ConfigureHook = (container: Container) => void | Promise<void>;
+
+/** Loads one `--require` module resolved against the current directory; returns its configure hook, if any. */
+function loadModule(spec: string): ConfigureHook | undefined {
   let resolved: string;
   try {
     resolved = require.resolve(spec, { paths: [process.cwd()] });
   } catch {
     throw new Error(`--require ${spec}: cannot find that module from ${process.cwd()} (build your app first, e.g. npm run build)`);
   }
+  let exports: unknown;
   try {
-    require(resolved);
+    exports = require(resolved);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`--require ${spec}: loading ${resolved} failed: ${reason}`);
   }
+  const hook = (exports as { configureTriggersContainer?: unknown } | null)?.configureTriggersContainer;
+  return typeof hook === 'function' ? (hook as ConfigureHook) : undefined;
 }
 
 function log(quiet: boolean | undefined, line: string): void {
@@ -72,10 +84,11 @@ async function runWorker(options: WorkerCommandOptions): Promise<void> {
     throw new Error('Missing --redis URL (or the REDIS_URL environment variable), e.g. --redis redis://127.0.0.1:6379');
   }
   if (!/^rediss?:\/\//.test(redis)) throw new Error(`--redis ${redis}: expected a redis:// or rediss:// URL`);
-  for (const spec of options.require) loadModule(spec);
+  const hooks = options.require.map(loadModule);
   const tasks = TriggerRegistry.global.names('task');
 
   const container = createTriggersContainer({ redis, prefix: options.prefix });
+  for (const hook of hooks) await hook?.(container);
   const worker = new TriggerWorker(container, {
     queues: options.queue.length > 0 ? options.queue : undefined,
     concurrency: options.concurrency,
@@ -127,9 +140,13 @@ export function buildProgram(): Command {
     .description('Consume Triggers task jobs from BullMQ queues and run them (graceful stop on SIGINT/SIGTERM).')
     .option('--redis <url>', 'Redis URL (default: $REDIS_URL)')
     .option('--prefix <prefix>', 'key and queue prefix, as given to createTriggersContainer', 'triggers')
-    .option('--queue <names>', 'queue to consume; repeat or comma-separate (default: triggers)', collectList, [])
+    .addOption(new Option('--queue <names>', 'queue to consume; repeat or comma-separate').default([], 'triggers').argParser(collectList))
     .option('--concurrency <n>', 'jobs run in parallel per queue', positiveInteger, 1)
-    .option('--require <module>', "app module registering tasks by decorator, resolved from the current directory; repeatable", collect, [])
+    .addOption(
+      new Option('--require <module>', 'app module registering tasks by decorator (resolved from the current directory); repeatable; may export configureTriggersContainer(container)')
+        .default([], 'none')
+        .argParser(collect),
+    )
     .option('--lock-duration <ms>', 'job lock duration; a dead worker\'s job is re-delivered after it (default 30000)', positiveInteger)
     .option('--stalled-interval <ms>', 'interval of the stalled-job check (default 30000)', positiveInteger)
     .option('--quiet', 'print only errors')
