@@ -167,25 +167,34 @@ export class TriggerManager {
   }
 
   /**
-   * Saves the session, hands each instance to its runner and marks it
-   * `scheduled` once accepted. Runners are resolved first, so an unknown
-   * runner name fails the operation before any status changes. A runner that
-   * refuses an instance fails that instance (it can then be replayed).
+   * Marks each instance `scheduled`, saves the session (one write), then
+   * hands each instance to its runner. Runners are resolved first, so an
+   * unknown runner name fails the operation before any status changes. A
+   * runner that refuses an instance fails that instance (it can then be
+   * replayed); the session lock is held throughout, so no other operation sees the
+   * `scheduled` state of a refused instance.
    */
   private async schedule(tx: SessionTransaction, instances: TaskInstance[]): Promise<TaskInstance[]> {
     const runners = instances.map((instance) => [instance, this.runnerFor(instance)] as const);
+    // Written as `scheduled` before any runner sees it, in the operation's one
+    // write: a remote worker can only read it after the lock is released, and
+    // the common path (every runner accepts) needs no second write. A refusal
+    // rewrites that instance as `failed` in the closing flush.
+    for (const [instance] of runners) {
+      instance.setStatus(TaskStatus.Scheduled);
+      tx.put(instance);
+    }
     await tx.flush();
     const scheduled: TaskInstance[] = [];
     for (const [instance, runner] of runners) {
       try {
         await runner.run(this, instance);
-        instance.setStatus(TaskStatus.Scheduled);
         scheduled.push(instance);
       } catch (error) {
         instance.metadata = { ...instance.metadata, ...failureMetadata(error) };
         instance.setStatus(TaskStatus.Failed);
+        tx.put(instance);
       }
-      tx.put(instance);
     }
     return scheduled;
   }
