@@ -4,7 +4,7 @@ import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { TRIGGERS } from '../container/tokens';
 import { Storage } from './Storage';
 import { MemoryStore } from './MemoryStore';
-import type { MemorySession } from './MemoryStore';
+import type { FireIndexEntry, MemorySession } from './MemoryStore';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 import { StorageBackend } from './StorageBackend';
 
@@ -29,24 +29,22 @@ export class MemoryStorageBackend extends StorageBackend {
   }
 
   override async readTaskEntries(): Promise<Record<string, TaskConfigEntry>> {
-    const data = this.data;
-    data.tasksRecord ??= Object.freeze(Object.fromEntries(data.tasks));
-    return data.tasksRecord;
+    return taskRecord(this.data);
   }
 
+  /** Synchronous underneath: one lookup in the trigger index, then only the records it names. */
   override async readForFire(trigger: string): Promise<FireReadSet> {
     const data = this.data;
     data.tasksByTrigger ??= indexTasksByTrigger(data.tasks);
-    const using = data.tasksByTrigger.get(trigger) ?? [];
-    const mentioned = new Set<string>();
-    for (const name of using) for (const t of TaskConfig.fromEntry(name, data.tasks.get(name) as TaskConfigEntry).after) mentioned.add(t);
-    for (const name of using) for (const t of TaskConfig.fromEntry(name, data.tasks.get(name) as TaskConfigEntry).unless) mentioned.add(t);
-    const [unstarted, instanceCounts, latestKwargs] = await Promise.all([
-      this.readUnstartedInstances(using),
-      this.readInstanceCounts(using),
-      this.readLatestKwargs([...mentioned]),
-    ]);
-    return { tasks: await this.readTaskEntries(), unstarted, instanceCounts, latestKwargs };
+    const plan = data.tasksByTrigger.get(trigger);
+    const tasks = taskRecord(data);
+    if (plan === undefined) return { tasks, unstarted: [], instanceCounts: {}, latestKwargs: {} };
+    return {
+      tasks,
+      unstarted: unstartedRecords(data, plan.using),
+      instanceCounts: instanceCounts(data, plan.using),
+      latestKwargs: latestKwargs(data, plan.mentioned),
+    };
   }
 
   override async readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>> {
@@ -59,25 +57,16 @@ export class MemoryStorageBackend extends StorageBackend {
   }
 
   override async readUnstartedInstances(tasks: string[]): Promise<InstanceRecord[]> {
-    const data = this.data;
-    const names = tasks.flatMap((task) => [...(data.unstarted.get(task) ?? [])]);
-    return names.map((name) => JSON.parse(data.instances.get(name) as string) as InstanceRecord);
+    return unstartedRecords(this.data, tasks);
   }
 
   override async readInstanceCounts(tasks: string[]): Promise<Record<string, number>> {
-    const counts = this.data.instanceCounts;
-    return Object.fromEntries(tasks.map((task) => [task, counts.get(task) ?? 0]));
+    return instanceCounts(this.data, tasks);
   }
 
   override async readLatestKwargs(triggers?: string[]): Promise<Record<string, Kwargs>> {
-    const latest = this.data.latestKwargs;
-    if (triggers === undefined) return parseMap<Kwargs>(latest);
-    const out: Record<string, Kwargs> = {};
-    for (const trigger of triggers) {
-      const json = latest.get(trigger);
-      if (json !== undefined) out[trigger] = JSON.parse(json) as Kwargs;
-    }
-    return out;
+    if (triggers === undefined) return parseMap<Kwargs>(this.data.latestKwargs);
+    return latestKwargs(this.data, triggers);
   }
 
   override async writeChanges(changes: SessionChanges): Promise<void> {
@@ -110,16 +99,55 @@ export class MemoryStorageBackend extends StorageBackend {
   }
 }
 
-function indexTasksByTrigger(tasks: Map<string, TaskConfigEntry>): Map<string, string[]> {
-  const index = new Map<string, string[]>();
+function indexTasksByTrigger(tasks: Map<string, TaskConfigEntry>): Map<string, FireIndexEntry> {
+  const index = new Map<string, FireIndexEntry>();
   for (const [name, entry] of tasks) {
-    for (const trigger of [...TaskConfig.fromEntry(name, entry).after, ...TaskConfig.fromEntry(name, entry).unless]) {
-      const list = index.get(trigger) ?? [];
-      if (!list.includes(name)) list.push(name);
-      index.set(trigger, list);
+    const config = TaskConfig.fromEntry(name, entry);
+    for (const trigger of [...config.after, ...config.unless]) {
+      let item = index.get(trigger);
+      if (item === undefined) index.set(trigger, (item = { using: [], mentioned: [] }));
+      if (!item.using.includes(name)) item.using.push(name);
     }
   }
+  for (const item of index.values()) {
+    const mentioned = new Set<string>();
+    for (const name of item.using) {
+      const config = TaskConfig.fromEntry(name, tasks.get(name) as TaskConfigEntry);
+      for (const t of config.after) mentioned.add(t);
+      for (const t of config.unless) mentioned.add(t);
+    }
+    item.mentioned = [...mentioned];
+  }
   return index;
+}
+
+function taskRecord(data: MemorySession): Readonly<Record<string, TaskConfigEntry>> {
+  data.tasksRecord ??= Object.freeze(Object.fromEntries(data.tasks));
+  return data.tasksRecord;
+}
+
+function unstartedRecords(data: MemorySession, tasks: readonly string[]): InstanceRecord[] {
+  const out: InstanceRecord[] = [];
+  for (const task of tasks) {
+    const names = data.unstarted.get(task);
+    if (names !== undefined) for (const name of names) out.push(JSON.parse(data.instances.get(name) as string) as InstanceRecord);
+  }
+  return out;
+}
+
+function instanceCounts(data: MemorySession, tasks: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const task of tasks) out[task] = data.instanceCounts.get(task) ?? 0;
+  return out;
+}
+
+function latestKwargs(data: MemorySession, triggers: readonly string[]): Record<string, Kwargs> {
+  const out: Record<string, Kwargs> = {};
+  for (const trigger of triggers) {
+    const json = data.latestKwargs.get(trigger);
+    if (json !== undefined) out[trigger] = JSON.parse(json) as Kwargs;
+  }
+  return out;
 }
 
 function deepFreeze<T>(value: T): T {

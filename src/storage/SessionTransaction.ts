@@ -12,19 +12,21 @@ import type { SessionChanges } from './SessionRecords';
  */
 export class SessionTransaction {
   private taskCache?: Map<string, TaskConfig>;
+  /** The task cache is a backend's shared memo: copy it before the first `putTask`. */
+  private taskCacheShared = false;
   private readonly instanceCache = new Map<string, TaskInstance>();
   private readonly counts = new Map<string, number>();
   private pending: SessionChanges = emptyChanges();
 
   constructor(readonly storage: StorageBackend) {}
 
-  /** Every task config of the session, keyed by name. */
+  /** Every task config of the session, keyed by name (read-only: change tasks through {@link putTask}). */
   async tasks(): Promise<Map<string, TaskConfig>> {
     if (this.taskCache === undefined) {
       const entries = await this.storage.readTaskEntries();
-      this.taskCache = toConfigs(entries);
+      this.setTaskCache(entries);
     }
-    return this.taskCache;
+    return this.taskCache as Map<string, TaskConfig>;
   }
 
   /** One task config; throws {@link UnknownTaskError} for an unknown name. */
@@ -57,11 +59,13 @@ export class SessionTransaction {
    */
   async prepareFire(trigger: string): Promise<FirePlan> {
     const read = await this.storage.readForFire(trigger);
-    this.taskCache ??= toConfigs(read.tasks);
-    const tasks = [...this.taskCache.values()].filter((task) => task.usesTrigger(trigger));
+    if (this.taskCache === undefined) this.setTaskCache(read.tasks);
+    const configs = this.taskCache as Map<string, TaskConfig>;
+    const tasks: TaskConfig[] = [];
+    for (const task of configs.values()) if (task.usesTrigger(trigger)) tasks.push(task);
     const unstarted = new Map<string, TaskInstance[]>(tasks.map((task) => [task.name, []]));
     for (const record of read.unstarted) {
-      const config = this.taskCache.get(record.task);
+      const config = configs.get(record.task);
       const list = unstarted.get(record.task);
       if (config === undefined || list === undefined) continue;
       const instance = this.instanceCache.get(record.name) ?? TaskInstance.fromRecord(record, config);
@@ -108,7 +112,19 @@ export class SessionTransaction {
   /** Buffers a task config write (replacing any entry of that name). */
   putTask(config: TaskConfig): void {
     this.pending.tasks[config.name] = config.toEntry();
-    if (this.taskCache !== undefined) this.taskCache.set(config.name, config);
+    if (this.taskCache !== undefined) {
+      if (this.taskCacheShared) {
+        this.taskCache = new Map(this.taskCache);
+        this.taskCacheShared = false;
+      }
+      this.taskCache.set(config.name, config);
+    }
+  }
+
+  private setTaskCache(entries: Record<string, TaskConfigEntry>): void {
+    const [configs, shared] = toConfigs(entries);
+    this.taskCache = configs;
+    this.taskCacheShared = shared;
   }
 
   /** Buffers the latest kwargs of a trigger. */
@@ -145,16 +161,18 @@ const configMaps = new WeakMap<object, Map<string, TaskConfig>>();
 
 /**
  * Task configs from entries. A frozen record (a backend's immutable cache)
- * maps to the same configs every time, so it is converted once; the copy
- * handed out keeps later `putTask` calls from touching the shared map.
+ * maps to the same configs every time, so it is converted once and the memo
+ * itself is returned (flagged shared: the transaction copies it before its
+ * first `putTask`, so the memo never changes).
  */
-function toConfigs(entries: Record<string, TaskConfigEntry>): Map<string, TaskConfig> {
+function toConfigs(entries: Record<string, TaskConfigEntry>): [Map<string, TaskConfig>, boolean] {
   const frozen = Object.isFrozen(entries);
   const cached = frozen ? configMaps.get(entries) : undefined;
-  if (cached !== undefined) return new Map(cached);
+  if (cached !== undefined) return [cached, true];
   const configs = new Map(Object.entries(entries).map(([name, entry]) => [name, TaskConfig.fromEntry(name, entry)]));
-  if (frozen) configMaps.set(entries, new Map(configs));
-  return configs;
+  if (!frozen) return [configs, false];
+  configMaps.set(entries, configs);
+  return [configs, true];
 }
 
 function byInstanceNumber(a: TaskInstance, b: TaskInstance): number {
