@@ -1,8 +1,11 @@
 import type { BenchContext } from '../support/BenchContext';
 import type { ScenarioResult } from '../support/BenchReport';
+import { cascadeHopScenario } from './cascadeHop';
 import { embeddedScenario } from './embedded';
+import { handRolledScenario } from './handRolled';
 import { historyScenario } from './history';
 import { hotSessionScenario } from './hotSession';
+import { throughputScenario } from './throughput';
 
 /** A named benchmark scenario. */
 export interface Scenario {
@@ -14,6 +17,9 @@ export interface Scenario {
 /** Every scenario, in report order. */
 export const SCENARIOS: Scenario[] = [
   { name: 'embedded', description: 'memory storage + in-process runner', run: embeddedScenario },
+  { name: 'cascade', description: 'cascade hop across a worker process vs raw BullMQ chain', run: cascadeHopScenario },
+  { name: 'throughput', description: '3-task workflows in many sessions vs raw BullMQ, concurrency 50', run: throughputScenario },
+  { name: 'handrolled', description: 'join of A and B: Triggers vs a Redis set + BullMQ by hand', run: handRolledScenario },
   { name: 'history', description: 'Redis fire latency vs resolved instances in the session', run: historyScenario },
   { name: 'hot', description: '50 concurrent firers on one Redis session', run: hotSessionScenario },
 ];

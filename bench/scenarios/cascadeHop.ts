@@ -1,0 +1,45 @@
+import type { BenchContext } from '../support/BenchContext';
+import { compare, target } from '../support/BenchReport';
+import type { ScenarioResult } from '../support/BenchReport';
+import { RawBullmqSide } from '../sides/RawBullmqSide';
+import { TriggersSide } from '../sides/TriggersSide';
+
+/**
+ * Per-hop latency of a chain of tasks across a worker process: Triggers
+ * (each task after the previous one, cascade through Redis storage and the
+ * BullMQ runner) against raw BullMQ (each job's handler adds the next job).
+ * Both workers run with concurrency 1; each repetition runs both sides.
+ */
+export async function cascadeHopScenario(ctx: BenchContext): Promise<ScenarioResult> {
+  const length = ctx.sizes.chainLength;
+  const raw = await RawBullmqSide.start(ctx.redisUrl, 'raw-chain', 1);
+  const triggers = await TriggersSide.start(ctx.redisUrl, 'bench-chain', 1);
+  try {
+    const [hop, rawHop] = await ctx.harness.measure(
+      `cascade chain of ${length}`,
+      [
+        { id: 'redis.cascade.hop', label: 'Triggers cascade hop (worker process)', unit: 'ms/hop', direction: 'lower' },
+        { id: 'raw.chain.hop', label: 'raw BullMQ chain hop (worker process)', unit: 'ms/hop', direction: 'lower' },
+      ],
+      async (run) => {
+        const id = `chain-${run}`;
+        // Alternate which side goes first so neither always runs on a warmer machine.
+        const order = run % 2 === 0;
+        const rawMs = order ? await raw.chain(`${id}-raw`, length) : 0;
+        const triggersMs = await triggers.chain(`${id}-triggers`, length);
+        const rawLate = order ? rawMs : await raw.chain(`${id}-raw`, length);
+        return { 'redis.cascade.hop': triggersMs / length, 'raw.chain.hop': rawLate / length };
+      },
+      { repetitions: ctx.sizes.heavyRepetitions },
+    );
+    const comparison = compare('cascadeHop', `cascade hop vs raw BullMQ (chain of ${length})`, hop, rawHop, 'per-hop latency; lower is better');
+    return {
+      measurements: [hop, rawHop],
+      comparisons: [comparison],
+      targets: [target('cascadeHop', 'cascade hop <= 1.5x raw BullMQ', comparison.ratio, '<=', 1.5, 'x')],
+    };
+  } finally {
+    await raw.close();
+    await triggers.close();
+  }
+}

@@ -1,0 +1,46 @@
+import type { BenchContext } from '../support/BenchContext';
+import { compare, target } from '../support/BenchReport';
+import type { ScenarioResult } from '../support/BenchReport';
+import { RawBullmqSide } from '../sides/RawBullmqSide';
+import { TriggersSide } from '../sides/TriggersSide';
+
+/**
+ * Tasks per second with many sessions at once: each session runs a 3-task
+ * workflow (`t_join after [A, B]`, `t_second after [t_join]`, `t_third after
+ * [t_second]`), A and B fired by 50 concurrent producers; against raw BullMQ
+ * running the same number of jobs (3 per session, each handler adding the
+ * next) with the same worker concurrency.
+ */
+export async function throughputScenario(ctx: BenchContext): Promise<ScenarioResult> {
+  const { sessions, concurrency } = ctx.sizes;
+  const tasks = sessions * 3;
+  const raw = await RawBullmqSide.start(ctx.redisUrl, 'raw-flows', concurrency);
+  const triggers = await TriggersSide.start(ctx.redisUrl, 'bench-flows', concurrency);
+  try {
+    const [tps, rawTps] = await ctx.harness.measure(
+      `${sessions} sessions x 3 tasks, concurrency ${concurrency}`,
+      [
+        { id: 'redis.throughput', label: `Triggers throughput (${sessions} sessions x 3 tasks)`, unit: 'tasks/s', direction: 'higher' },
+        { id: 'raw.throughput', label: `raw BullMQ throughput (${tasks} jobs)`, unit: 'tasks/s', direction: 'higher' },
+      ],
+      async (run) => {
+        const id = `flows-${run}`;
+        const first = run % 2 === 0;
+        const rawEarly = first ? await raw.flows(`${id}-raw`, sessions, 3, 50) : 0;
+        const triggersMs = await triggers.workflows(`${id}-triggers`, sessions, 50);
+        const rawMs = first ? rawEarly : await raw.flows(`${id}-raw`, sessions, 3, 50);
+        return { 'redis.throughput': tasks / (triggersMs / 1000), 'raw.throughput': tasks / (rawMs / 1000) };
+      },
+      { repetitions: ctx.sizes.heavyRepetitions },
+    );
+    const comparison = compare('throughput', 'throughput vs raw BullMQ', tps, rawTps, 'tasks/s; higher is better');
+    return {
+      measurements: [tps, rawTps],
+      comparisons: [comparison],
+      targets: [target('throughput', 'throughput >= 0.6x raw BullMQ', comparison.ratio, '>=', 0.6, 'x')],
+    };
+  } finally {
+    await raw.close();
+    await triggers.close();
+  }
+}
