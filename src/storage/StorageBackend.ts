@@ -13,6 +13,13 @@ import { SessionTransaction } from './SessionTransaction';
 export const MAX_SESSION_UID_LENGTH = 4096;
 
 const heldLocks = new AsyncLocalStorage<Map<string, SessionTransaction>>();
+/**
+ * Transactions whose lock is still held. Work started from inside a locked
+ * operation (a timer, a promise a runner kicks off) inherits the async
+ * context, and so the map above, after the operation ended: only an open
+ * transaction may be joined, a closed one means "not locked here any more".
+ */
+const openTransactions = new WeakSet<SessionTransaction>();
 const lockedSnapshots = new WeakMap<SessionTransaction, SessionSnapshot>();
 
 /**
@@ -76,14 +83,14 @@ export abstract class StorageBackend {
    * A nested call from inside the same operation reuses the held lock.
    */
   async withLock<T>(fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
-    const held = heldLocks.getStore();
-    const existing = held?.get(this.lockKey);
+    const existing = this.heldTransaction();
     if (existing !== undefined) return fn(existing);
 
     const lock = await this.acquireLock();
     const tx = new SessionTransaction(this);
-    const scope = new Map(held ?? []);
+    const scope = new Map([...(heldLocks.getStore() ?? [])].filter(([, held]) => openTransactions.has(held)));
     scope.set(this.lockKey, tx);
+    openTransactions.add(tx);
     try {
       return await heldLocks.run(scope, async () => {
         await this.onLocked(tx);
@@ -97,8 +104,15 @@ export abstract class StorageBackend {
         }
       });
     } finally {
+      openTransactions.delete(tx);
       await lock.release();
     }
+  }
+
+  /** The transaction of this session's lock if the current async operation holds it. */
+  private heldTransaction(): SessionTransaction | undefined {
+    const tx = heldLocks.getStore()?.get(this.lockKey);
+    return tx !== undefined && openTransactions.has(tx) ? tx : undefined;
   }
 
   /**
@@ -111,7 +125,7 @@ export abstract class StorageBackend {
 
   /** Whether the current async operation holds this session's lock. */
   get isLockedHere(): boolean {
-    return heldLocks.getStore()?.has(this.lockKey) ?? false;
+    return this.heldTransaction() !== undefined;
   }
 
   /**
@@ -149,7 +163,7 @@ export abstract class StorageBackend {
   }
 
   private async snapshot(): Promise<SessionSnapshot> {
-    const tx = heldLocks.getStore()?.get(this.lockKey);
+    const tx = this.heldTransaction();
     const locked = tx === undefined ? undefined : lockedSnapshots.get(tx);
     return locked ?? (await this.loadSnapshot()) ?? emptySnapshot();
   }
@@ -223,7 +237,7 @@ export abstract class StorageBackend {
     Object.assign(snapshot.instanceCounts, changes.instanceCounts);
     for (const record of changes.instances) snapshot.instances[record.name] = record;
     await this.saveSnapshot(snapshot);
-    const tx = heldLocks.getStore()?.get(this.lockKey);
+    const tx = this.heldTransaction();
     if (tx !== undefined && lockedSnapshots.has(tx)) lockedSnapshots.set(tx, snapshot);
   }
 
