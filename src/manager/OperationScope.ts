@@ -10,10 +10,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export class OperationScope {
   private static readonly current = new AsyncLocalStorage<OperationScope>();
   private readonly deferred: Array<() => void> = [];
+  private completed = false;
 
-  /** Runs `fn` as an operation; nested calls join the enclosing one. */
+  /**
+   * Runs `fn` as an operation; nested calls join the enclosing one. Work
+   * that merely inherited the async context of an operation that already
+   * ended (a timer or promise started inside it) starts a new operation.
+   */
   static async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (OperationScope.current.getStore() !== undefined) return fn();
+    if (OperationScope.open() !== undefined) return fn();
     const scope = new OperationScope();
     try {
       return await OperationScope.current.run(scope, fn);
@@ -24,17 +29,24 @@ export class OperationScope {
 
   /** Runs `cb` when the current operation ends (or on the next turn if none is running). */
   static defer(cb: () => void): void {
-    const scope = OperationScope.current.getStore();
+    const scope = OperationScope.open();
     if (scope !== undefined) scope.deferred.push(cb);
     else OperationScope.current.exit(() => setImmediate(cb));
   }
 
   /** Whether an operation is in progress in this async context. */
   static get active(): boolean {
-    return OperationScope.current.getStore() !== undefined;
+    return OperationScope.open() !== undefined;
+  }
+
+  /** The operation in progress in this async context, unless it already ended. */
+  private static open(): OperationScope | undefined {
+    const scope = OperationScope.current.getStore();
+    return scope === undefined || scope.completed ? undefined : scope;
   }
 
   private complete(): void {
+    this.completed = true;
     for (const cb of this.deferred.splice(0)) OperationScope.current.exit(cb);
   }
 }
