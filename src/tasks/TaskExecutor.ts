@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { Container } from 'inversify';
 import { resolveNamed } from '../container/resolveNamed';
 import { TRIGGERS } from '../container/tokens';
-import { TaskResultError } from '../errors';
+import { RunnerConfigurationError, TaskResultError } from '../errors';
 import { TaskLogger } from '../logging';
 import type { LogSink } from '../logging';
 import type { ManagerFactory } from '../container/ManagerFactory';
@@ -31,10 +31,21 @@ export class TaskExecutor {
    * Executes the instance a payload names. Resolves once its status and
    * cascade are recorded. Rejects only when the instance could not be
    * reached (unknown manager/storage type or instance) or the cascade failed.
+   *
+   * @throws RunnerConfigurationError when called while the session's lock is
+   *   held in this async context (a runner executing inside its `run()`):
+   *   the run would silently see a not-yet-scheduled instance or deadlock.
    */
   async execute(payload: TaskJobPayload): Promise<void> {
     const factory = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory);
     const manager = factory(payload.uid, { manager: payload.manager, storage: payload.storage });
+    if (manager.storage.isLockedHere) {
+      throw new RunnerConfigurationError(
+        `Instance "${payload.instance}" of session "${payload.uid}" was executed inside the session lock ` +
+          '(a runner ran the task from its run() method); a runner must only accept the instance there and ' +
+          'execute it once the scheduling operation returned, outside the lock (see StorageBackend.outsideLocks)',
+      );
+    }
     const instance = await manager.startInstance(payload.instance);
     if (instance === undefined) return;
 
