@@ -5,14 +5,17 @@ import { ThreadingTaskRunner, createTestContainer } from '../../src/testing';
 
 let sessions = 0;
 
-/** A fresh test container (memory storage, in-process runner) and a manager on a new session. */
+/**
+ * A fresh test container (memory storage, in-process runner) and a manager on
+ * a new session (or on `uid`, with the given registered manager and storage types).
+ */
 export async function newSession(
   config: TriggerConfiguration = {},
-  options: { manager?: string; container?: Container } = {},
+  options: { manager?: string; storage?: string; container?: Container; uid?: string } = {},
 ): Promise<{ container: Container; manager: TriggerManager }> {
   const container = options.container ?? createTestContainer();
   sessions += 1;
-  const manager = getManager(container, `session-${sessions}`, { manager: options.manager });
+  const manager = getManager(container, options.uid ?? `session-${sessions}`, { manager: options.manager, storage: options.storage });
   if (Object.keys(config).length > 0) await manager.updateConfiguration(config);
   return { container, manager };
 }
