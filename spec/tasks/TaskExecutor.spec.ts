@@ -27,6 +27,13 @@ class CoreSpecSeesStatus extends Task {
   }
 }
 
+@TriggerTask({ name: 'CoreSpecReturnsClassInstance' })
+export class CoreSpecReturnsClassInstance extends Task {
+  run(): Kwargs {
+    return new Map([['rows', 3]]) as unknown as Kwargs;
+  }
+}
+
 @TriggerTask({ name: 'CoreSpecNonJsonResult' })
 class CoreSpecNonJsonResult extends Task {
   run(): Kwargs {
@@ -222,6 +229,13 @@ describe('tasks: running a task instance (SPEC 6)', () => {
         await expectInstance(manager, 't_b#0').missing();
       });
     }
+
+    it('fails with TaskResultError naming the class when the task returns a class instance', async () => {
+      const { manager } = await newSession({ t_a: { after: ['go'], run: 'CoreSpecReturnsClassInstance' } });
+      await fireAll(manager, ['go']);
+      const instance = await expectInstance(manager, 't_a#0').failed(TaskResultError);
+      expect(instance.metadata.exceptionInfo).to.contain('must return an object').and.to.contain('an instance of Map');
+    });
 
     it('fails an instance whose result is not JSON-serializable', async () => {
       const { manager } = await newSession({

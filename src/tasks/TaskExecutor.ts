@@ -62,9 +62,7 @@ export class TaskExecutor {
       const result = (await task.run(context)) ?? {};
       if (!isPlainObject(result)) {
         throw new TaskResultError(
-          `Task "${instance.config.run}" (instance "${instance.name}") must return an object or nothing, got ${
-            Array.isArray(result) ? 'an array' : typeof result
-          }`,
+          `Task "${instance.config.run}" (instance "${instance.name}") must return an object or nothing, got ${describeResult(result)}`,
         );
       }
       assertJsonObject(result, `result of task "${instance.config.run}" (instance "${instance.name}")`);
@@ -111,3 +109,10 @@ type Outcome =
   | { kind: 'skipped'; metadata: Record<string, unknown> }
   | { kind: 'retry'; request: RetryRequest }
   | { kind: 'failed'; error: unknown };
+
+/** What a task returned instead of a plain object, for the TaskResultError message. */
+function describeResult(result: unknown): string {
+  if (Array.isArray(result)) return 'an array';
+  if (typeof result === 'object' && result !== null) return `an instance of ${result.constructor?.name ?? 'an unknown class'}`;
+  return `a ${typeof result}`;
+}
