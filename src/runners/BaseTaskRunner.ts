@@ -7,7 +7,11 @@ import type { TaskInstance } from '../model';
  * this process, or anything else. `run` is called inside the session lock,
  * so it must only *accept* the instance (enqueue it, defer it) and return;
  * the task itself runs later, through `TaskExecutor`, which takes the lock
- * again. Register a subclass with `@Runner('name')`.
+ * again. A runner that executes in this process starts the execution on a
+ * later turn of the event loop (`setImmediate`, ideally wrapped in
+ * `StorageBackend.outsideLocks`); `TaskExecutor.execute` refuses with
+ * `RunnerConfigurationError` when called while the lock is still held.
+ * Register a subclass with `@Runner('name')`.
  */
 @injectable()
 export abstract class BaseTaskRunner {
