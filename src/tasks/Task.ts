@@ -1,7 +1,8 @@
 import { injectable } from 'inversify';
 import { TriggerRegistry } from '../container/TriggerRegistry';
-import { MaxRetriesExceeded } from '../errors';
+import { InvalidKwargsError, MaxRetriesExceeded } from '../errors';
 import { errorContext, withContext } from '../logging';
+import { assertJsonObject, isPlainObject } from '../model';
 import type { Kwargs, TaskInstance } from '../model';
 import type { TaskContext } from './TaskContext';
 import { RetryRequest } from './RetryRequest';
@@ -46,16 +47,30 @@ export abstract class Task {
     this.current = instance;
   }
 
-  /** Returns the error to throw to mark this instance `skipped` with `metadata`. */
+  /**
+   * Returns the error to throw to mark this instance `skipped` with `metadata`.
+   * @throws InvalidKwargsError when `metadata` is not JSON-serializable (the instance then fails with it)
+   */
   skip(metadata: Record<string, unknown> = {}): Error {
+    assertJsonObject(metadata, `skip metadata of ${this.describeRun()}`);
     return new SkipRequest(metadata);
   }
 
   /**
    * Returns the error to throw to fail this instance and replay it.
    * @throws MaxRetriesExceeded when the instance's depth already reached `maxRetries`
+   * @throws InvalidKwargsError when `metadata` or `replacementKwargs` is not JSON-serializable
+   *   (checked first, so nothing unstorable reaches the instance; it fails with this error)
    */
   retry(options: RetryOptions = {}): Error {
+    if (options.metadata !== undefined) assertJsonObject(options.metadata, `retry metadata of ${this.describeRun()}`);
+    if (options.replacementKwargs !== undefined) {
+      const what = `replacement kwargs given to retry() by ${this.describeRun()}`;
+      assertJsonObject(options.replacementKwargs, what);
+      for (const [trigger, kwargs] of Object.entries(options.replacementKwargs)) {
+        if (!isPlainObject(kwargs)) throw new InvalidKwargsError(`${what}: kwargs of trigger "${trigger}" must be an object`);
+      }
+    }
     const depth = this.current?.depth ?? 0;
     if (depth >= this.maxRetries) {
       const cause = options.error instanceof Error ? `: ${options.error.message}` : '';
@@ -68,5 +83,9 @@ export abstract class Task {
       throw withContext(exceeded, { ...errorContext(options.error), ...options.metadata });
     }
     return new RetryRequest(options);
+  }
+
+  private describeRun(): string {
+    return `task "${this.taskOptions.name}" (instance "${this.current?.name ?? '?'}")`;
   }
 }

@@ -1,10 +1,12 @@
 import { errorContext } from '../logging';
-import { maxLogLevel } from '../model';
-import type { InstanceMetadata, LogLevel } from '../model';
+import { assertJsonObject, maxLogLevel } from '../model';
+import type { InstanceMetadata, Kwargs, LogLevel } from '../model';
 
 /**
  * The metadata a failure records: the error's class name, its stack, the
- * context attached with `withContext`, and a log level of at least `error`.
+ * context attached with `withContext` (in JSON form, so an unstorable
+ * context never prevents recording the failure), and a log level of at
+ * least `error`.
  */
 export function failureMetadata(error: unknown, logLevel?: LogLevel): InstanceMetadata {
   const metadata: InstanceMetadata = {
@@ -13,8 +15,24 @@ export function failureMetadata(error: unknown, logLevel?: LogLevel): InstanceMe
     logLevel: maxLogLevel(logLevel, 'error'),
   };
   const context = errorContext(error);
-  if (context !== undefined) metadata.exceptionContext = context;
+  if (context !== undefined) metadata.exceptionContext = jsonContext(context);
   return metadata;
+}
+
+/** `context` itself when JSON can carry it, else its JSON form, else a note saying why it was dropped. */
+function jsonContext(context: Kwargs): Kwargs {
+  try {
+    assertJsonObject(context, 'error context');
+    return context;
+  } catch {
+    try {
+      const converted: unknown = JSON.parse(JSON.stringify(context));
+      assertJsonObject(converted, 'error context');
+      return converted;
+    } catch (error) {
+      return { unserializableContext: error instanceof Error ? error.message : String(error) };
+    }
+  }
 }
 
 /** `error.constructor.name` (`TypeError`, `MaxRetriesExceeded`), or the typeof of a thrown non-object. */
