@@ -298,14 +298,18 @@ export class TriggerManager {
     const cascadeKwargs = options.cascadeKwargs ?? {};
     if (options.cascade) assertJsonObject(cascadeKwargs, `cascade kwargs of "${name}"`);
     return OperationScope.run(async () => {
-      const updated = await this.storage.withLock(async (tx) => {
+      // The change and its cascade are one transaction (one lock, one write:
+      // what a finished task costs on every hop of a workflow); if the
+      // cascade cannot be scheduled, nothing is saved.
+      const { updated, scheduled } = await this.storage.withLock(async (tx) => {
         const target = await tx.instance(name);
         target.metadata = { ...target.metadata, ...structuredClone(options.metadata ?? {}) };
         target.setStatus(status);
         tx.put(target);
-        return target;
+        const cascaded = options.cascade ? await this.applyFire(tx, target.taskName, structuredClone(cascadeKwargs)) : [];
+        return { updated: target, scheduled: cascaded };
       });
-      if (options.cascade) await this.fire(updated.taskName, cascadeKwargs);
+      if (options.cascade) await this.postFire(updated.taskName, scheduled);
       return updated;
     });
   }
