@@ -298,19 +298,32 @@ export class TriggerManager {
     const cascadeKwargs = options.cascadeKwargs ?? {};
     if (options.cascade) assertJsonObject(cascadeKwargs, `cascade kwargs of "${name}"`);
     return OperationScope.run(async () => {
-      // The change and its cascade are one transaction (one lock, one write:
-      // what a finished task costs on every hop of a workflow); if the
-      // cascade cannot be scheduled, nothing is saved.
-      const { updated, scheduled } = await this.storage.withLock(async (tx) => {
+      const change = (tx: SessionTransaction) => async () => {
         const target = await tx.instance(name);
         target.metadata = { ...target.metadata, ...structuredClone(options.metadata ?? {}) };
         target.setStatus(status);
         tx.put(target);
-        const cascaded = options.cascade ? await this.applyFire(tx, target.taskName, structuredClone(cascadeKwargs)) : [];
-        return { updated: target, scheduled: cascaded };
-      });
-      if (options.cascade) await this.postFire(updated.taskName, scheduled);
-      return updated;
+        return target;
+      };
+      if (!options.cascade) return this.storage.withLock((tx) => change(tx)());
+      let outcome: { updated: TaskInstance; scheduled: TaskInstance[] };
+      try {
+        // The change and its cascade in one transaction (one lock, one write:
+        // what a finished task costs on every hop of a workflow).
+        outcome = await this.storage.withLock(async (tx) => {
+          const updated = await change(tx)();
+          return { updated, scheduled: await this.applyFire(tx, updated.taskName, structuredClone(cascadeKwargs)) };
+        });
+      } catch {
+        // The cascade could not be applied (an unknown runner...): the status
+        // change still stands on its own, then the cascade fires separately
+        // and reports its own error (saving nothing of itself).
+        const updated = await this.storage.withLock((tx) => change(tx)());
+        await this.fire(updated.taskName, cascadeKwargs);
+        return updated;
+      }
+      await this.postFire(outcome.updated.taskName, outcome.scheduled);
+      return outcome.updated;
     });
   }
 

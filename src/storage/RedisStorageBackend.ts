@@ -73,6 +73,18 @@ export class RedisStorageBackend extends StorageBackend {
     return parseHash<TaskConfigEntry>(await this.send(() => this.redis.hgetall(this.keys.tasks)));
   }
 
+  /** One HMGET of the named entries, not the whole configuration. */
+  override async readTaskEntriesByName(names: string[]): Promise<Record<string, TaskConfigEntry>> {
+    if (names.length === 0) return {};
+    const values = await this.send(() => this.redis.hmget(this.keys.tasks, ...names));
+    const out: Record<string, TaskConfigEntry> = {};
+    names.forEach((name, i) => {
+      const json = values[i];
+      if (json !== null && json !== undefined) out[name] = JSON.parse(json) as TaskConfigEntry;
+    });
+    return out;
+  }
+
   override async readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>> {
     if (names.length === 0) return [];
     const values = await this.send(() => this.redis.hmget(this.keys.instances, ...names));

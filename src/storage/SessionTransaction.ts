@@ -40,17 +40,33 @@ export class SessionTransaction {
   async instance(name: string): Promise<TaskInstance> {
     const cached = this.instanceCache.get(name);
     if (cached !== undefined) return cached;
-    const [tasks, [record]] = await Promise.all([this.tasks(), this.storage.readInstanceRecords([name])]);
+    const [config0, [record]] = await Promise.all([this.configOfInstance(name), this.storage.readInstanceRecords([name])]);
     if (record === undefined) {
       throw new UnknownInstanceError(`Session "${this.storage.uid}" has no task instance named "${name}"`);
     }
-    const config = tasks.get(record.task);
+    const config = config0?.name === record.task ? config0 : (await this.tasks()).get(record.task);
     if (config === undefined) {
       throw new UnknownTaskError(`Instance "${name}" refers to task "${record.task}", which the session does not configure`);
     }
     const instance = TaskInstance.fromRecord(record, config);
     this.instanceCache.set(name, instance);
     return instance;
+  }
+
+  /**
+   * The config of the task an instance name (`<task>#<n>`) points to, read
+   * alone rather than with the whole configuration; the caller checks it
+   * against the record's task.
+   */
+  private async configOfInstance(name: string): Promise<TaskConfig | undefined> {
+    const cut = name.lastIndexOf('#');
+    if (cut <= 0) return undefined;
+    const task = name.slice(0, cut);
+    if (this.taskCache !== undefined) return this.taskCache.get(task);
+    const pending = this.pending.tasks[task];
+    if (pending !== undefined) return TaskConfig.fromEntry(task, pending);
+    const entry = (await this.storage.readTaskEntriesByName([task]))[task];
+    return entry === undefined ? undefined : TaskConfig.fromEntry(task, entry);
   }
 
   /**

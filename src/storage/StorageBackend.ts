@@ -175,6 +175,18 @@ export abstract class StorageBackend {
     return (await this.snapshot()).tasks;
   }
 
+  /**
+   * The task entries of the given names (missing names are left out). A
+   * remote backend overrides it so reading one instance does not fetch the
+   * whole configuration (a session may configure thousands of tasks).
+   */
+  async readTaskEntriesByName(names: string[]): Promise<Record<string, TaskConfigEntry>> {
+    const entries = await this.readTaskEntries();
+    const out: Record<string, TaskConfigEntry> = {};
+    for (const name of names) if (Object.hasOwn(entries, name)) out[name] = entries[name];
+    return out;
+  }
+
   /** Instance records by name, `undefined` where none exists. */
   async readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>> {
     const snapshot = await this.snapshot();
