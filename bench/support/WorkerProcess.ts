@@ -12,7 +12,10 @@ export class WorkerProcess {
 
   /** Forks `script` (a compiled .js path) with `args` and waits for its 'ready' message. */
   static async start(script: string, args: string[], timeoutMs = 20_000): Promise<WorkerProcess> {
-    const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_WORKER_PROF=<dir> profiles the worker processes (node --cpu-prof), for optimisation work.
+    const prof = process.env.BENCH_WORKER_PROF;
+    const execArgv = prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
+    const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker ${script} not ready within ${timeoutMs} ms`)), timeoutMs);
       child.on('message', (message: WorkerMessage) => {

@@ -66,7 +66,15 @@ export class RedisConnection {
    * with the version token they had: a fire skips transferring and parsing
    * them while the version is unchanged. Bounded; cleared when full.
    */
-  readonly taskCache = new Map<string, { version: string; entries: Readonly<Record<string, TaskConfigEntry>> }>();
+  readonly taskCache = new Map<
+    string,
+    {
+      version: string;
+      entries: Readonly<Record<string, TaskConfigEntry>>;
+      /** trigger -> tasks mentioning it and the triggers those mention, derived from `entries` on demand. */
+      fireIndex?: Map<string, { using: string[]; mentioned: string[] }>;
+    }
+  >();
 
   /** Key names of session `uid` under the configured prefix. */
   keysFor(uid: string): RedisSessionKeys {

@@ -74,7 +74,10 @@ return 0`,
    * caller's cached copy has the current version), the names of the tasks
    * mentioning the trigger, their unstarted instance records, their instance
    * counts, and the latest kwargs of the triggers they mention.
-   * KEYS: tasks, tt, inst, latest, counts, tv. ARGV: trigger, unstarted prefix, cached tasks version.
+   * KEYS: tasks, tt, inst, latest, counts, tv. ARGV: trigger, unstarted prefix, cached tasks version,
+   * then optionally #using, using names..., mentioned names... derived by the caller from its cached
+   * entries: used instead of scanning every task's trigger list when the cached version is current
+   * (so a fire costs the same in a session of 3 or 3,000 tasks).
    * Returns { tasks flat [name, json...] (empty when the cached version is current), using [name...],
    * unstarted [json...], counts [n...], latest flat [trigger, json...], tasks version }.
    */
@@ -82,8 +85,17 @@ return 0`,
     'readForFire',
     `
 local trigger = ARGV[1]
-local tt = redis.call('HGETALL', KEYS[2])
+local version = redis.call('GET', KEYS[6]) or ''
 local using, mentioned, seen = {}, {}, {}
+local tt = {}
+if version ~= '' and version == ARGV[3] and #ARGV >= 4 then
+  -- The caller's cached configuration is current: trust the tasks and triggers it derived from it.
+  local nu = tonumber(ARGV[4])
+  for k = 1, nu do using[k] = ARGV[4 + k] end
+  for k = 5 + nu, #ARGV do mentioned[#mentioned + 1] = ARGV[k] end
+else
+  tt = redis.call('HGETALL', KEYS[2])
+end
 for i = 1, #tt, 2 do
   local list, names, hit, pos = tt[i + 1], {}, false, 1
   while pos <= #list do
@@ -123,7 +135,6 @@ for j, task in ipairs(using) do
   counts[j] = redis.call('HGET', KEYS[5], task) or '0'
 end
 hmget(KEYS[4], mentioned, latest, true)
-local version = redis.call('GET', KEYS[6]) or ''
 local tasks = {}
 if version == '' or version ~= ARGV[3] then tasks = redis.call('HGETALL', KEYS[1]) end
 return { tasks, using, unstarted, counts, latest, version }`,

@@ -131,7 +131,7 @@ export class RedisStorageBackend extends StorageBackend {
       RedisScripts.readForFire.run(
         this.redis,
         [keys.tasks, keys.taskTriggers, keys.instances, keys.latestKwargs, keys.instanceCounts, keys.tasksVersion],
-        [trigger, keys.unstartedPrefix, cached?.version ?? ''],
+        [trigger, keys.unstartedPrefix, cached?.version ?? '', ...(cached === undefined ? [] : fireIndexArgs(cached, trigger))],
       ),
     );
     let tasks: Readonly<Record<string, TaskConfigEntry>>;
@@ -282,6 +282,28 @@ function connectionId(connection: RedisConnection): number {
   let id = connectionIds.get(connection);
   if (id === undefined) connectionIds.set(connection, (id = ++lastConnectionId));
   return id;
+}
+
+/** `#using, using..., mentioned...` for `trigger`, derived once per cached configuration version. */
+function fireIndexArgs(
+  cached: { entries: Readonly<Record<string, TaskConfigEntry>>; fireIndex?: Map<string, { using: string[]; mentioned: string[] }> },
+  trigger: string,
+): string[] {
+  cached.fireIndex ??= new Map();
+  let item = cached.fireIndex.get(trigger);
+  if (item === undefined) {
+    const using: string[] = [];
+    const mentioned = new Set<string>();
+    for (const [name, entry] of Object.entries(cached.entries)) {
+      const names = [...entry.after, ...(entry.andEvery === undefined ? [] : [entry.andEvery]), ...(entry.unless ?? [])];
+      if (!names.includes(trigger)) continue;
+      using.push(name);
+      for (const t of names) mentioned.add(t);
+    }
+    item = { using, mentioned: [...mentioned] };
+    cached.fireIndex.set(trigger, item);
+  }
+  return [String(item.using.length), ...item.using, ...item.mentioned];
 }
 
 function toJson(value: unknown, what: string): string {
