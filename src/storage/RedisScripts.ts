@@ -19,7 +19,8 @@ export const RedisScripts = {
    * only taken if no other waiter is marked as next; a refused caller marks
    * itself next when nobody is, so pollers from other processes cannot be
    * starved by a busy holder re-acquiring.
-   * KEYS: lock, next. ARGV: token, ttlMs, nextTtlMs. Returns 1 or 0.
+   * KEYS: lock, next. ARGV: token, ttlMs, nextTtlMs. Returns 1 (taken), 2 (refused,
+   * the caller is the marked next waiter: it should retry promptly) or 0 (refused).
    */
   lockAcquire: new RedisScript<number>(
     'lockAcquire',
@@ -39,8 +40,10 @@ if not cur then
 end
 if not nxt then
   redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+  return 2
 elseif nxt == ARGV[1] then
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  return 2
 end
 return 0`,
   ),

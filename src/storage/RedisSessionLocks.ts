@@ -52,6 +52,8 @@ class HeldLock implements RedisHeldLock {
   /** Another process marked itself as the next waiter: do not hand the lock on locally. */
   contended = false;
   handoffs = 0;
+  /** The last refused attempt found this waiter marked as the next one. */
+  isNext = false;
   acquiredAt = Date.now();
   expiresAt = 0;
   firstAttempt: Promise<boolean> = Promise.resolve(false);
@@ -92,6 +94,8 @@ const MAX_HANDOFFS = 200;
 const MAX_HANDOFF_HOLD_MS = 200;
 /** Longest pause between two attempts to take a held lock. */
 const MAX_POLL_MS = 20;
+/** Pause between two attempts of the waiter marked next. */
+const NEXT_POLL_MS = 1;
 
 /**
  * Session locks over Redis for one connection: an owner token in
@@ -198,7 +202,10 @@ export class RedisSessionLocks {
     const { keys, token, options } = lock;
     return RedisScripts.lockAcquire
       .run(this.redis(), [keys.lock, keys.next], [token, options.ttlMs, 3 * MAX_POLL_MS + 100], onResent)
-      .then((reply) => reply === 1);
+      .then((reply) => {
+        lock.isNext = reply === 2;
+        return reply === 1;
+      });
   }
 
   private async ensure(lock: HeldLock): Promise<void> {
@@ -219,8 +226,15 @@ export class RedisSessionLocks {
           `Timed out after ${lock.options.timeoutMs} ms waiting for the lock of session ${JSON.stringify(lock.keys.uid)} (prefix "${lock.keys.prefix}"): another process holds it`,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
-      pause = Math.min(pause * 2, MAX_POLL_MS);
+      // The marked next waiter is the only one that may take the freed lock:
+      // it retries every millisecond (one such poller per session), the
+      // others back off exponentially.
+      if (lock.isNext) {
+        await new Promise((resolve) => setTimeout(resolve, NEXT_POLL_MS));
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
+        pause = Math.min(pause * 2, MAX_POLL_MS);
+      }
       const startedAt = Date.now();
       if (await this.attempt(lock)) {
         lock.confirm(startedAt, (l) => this.renew(l));
