@@ -60,7 +60,7 @@ function markdown(report: BenchReport, svgName: string): string {
   }
   if (Object.keys(report.roundTrips).length > 0) {
     md.push('## Redis commands per operation (MONITOR)', '');
-    md.push(mdTable(['operation', 'client commands', 'inside scripts', 'by command'], Object.entries(report.roundTrips).map(([op, c]) => [
+    md.push(mdTable(["operation", "client commands", "inside scripts", "by command"], Object.entries(report.roundTrips).map(([op, c]) => [
       op,
       String(c.client),
       String(c.scripted),

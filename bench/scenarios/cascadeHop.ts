@@ -32,10 +32,23 @@ export async function cascadeHopScenario(ctx: BenchContext): Promise<ScenarioRes
       },
       { repetitions: ctx.sizes.heavyRepetitions },
     );
+    const probeLength = 20;
+    const perHop = async (chain: () => Promise<unknown>) => {
+      const counted = await ctx.probe.count(async () => {
+        await chain();
+      });
+      const out: Record<string, number> = { client: counted.client / probeLength, scripted: counted.scripted / probeLength };
+      for (const [name, n] of Object.entries(counted.byCommand)) out[name] = n / probeLength;
+      return out;
+    };
+    const triggersHop = await perHop(() => triggers.chain('probe-triggers', probeLength));
+    const rawHopCount = await perHop(() => raw.chain('probe-raw', probeLength));
+    ctx.log(`  per hop: Triggers ${triggersHop.client} client commands, raw BullMQ ${rawHopCount.client}`);
     const comparison = compare('cascadeHop', `cascade hop vs raw BullMQ (chain of ${length})`, hop, rawHop, 'per-hop latency; lower is better');
     return {
       measurements: [hop, rawHop],
       comparisons: [comparison],
+      roundTrips: { 'Triggers cascade hop (per hop, chain of 20)': triggersHop, 'raw BullMQ chain hop (per hop, chain of 20)': rawHopCount },
       targets: [target('cascadeHop', 'cascade hop <= 1.5x raw BullMQ', comparison.ratio, '<=', 1.5, 'x')],
     };
   } finally {
