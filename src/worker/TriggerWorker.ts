@@ -87,14 +87,15 @@ export interface TriggerWorkerEvents {
  */
 export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private readonly settings: RedisSettings;
-  private readonly queueNames: string[];
+  private queueNames: string[] = [];
+  private options: TriggerWorkerOptions = {};
   private workers: Array<Worker<unknown, void>> = [];
   private closing?: Promise<void>;
   private readonly completedPayloads = new WeakMap<Job<unknown, void>, TaskJobPayload>();
 
   constructor(
     private readonly container: Container,
-    private readonly options: TriggerWorkerOptions = {},
+    options: TriggerWorkerOptions = {},
   ) {
     super();
     if (!container.isBound(TRIGGERS.RedisSettings)) {
@@ -103,8 +104,13 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       );
     }
     this.settings = container.get<RedisSettings>(TRIGGERS.RedisSettings);
-    this.queueNames = [...new Set(options.queues?.length ? options.queues : [DEFAULT_QUEUE])];
-    for (const name of this.queueNames) {
+    this.configure(options);
+  }
+
+  /** Validates and adopts `options` (queue names without ':', a positive integer concurrency). */
+  private configure(options: TriggerWorkerOptions): void {
+    const queueNames = [...new Set(options.queues?.length ? options.queues : [DEFAULT_QUEUE])];
+    for (const name of queueNames) {
       if (name.length === 0 || name.includes(':')) {
         throw new RunnerConfigurationError(`Queue name ${JSON.stringify(name)} must be non-empty and must not contain ":"`);
       }
@@ -113,6 +119,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RunnerConfigurationError(`Worker concurrency must be a positive integer, got ${String(options.concurrency)}`);
     }
+    this.queueNames = queueNames;
+    this.options = options;
   }
 
   /** The queues this worker consumes. */
@@ -120,10 +128,14 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     return this.queueNames;
   }
 
-  /** Starts consuming every queue; resolves once each is connected. */
-  async start(): Promise<void> {
+  /**
+   * Starts consuming every queue; resolves once each is connected. Options
+   * given here are merged over the constructor's (API: `start(opts?)`).
+   */
+  async start(options?: TriggerWorkerOptions): Promise<void> {
     if (this.workers.length > 0) return;
     if (this.closing !== undefined) throw new RunnerConfigurationError('TriggerWorker was closed; create a new one');
+    if (options !== undefined) this.configure({ ...this.options, ...options });
     this.workers = this.queueNames.map((queue) => {
       const worker = new Worker<unknown, void>(queue, (job) => this.process(job), {
         connection: bullmqConnection(this.settings),

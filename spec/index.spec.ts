@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import * as triggers from 'triggers';
+import * as testing from 'triggers/testing';
+import { Container } from 'inversify';
+
+/**
+ * The public names of shared/API.md, imported the way applications do
+ * (the package root and `triggers/testing`), so a rename breaks here first.
+ */
+describe('public API (package root and triggers/testing)', () => {
+  const rootNames = [
+    'createTriggersContainer', 'TRIGGERS', 'getManager', 'bindTriggerClasses',
+    'TriggerTask', 'Task', 'TaskContext', 'withContext', 'MaxRetriesExceeded',
+    'Runner', 'Manager', 'Storage', 'BaseTaskRunner', 'ThreadingTaskRunner', 'BullMQTaskRunner', 'TriggerWorker',
+    'TriggerManager', 'StorageBackend', 'MemoryStorageBackend', 'RedisStorageBackend',
+    'TaskStatus', 'TaskConfig', 'TaskInstance',
+    'InvalidConfigurationError', 'UnknownInstanceError',
+  ] as const;
+
+  for (const name of rootNames) {
+    it(`exports ${name} from the package root`, () => {
+      expect((triggers as Record<string, unknown>)[name], name).to.not.equal(undefined);
+    });
+  }
+
+  const testingNames = [
+    'createTestContainer', 'PassThruTask', 'DevNullTask', 'FailingTask', 'SelfSkippingTask', 'SelfRetryingTask',
+    'expectInstance', 'expectUnresolvedTasks', 'expectUnresolvedInstances', 'ThreadingTaskRunner',
+  ] as const;
+
+  for (const name of testingNames) {
+    it(`exports ${name} from triggers/testing`, () => {
+      expect((testing as Record<string, unknown>)[name], name).to.not.equal(undefined);
+    });
+  }
+
+  it('names the default tokens as API.md does, with the embedded defaults', () => {
+    const container: Container = triggers.createTriggersContainer();
+    expect(container.get(triggers.TRIGGERS.DefaultTaskRunnerName)).to.equal('threading');
+    expect(container.get(triggers.TRIGGERS.DefaultStorageName)).to.equal('memory');
+    expect(container.get(triggers.TRIGGERS.DefaultManagerName)).to.equal('default');
+    expect(container.get(triggers.TRIGGERS.ManagerFactory)).to.be.a('function');
+  });
+
+  it('switches a Redis-configured container to in-process execution with the rebind API.md shows', () => {
+    const container = triggers.createTriggersContainer({ redis: 'redis://127.0.0.1:1', prefix: 'api-spec' });
+    expect(container.get(triggers.TRIGGERS.DefaultTaskRunnerName)).to.equal('bullmq');
+    expect(container.get(triggers.TRIGGERS.DefaultStorageName)).to.equal('redis');
+    container.rebind(triggers.TRIGGERS.DefaultTaskRunnerName).toConstantValue('threading');
+    expect(container.get(triggers.TRIGGERS.DefaultTaskRunnerName)).to.equal('threading');
+  });
+
+  it('runs the SPEC example configuration end to end through the root exports only', async () => {
+    const container = testing.createTestContainer();
+    const manager = triggers.getManager(container, 'api-spec-session');
+    await manager.updateConfiguration({
+      t_importSubject: { after: ['firstPageReceived', 'questionnaireComplete'], run: 'PassThruTask' },
+      t_importResponses: { after: ['t_importSubject'], andEvery: 'pageReceived', run: 'PassThruTask' },
+      t_importBrowser: { after: ['t_importSubject', 'pageReceived'], unless: ['isEmbeddedApp'], run: 'PassThruTask' },
+    });
+    await manager.fire('isEmbeddedApp');
+    await manager.fire('pageReceived', { page: 1 });
+    await manager.fire('firstPageReceived', { subject: 7 });
+    await manager.fire('questionnaireComplete');
+    await triggers.ThreadingTaskRunner.joinAll();
+    await testing.expectInstance(manager, 't_importSubject#0').finished({ firstPageReceived: { subject: 7 }, questionnaireComplete: {} });
+    await testing.expectInstance(manager, 't_importResponses#0').finished();
+    await testing.expectInstance(manager, 't_importBrowser#0').abandoned();
+    await testing.expectUnresolvedTasks(manager, []);
+    expect((await manager.storage.getInstance('t_importSubject#0')).status).to.equal(triggers.TaskStatus.Finished);
+  });
+});
