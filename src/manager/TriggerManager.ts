@@ -311,6 +311,9 @@ export class TriggerManager {
         // The change and its cascade in one transaction (one lock, one write:
         // what a finished task costs on every hop of a workflow).
         outcome = await this.storage.withLock(async (tx) => {
+          // The cascade's read rides with the instance read (`<task>#<n>` names its task).
+          const cut = name.lastIndexOf('#');
+          if (cut > 0) tx.prefetchFire(name.slice(0, cut));
           const updated = await change(tx)();
           return { updated, scheduled: await this.applyFire(tx, updated.taskName, structuredClone(cascadeKwargs)) };
         });
