@@ -167,8 +167,8 @@ export class TriggerManager {
   }
 
   /**
-   * Marks each instance `scheduled`, saves the session (one write), then
-   * hands each instance to its runner. Runners are resolved first, so an
+   * Marks each instance `scheduled`, saves the session (one write) while
+   * handing each instance to its runner. Runners are resolved first, so an
    * unknown runner name fails the operation before any status changes. A
    * runner that refuses an instance fails that instance (it can then be
    * replayed); the session lock is held throughout, so no other operation sees the
@@ -184,7 +184,13 @@ export class TriggerManager {
       instance.setStatus(TaskStatus.Scheduled);
       tx.put(instance);
     }
-    await tx.flush();
+    // The write and the runners' hand-offs travel together (a BullMQ `add`
+    // does not wait for the write's round trip): nobody else can act on a
+    // handed-off instance before this operation releases the lock, by which
+    // time the write has landed; if the write fails, the operation fails and
+    // a worker finds the instance not `scheduled` and runs nothing.
+    const written = tx.flush();
+    written.catch(() => undefined);
     const scheduled: TaskInstance[] = [];
     for (const [instance, runner] of runners) {
       try {
@@ -196,6 +202,7 @@ export class TriggerManager {
         tx.put(instance);
       }
     }
+    await written;
     return scheduled;
   }
 

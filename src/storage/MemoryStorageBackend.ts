@@ -38,9 +38,10 @@ export class MemoryStorageBackend extends StorageBackend {
     data.tasksByTrigger ??= indexTasksByTrigger(data.tasks);
     const plan = data.tasksByTrigger.get(trigger);
     const tasks = taskRecord(data);
-    if (plan === undefined) return { tasks, unstarted: [], instanceCounts: {}, latestKwargs: {} };
+    if (plan === undefined) return { tasks, using: [], unstarted: [], instanceCounts: {}, latestKwargs: {} };
     return {
       tasks,
+      using: plan.using,
       unstarted: unstartedRecords(data, plan.using),
       instanceCounts: instanceCounts(data, plan.using),
       latestKwargs: latestKwargs(data, plan.mentioned),

@@ -145,6 +145,7 @@ export class RedisStorageBackend extends StorageBackend {
       }
     }
     return {
+      using,
       tasks: tasks as Record<string, TaskConfigEntry>,
       unstarted: unstarted.map((json) => JSON.parse(json) as InstanceRecord),
       instanceCounts: Object.fromEntries(using.map((task, i) => [task, Number(counts[i])])),
@@ -284,25 +285,36 @@ function connectionId(connection: RedisConnection): number {
   return id;
 }
 
-/** `#using, using..., mentioned...` for `trigger`, derived once per cached configuration version. */
+/**
+ * `#using, using..., mentioned...` for `trigger`. The inverted index of the
+ * cached configuration is built once per version (one pass over the tasks),
+ * so each fire is a lookup whatever trigger it fires.
+ */
 function fireIndexArgs(
   cached: { entries: Readonly<Record<string, TaskConfigEntry>>; fireIndex?: Map<string, { using: string[]; mentioned: string[] }> },
   trigger: string,
 ): string[] {
-  cached.fireIndex ??= new Map();
-  let item = cached.fireIndex.get(trigger);
-  if (item === undefined) {
-    const using: string[] = [];
-    const mentioned = new Set<string>();
+  if (cached.fireIndex === undefined) {
+    const index = new Map<string, { using: string[]; mentioned: string[] }>();
     for (const [name, entry] of Object.entries(cached.entries)) {
-      const names = [...entry.after, ...(entry.andEvery === undefined ? [] : [entry.andEvery]), ...(entry.unless ?? [])];
-      if (!names.includes(trigger)) continue;
-      using.push(name);
-      for (const t of names) mentioned.add(t);
+      const names = [...new Set([...entry.after, ...(entry.andEvery === undefined ? [] : [entry.andEvery]), ...(entry.unless ?? [])])];
+      for (const t of names) {
+        let item = index.get(t);
+        if (item === undefined) index.set(t, (item = { using: [], mentioned: [] }));
+        item.using.push(name);
+      }
     }
-    item = { using, mentioned: [...mentioned] };
-    cached.fireIndex.set(trigger, item);
+    for (const item of index.values()) {
+      const mentioned = new Set<string>();
+      for (const name of item.using) {
+        const entry = cached.entries[name];
+        for (const t of [...entry.after, ...(entry.andEvery === undefined ? [] : [entry.andEvery]), ...(entry.unless ?? [])]) mentioned.add(t);
+      }
+      item.mentioned = [...mentioned];
+    }
+    cached.fireIndex = index;
   }
+  const item = cached.fireIndex.get(trigger) ?? { using: [], mentioned: [] };
   return [String(item.using.length), ...item.using, ...item.mentioned];
 }
 

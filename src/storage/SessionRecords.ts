@@ -8,6 +8,8 @@ import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
  */
 export interface FireReadSet {
   tasks: Record<string, TaskConfigEntry>;
+  /** Names of the tasks that mention the trigger, when the backend knows them (spares a scan of every task). */
+  using?: string[];
   unstarted: InstanceRecord[];
   instanceCounts: Record<string, number>;
   latestKwargs: Record<string, Kwargs>;

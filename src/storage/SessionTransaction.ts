@@ -14,6 +14,8 @@ export class SessionTransaction {
   private taskCache?: Map<string, TaskConfig>;
   /** The task cache is a backend's shared memo: copy it before the first `putTask`. */
   private taskCacheShared = false;
+  /** A task was put in this transaction: the backend's `using` list may not cover it. */
+  private taskCacheChanged = false;
   private readonly instanceCache = new Map<string, TaskInstance>();
   private readonly prefetched = new Map<string, Promise<FireReadSet>>();
   private readonly counts = new Map<string, number>();
@@ -95,7 +97,14 @@ export class SessionTransaction {
     if (this.taskCache === undefined) this.setTaskCache(read.tasks);
     const configs = this.taskCache as Map<string, TaskConfig>;
     const tasks: TaskConfig[] = [];
-    for (const task of configs.values()) if (task.usesTrigger(trigger)) tasks.push(task);
+    if (read.using !== undefined && !this.taskCacheChanged) {
+      for (const name of read.using) {
+        const task = configs.get(name);
+        if (task?.usesTrigger(trigger)) tasks.push(task);
+      }
+    } else {
+      for (const task of configs.values()) if (task.usesTrigger(trigger)) tasks.push(task);
+    }
     const unstarted = new Map<string, TaskInstance[]>(tasks.map((task) => [task.name, []]));
     for (const record of read.unstarted) {
       const config = configs.get(record.task);
@@ -150,6 +159,7 @@ export class SessionTransaction {
         this.taskCache = new Map(this.taskCache);
         this.taskCacheShared = false;
       }
+      this.taskCacheChanged = true;
       this.taskCache.set(config.name, config);
     }
   }
