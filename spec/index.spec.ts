@@ -69,4 +69,23 @@ describe('public API (package root and triggers/testing)', () => {
     await testing.expectUnresolvedTasks(manager, []);
     expect((await manager.storage.getInstance('t_importSubject#0')).status).to.equal(triggers.TaskStatus.Finished);
   });
+
+  it('takes metadata typed by an application interface where API.md says object (updateInstanceMetadata, updateInstanceStatus, skip, retry)', async () => {
+    /** An interface has no index signature: it only fits where the parameter type is `object`. */
+    interface AuditNote { reviewedBy: string; ticket: number }
+    const note: AuditNote = { reviewedBy: 'ops', ticket: 7 };
+    const manager = triggers.getManager(testing.createTestContainer(), 'api-spec-metadata');
+    await manager.updateConfiguration({ t_a: { after: ['go'], run: 'FailingTask' } });
+    await manager.fire('go');
+    await triggers.ThreadingTaskRunner.joinAll();
+    await manager.updateInstanceMetadata('t_a#0', note);
+    const updated = await manager.updateInstanceStatus('t_a#0', triggers.TaskStatus.Failed, { metadata: note });
+    expect(updated.metadata).to.deep.include({ reviewedBy: 'ops', ticket: 7 });
+    class NoteTask extends triggers.Task {
+      run(): never {
+        throw this.retry({ metadata: note });
+      }
+    }
+    expect(new NoteTask().skip(note)).to.have.property('metadata').that.deep.equals(note);
+  });
 });

@@ -16,8 +16,8 @@ import { OperationScope } from './OperationScope';
 
 /** Options of {@link TriggerManager.updateInstanceStatus}. */
 export interface UpdateStatusOptions {
-  /** Merged into the instance's metadata. */
-  metadata?: Record<string, unknown>;
+  /** Merged into the instance's metadata (a JSON object; any object type is accepted, as API.md says). */
+  metadata?: object;
   /** Fire the task's name afterwards (as a finished task does). */
   cascade?: boolean;
   /** Kwargs of that cascade (default `{}`). */
@@ -338,7 +338,7 @@ export class TriggerManager {
   }
 
   /** Merges `metadata` into the instance's metadata. */
-  async updateInstanceMetadata(instance: string | TaskInstance, metadata: Record<string, unknown>): Promise<void> {
+  async updateInstanceMetadata(instance: string | TaskInstance, metadata: object): Promise<void> {
     const name = nameOf(instance);
     assertJsonObject(metadata, `metadata for "${name}"`);
     await this.mutate(name, (target) => {

@@ -4,8 +4,8 @@ import type { TriggerKwargs } from '../model';
 export interface RetryOptions {
   /** The error that made the task give up this attempt (recorded on the failed instance). */
   error?: unknown;
-  /** Metadata recorded on the failed instance. */
-  metadata?: Record<string, unknown>;
+  /** Metadata recorded on the failed instance (a JSON object). */
+  metadata?: object;
   /** Kwargs the replay runs with instead of the failed instance's (`{}` means none). */
   replacementKwargs?: TriggerKwargs;
   /** Seconds the runner waits before starting the replay. */

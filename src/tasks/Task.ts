@@ -51,7 +51,7 @@ export abstract class Task {
    * Returns the error to throw to mark this instance `skipped` with `metadata`.
    * @throws InvalidKwargsError when `metadata` is not JSON-serializable (the instance then fails with it)
    */
-  skip(metadata: Record<string, unknown> = {}): Error {
+  skip(metadata: object = {}): Error {
     assertJsonObject(metadata, `skip metadata of ${this.describeRun()}`);
     return new SkipRequest(metadata);
   }
