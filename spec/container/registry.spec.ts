@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Container } from 'inversify';
 import {
   DuplicateRegistrationError,
+  InvalidTaskOptionsError,
   TRIGGERS,
   Task,
   TriggerManager,
@@ -105,6 +106,21 @@ describe('container: registration by name', () => {
     const { manager } = await newSession({ t_a: { after: ['go'], run: 'CoreSpecOverridden' } }, { container });
     await fireAll(manager, ['go']);
     await expectInstance(manager, 't_a#0').finished({ from: 'replacement' });
+  });
+
+  describe('bad @TriggerTask options', () => {
+    for (const [label, options, culprit] of [
+      ['a negative maxRetries', { name: 'CoreSpecBadRetries', maxRetries: -1 }, /CoreSpecBadOptions.*"CoreSpecBadRetries".*maxRetries.*-1/],
+      ['a fractional maxRetries', { name: 'CoreSpecHalfRetries', maxRetries: 1.5 }, /"CoreSpecHalfRetries".*maxRetries.*1\.5/],
+      ['an empty name', { name: '' }, /CoreSpecBadOptions.*name must be a non-empty string/],
+      ['an empty using', { name: 'CoreSpecEmptyUsing', using: '' }, /"CoreSpecEmptyUsing".*using must be a non-empty string/],
+      ['a non-string queue', { name: 'CoreSpecNumberQueue', queue: 7 as unknown as string }, /"CoreSpecNumberQueue".*queue must be a non-empty string, got 7/],
+    ] as const) {
+      it(`refuses ${label} with InvalidTaskOptionsError naming the class and the option, registering nothing`, () => {
+        expect(() => TriggerTask(options)(class CoreSpecBadOptions extends Task { run(): void {} })).to.throw(InvalidTaskOptionsError, culprit);
+        if (options.name !== '') expect(TriggerRegistry.global.get('task', options.name)).to.equal(undefined);
+      });
+    }
   });
 
   describe('duplicates', () => {

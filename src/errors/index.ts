@@ -5,6 +5,7 @@ export { InvalidKwargsError } from './InvalidKwargsError';
 export { InvalidSessionUidError } from './InvalidSessionUidError';
 export { InvalidTriggerNameError } from './InvalidTriggerNameError';
 export { InvalidStorageSettingsError } from './InvalidStorageSettingsError';
+export { InvalidTaskOptionsError } from './InvalidTaskOptionsError';
 export { JoinFromTaskError } from './JoinFromTaskError';
 export { KwargsValidationError } from './KwargsValidationError';
 export { LockLostError } from './LockLostError';

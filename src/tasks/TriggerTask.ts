@@ -1,6 +1,7 @@
 import { injectable } from 'inversify';
 import { TriggerRegistry } from '../container/TriggerRegistry';
 import type { Constructor } from '../container/TriggerRegistry';
+import { InvalidTaskOptionsError } from '../errors';
 
 /** Options of {@link TriggerTask}. */
 export interface TriggerTaskOptions {
@@ -44,10 +45,25 @@ export function TriggerTask(options: TriggerTaskOptions = {}): ClassDecorator {
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
       queue: options.queue,
     };
-    if (!Number.isInteger(resolved.maxRetries) || resolved.maxRetries < 0) {
-      throw new RangeError(`@TriggerTask maxRetries of ${resolved.name} must be a non-negative integer`);
-    }
+    assertTaskOptions(ctor.name, resolved);
     injectable()(target);
     TriggerRegistry.global.register('task', resolved.name, ctor, resolved);
   };
+}
+
+/** Refuses options that cannot work, naming the class and the option. */
+function assertTaskOptions(className: string, options: ResolvedTaskOptions): void {
+  const where = `@TriggerTask on class ${className}`;
+  if (typeof options.name !== 'string' || options.name.length === 0) {
+    throw new InvalidTaskOptionsError(`${where}: name must be a non-empty string, got ${JSON.stringify(options.name)}`);
+  }
+  if (!Number.isInteger(options.maxRetries) || options.maxRetries < 0) {
+    throw new InvalidTaskOptionsError(`${where} (task "${options.name}"): maxRetries must be a non-negative integer, got ${String(options.maxRetries)}`);
+  }
+  for (const key of ['using', 'queue'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
+      throw new InvalidTaskOptionsError(`${where} (task "${options.name}"): ${key} must be a non-empty string, got ${JSON.stringify(value)}`);
+    }
+  }
 }
