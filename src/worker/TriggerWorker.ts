@@ -107,7 +107,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     this.configure(options);
   }
 
-  /** Validates and adopts `options` (queue names without ':', a positive integer concurrency). */
+  /** Validates and adopts `options` (queue names without ':', positive integer concurrency and timings). */
   private configure(options: TriggerWorkerOptions): void {
     const queueNames = [...new Set(options.queues?.length ? options.queues : [DEFAULT_QUEUE])];
     for (const name of queueNames) {
@@ -118,6 +118,12 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RunnerConfigurationError(`Worker concurrency must be a positive integer, got ${String(options.concurrency)}`);
+    }
+    for (const key of ['lockDurationMs', 'stalledIntervalMs'] as const) {
+      const value = options[key];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+        throw new RunnerConfigurationError(`Worker ${key} must be a positive integer of milliseconds, got ${String(value)}`);
+      }
     }
     this.queueNames = queueNames;
     this.options = options;
