@@ -19,6 +19,25 @@ describe('triggers CLI', () => {
     expect(cli.output()).to.match(/Missing --redis URL/);
   });
 
+  it('refuses a --redis value that is not a redis:// or rediss:// URL, naming it', async () => {
+    const cli = spawnNode(['dist/src/cli/main.js', 'worker', '--redis', 'localhost:6379']);
+    expect(await cli.exited).to.equal(1);
+    expect(cli.output()).to.include('--redis localhost:6379: expected a redis:// or rediss:// URL');
+  });
+
+  it('refuses a --require module that throws while loading, naming it and the reason', async () => {
+    const module = './dist/spec/cli/fixtures/throwingModule.js';
+    const cli = spawnNode(['dist/src/cli/main.js', 'worker', '--redis', 'redis://127.0.0.1:1', '--require', module]);
+    expect(await cli.exited).to.equal(1);
+    expect(cli.output()).to.include(`--require ${module}: loading`).and.to.include('this module fails on purpose');
+  });
+
+  it('refuses a --lock-duration that is not a positive integer', async () => {
+    const cli = spawnNode(['dist/src/cli/main.js', 'worker', '--redis', 'redis://127.0.0.1:1', '--lock-duration', '-1']);
+    expect(await cli.exited).to.equal(1);
+    expect(cli.output()).to.match(/--lock-duration.*must be a positive integer/);
+  });
+
   it('refuses a --require module it cannot find, naming it', async () => {
     const redis = await sharedRedis();
     const cli = spawnNode(['dist/src/cli/main.js', 'worker', '--redis', redis.url, '--require', './no/such/module.js']);

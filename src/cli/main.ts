@@ -19,6 +19,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Container } from 'inversify';
 import { TriggerRegistry } from '../container/TriggerRegistry';
 import { createTriggersContainer } from '../container/createTriggersContainer';
+import { CommandLineError } from '../errors';
 import { TriggerWorker } from '../worker/TriggerWorker';
 
 /** Options of `triggers worker` as parsed. */
@@ -61,14 +62,14 @@ function loadModule(spec: string): ConfigureHook | undefined {
   try {
     resolved = require.resolve(spec, { paths: [process.cwd()] });
   } catch {
-    throw new Error(`--require ${spec}: cannot find that module from ${process.cwd()} (build your app first, e.g. npm run build)`);
+    throw new CommandLineError(`--require ${spec}: cannot find that module from ${process.cwd()} (build your app first, e.g. npm run build)`);
   }
   let exports: unknown;
   try {
     exports = require(resolved);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`--require ${spec}: loading ${resolved} failed: ${reason}`);
+    throw new CommandLineError(`--require ${spec}: loading ${resolved} failed: ${reason}`);
   }
   const hook = (exports as { configureTriggersContainer?: unknown } | null)?.configureTriggersContainer;
   return typeof hook === 'function' ? (hook as ConfigureHook) : undefined;
@@ -81,9 +82,9 @@ function log(quiet: boolean | undefined, line: string): void {
 async function runWorker(options: WorkerCommandOptions): Promise<void> {
   const redis = options.redis ?? process.env.REDIS_URL;
   if (redis === undefined || redis.length === 0) {
-    throw new Error('Missing --redis URL (or the REDIS_URL environment variable), e.g. --redis redis://127.0.0.1:6379');
+    throw new CommandLineError('Missing --redis URL (or the REDIS_URL environment variable), e.g. --redis redis://127.0.0.1:6379');
   }
-  if (!/^rediss?:\/\//.test(redis)) throw new Error(`--redis ${redis}: expected a redis:// or rediss:// URL`);
+  if (!/^rediss?:\/\//.test(redis)) throw new CommandLineError(`--redis ${redis}: expected a redis:// or rediss:// URL`);
   const hooks = options.require.map(loadModule);
   const tasks = TriggerRegistry.global.names('task');
 

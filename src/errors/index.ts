@@ -1,3 +1,4 @@
+export { CommandLineError } from './CommandLineError';
 export { DuplicateRegistrationError } from './DuplicateRegistrationError';
 export { InvalidConfigurationError } from './InvalidConfigurationError';
 export { InvalidInstanceStateError } from './InvalidInstanceStateError';
