@@ -139,6 +139,17 @@ describe('runners: choosing and plugging task runners (SPEC 7)', () => {
   });
 
   describe('custom runners', () => {
+    it('run(manager, instance) receives the manager of the session and the instance being scheduled, with its kwargs', async () => {
+      const { container, manager } = await newSession({
+        t_a: { after: ['go', 'page'], run: 'DevNullTask', using: 'coreSpecRecording' },
+      });
+      await manager.fire('page', { p: 1 });
+      await fireAll(manager, [['go', { n: 2 }]]);
+      expect(recording(container).received.filter((call) => call.uid === manager.storage.uid)).to.deep.equal([
+        { uid: manager.storage.uid, managerType: 'default', instance: 't_a#0', status: 'scheduled', kwargs: { page: { p: 1 }, go: { n: 2 } } },
+      ]);
+    });
+
     it('a runner whose run() throws fails the instance with the error, and fire still resolves', async () => {
       const { manager } = await newSession({
         t_a: { after: ['go'], run: 'DevNullTask', using: 'coreSpecRefusing' },

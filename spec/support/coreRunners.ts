@@ -1,6 +1,6 @@
 import { inject } from 'inversify';
 import { BaseTaskRunner, Runner, TRIGGERS, payloadFor, runnerToken } from '../../src';
-import type { TaskExecutor, TaskInstance, TriggerManager } from '../../src';
+import type { TaskExecutor, TaskInstance, TriggerKwargs, TriggerManager } from '../../src';
 
 /**
  * Custom runners shared by the core specs (registered once per process, so
@@ -14,6 +14,8 @@ import type { TaskExecutor, TaskInstance, TriggerManager } from '../../src';
 export class CoreSpecRecordingRunner extends BaseTaskRunner {
   /** `uid/instance` of every instance accepted, in order. */
   readonly accepted: string[] = [];
+  /** What each call received: the manager's session and type, and the instance as handed over. */
+  readonly received: Array<{ uid: string; managerType: string; instance: string; status: string; kwargs: TriggerKwargs }> = [];
 
   constructor(@inject(runnerToken('threading')) private readonly threading: BaseTaskRunner) {
     super();
@@ -21,6 +23,13 @@ export class CoreSpecRecordingRunner extends BaseTaskRunner {
 
   override async run(manager: TriggerManager, instance: TaskInstance): Promise<void> {
     this.accepted.push(`${manager.storage.uid}/${instance.name}`);
+    this.received.push({
+      uid: manager.storage.uid,
+      managerType: manager.typeName,
+      instance: instance.name,
+      status: instance.status,
+      kwargs: structuredClone(instance.kwargs),
+    });
     await this.threading.run(manager, instance);
   }
 }

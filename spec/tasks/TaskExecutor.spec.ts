@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { inject } from 'inversify';
-import { Task, TaskResultError, TaskStatus, TriggerTask, withContext } from '../../src';
-import type { Kwargs, TaskContext } from '../../src';
+import { TRIGGERS, Task, TaskResultError, TaskStatus, TriggerTask, UnknownInstanceError, payloadFor, withContext } from '../../src';
+import type { Kwargs, TaskContext, TaskExecutor } from '../../src';
+import { expectRejection } from '../support/rejection';
 import { expectInstance } from '../../src/testing';
 import { fireAll, newSession } from '../support/fixtures';
 
@@ -163,6 +164,25 @@ describe('tasks: running a task instance (SPEC 6)', () => {
       expect(instance.metadata.timestamps).to.include.keys('scheduled', 'running', 'finished');
     });
 
+    it('runs nothing for a payload whose instance is not scheduled (a job left by a failed write, or delivered twice)', async () => {
+      const { container, manager } = await newSession({ t_a: { after: ['go', 'other'], run: 'CoreSpecSeesStatus' } });
+      await manager.fire('go');
+      const waiting = await expectInstance(manager, 't_a#0').unstarted();
+      const executor = container.get<TaskExecutor>(TRIGGERS.TaskExecutor);
+      await executor.execute(payloadFor(manager, waiting));
+      const after = await expectInstance(manager, 't_a#0').unstarted();
+      expect(after.metadata.timestamps).to.not.have.property('running');
+      expect(after.metadata.actualKwargs).to.equal(undefined);
+    });
+
+    it('rejects a payload naming an instance the session does not have with UnknownInstanceError, changing nothing', async () => {
+      const { container, manager } = await newSession({ t_a: { after: ['go'], run: 'DevNullTask' } });
+      const executor = container.get<TaskExecutor>(TRIGGERS.TaskExecutor);
+      const payload = { uid: manager.storage.uid, instance: 't_a#7', manager: 'default', storage: 'memory', kwargs: {} };
+      await expectRejection(executor.execute(payload), UnknownInstanceError, 't_a#7');
+      expect((await manager.storage.getInstances()).map((i) => i.name)).to.deep.equal([]);
+    });
+
     it('merges withParams under the trigger kwargs: instance values win, nested objects merge', async () => {
       const { manager } = await newSession({
         t_a: {
@@ -202,15 +222,20 @@ describe('tasks: running a task instance (SPEC 6)', () => {
       expect((await manager.storage.getLatestKwargs()).t_a).to.deep.equal({ rows: 3 });
     });
 
-    it('treats returning nothing as {} and still cascades', async () => {
-      const { manager } = await newSession({
-        t_a: { after: ['go'], run: 'CoreSpecReturns' },
-        t_b: { after: ['t_a'], run: 'PassThruTask' },
+    for (const [label, go] of [
+      ['nothing', {}],
+      ['null', { value: null }],
+    ] as const) {
+      it(`treats returning ${label} as {} and still cascades`, async () => {
+        const { manager } = await newSession({
+          t_a: { after: ['go'], run: 'CoreSpecReturns' },
+          t_b: { after: ['t_a'], run: 'PassThruTask' },
+        });
+        await fireAll(manager, [['go', go]]);
+        await expectInstance(manager, 't_a#0').finished({});
+        await expectInstance(manager, 't_b#0').finished({ t_a: {} });
       });
-      await fireAll(manager, ['go']);
-      await expectInstance(manager, 't_a#0').finished({});
-      await expectInstance(manager, 't_b#0').finished({ t_a: {} });
-    });
+    }
 
     for (const [label, value] of [
       ['a number', 42],
