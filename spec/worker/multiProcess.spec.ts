@@ -111,6 +111,10 @@ describe('distributed mode (separate producer and worker processes over Redis)',
     await doomed.line(/^ready /);
     await manager.fire('go');
     await waitFor('t_hang#0 to be running', async () => (await manager.storage.getInstance('t_hang#0')).status === TaskStatus.Running);
+    // `running` is stored just before the task starts: wait until the task itself recorded its run, then kill.
+    const hangRun = JSON.stringify([manager.storage.uid, 't_hang#0']);
+    const connection = container.get<RedisConnection>(TRIGGERS.RedisConnection);
+    await waitFor('t_hang#0 to record its run', async () => (await connection.redis.hget(runsKey(prefix), hangRun)) === '1');
     doomed.child.kill('SIGKILL');
     expect(await doomed.exited).to.equal('SIGKILL');
 
