@@ -158,7 +158,7 @@ describe('container: registration by name', () => {
       await expectInstance(manager, 't_b#0').missing();
     });
 
-    for (const path of ['./spec/support/fixtures', '../../src/testing/ReadyMadeTasks', 'node:fs', 'fs', '/etc/passwd', 'CoreSpecActualClassName']) {
+    for (const path of ['./spec/support/fixtures', '../../src/testing/tasks/PassThruTask', 'node:fs', 'fs', '/etc/passwd', 'CoreSpecActualClassName']) {
       it(`never resolves ${JSON.stringify(path)} (a path, module or unregistered class name) as a task`, async () => {
         const { manager } = await newSession({ t_a: { after: ['go'], run: path } });
         await fireAll(manager, ['go']);

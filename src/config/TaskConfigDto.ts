@@ -5,23 +5,9 @@ import {
   IsOptional,
   IsString,
   Validate,
-  ValidatorConstraint,
 } from 'class-validator';
-import type { ValidatorConstraintInterface } from 'class-validator';
-import { isPlainObject } from '../model';
 import type { Kwargs } from '../model';
-
-/** `withParams` must be an object whose every value is an object. */
-@ValidatorConstraint({ name: 'isObjectOfObjects' })
-export class IsObjectOfObjects implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return isPlainObject(value) && Object.values(value).every((item) => isPlainObject(item));
-  }
-
-  defaultMessage(): string {
-    return 'must be an object whose every value is an object (trigger name -> params)';
-  }
-}
+import { IsObjectOfObjects } from './IsObjectOfObjects';
 
 /**
  * The class-validator schema of one configuration entry. Each rule's

@@ -1,3 +1,4 @@
 export { ConfigurationValidator } from './ConfigurationValidator';
 export type { ConfigurationChecks } from './ConfigurationValidator';
-export { IsObjectOfObjects, TaskConfigDto } from './TaskConfigDto';
+export { IsObjectOfObjects } from './IsObjectOfObjects';
+export { TaskConfigDto } from './TaskConfigDto';

@@ -9,6 +9,7 @@ import type { LogEntry, LogSink } from './LogSink';
 export class ConsoleLogSink implements LogSink {
   constructor(private readonly threshold: LogLevel = (process.env.TRIGGERS_LOG_LEVEL as LogLevel | undefined) ?? 'warn') {}
 
+  /** Writes `entry` as one JSON line on stderr when its level reaches the threshold. */
   log(entry: LogEntry): void {
     if (logLevelRank(entry.level) < logLevelRank(this.threshold)) return;
     process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);

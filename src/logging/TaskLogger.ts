@@ -22,18 +22,22 @@ export class TaskLogger {
     return this.max;
   }
 
+  /** Logs at `debug` (details useful while developing a task). */
   debug(message: string, context?: Kwargs): void {
     this.log('debug', message, context);
   }
 
+  /** Logs at `info` (what the task did). */
   info(message: string, context?: Kwargs): void {
     this.log('info', message, context);
   }
 
+  /** Logs at `warn` (something odd the task could handle). */
   warn(message: string, context?: Kwargs): void {
     this.log('warn', message, context);
   }
 
+  /** Logs at `error`: the instance then shows up in `getInstancesWithUnresolvedLogs()` until marked resolved. */
   error(message: string, context?: Kwargs): void {
     this.log('error', message, context);
   }

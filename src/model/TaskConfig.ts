@@ -33,11 +33,17 @@ const KNOWN_KEYS = new Set(['after', 'run', 'andEvery', 'unless', 'withParams', 
  * which refuses invalid entries; the constructor trusts its input.
  */
 export class TaskConfig {
+  /** Triggers that must all fire before an instance runs (`andEvery` included). */
   readonly after: Set<string>;
+  /** Triggers that, once all fired, abandon the task's unstarted instances (empty: never). */
   readonly unless: Set<string>;
+  /** The trigger each firing of which creates a new instance; undefined for a one-shot task. */
   readonly andEvery?: string;
+  /** Per trigger name, params deep-merged under that trigger's kwargs before the task sees them. */
   readonly withParams: Record<string, Kwargs>;
+  /** Runner name from the configuration's `using`, overriding the class and manager defaults. */
   readonly using?: string;
+  /** Every other key of the entry, kept verbatim for custom managers (e.g. `queue`). */
   readonly extras: Record<string, unknown>;
 
   constructor(

@@ -3,5 +3,6 @@
  * the framework releases it exactly once when the operation ends.
  */
 export interface SessionLock {
+  /** Gives the lock up (called once, also when the operation failed). */
   release(): Promise<void>;
 }

@@ -15,11 +15,15 @@ export interface TriggerTaskOptions {
   queue?: string;
 }
 
-/** Options as recorded, with defaults applied. */
+/** Options as recorded, with defaults applied (what the registry and the runners read). */
 export interface ResolvedTaskOptions {
+  /** Registered name (the class name unless given). */
   name: string;
+  /** Runner for this task unless its configuration says `using`. */
   using?: string;
+  /** How many replays `retry()` may cause. */
   maxRetries: number;
+  /** BullMQ queue for this task's jobs unless its configuration or a router says otherwise. */
   queue?: string;
 }
 

@@ -2,7 +2,7 @@ import type { Container } from 'inversify';
 import { createTriggersContainer } from '../container/createTriggersContainer';
 import type { TriggersContainerOptions } from '../container/createTriggersContainer';
 import { MemoryLogSink } from '../logging';
-import './ReadyMadeTasks';
+import './tasks';
 
 /**
  * A container for tests: tasks run in-process (`threading` runner), so

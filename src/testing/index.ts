@@ -9,5 +9,5 @@ export { ThreadingTaskRunner } from '../runners/ThreadingTaskRunner';
 export { MemoryLogSink } from '../logging/MemoryLogSink';
 export { createTestContainer } from './createTestContainer';
 export { InstanceExpectation, expectInstance, expectUnresolvedInstances, expectUnresolvedTasks } from './expectInstance';
-export { DeliberateFailure, DevNullTask, FailingTask, PassThruTask, SelfRetryingTask, SelfSkippingTask } from './ReadyMadeTasks';
+export { DeliberateFailure, DevNullTask, FailingTask, PassThruTask, SelfRetryingTask, SelfSkippingTask } from './tasks';
 export { RedisServerProcess } from './RedisServerProcess';

@@ -1,0 +1,7 @@
+/** The ready-made tasks of `triggers/testing`; importing this module registers them. */
+export { DeliberateFailure } from './DeliberateFailure';
+export { DevNullTask } from './DevNullTask';
+export { FailingTask } from './FailingTask';
+export { PassThruTask } from './PassThruTask';
+export { SelfRetryingTask } from './SelfRetryingTask';
+export { SelfSkippingTask } from './SelfSkippingTask';
