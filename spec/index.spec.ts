@@ -29,8 +29,9 @@ describe('public API (package root and triggers/testing)', () => {
   ] as const;
 
   for (const name of testingNames) {
-    it(`exports ${name} from triggers/testing`, () => {
+    it(`exports ${name} from triggers/testing, and the same object from the package root`, () => {
       expect((testing as Record<string, unknown>)[name], name).to.not.equal(undefined);
+      expect((triggers as Record<string, unknown>)[name], name).to.equal((testing as Record<string, unknown>)[name]);
     });
   }
 
