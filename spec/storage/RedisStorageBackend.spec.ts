@@ -75,11 +75,23 @@ describe('storage: RedisStorageBackend', () => {
       expect(connectionOf(container).isOpen).to.equal(false);
     });
 
-    it('refuses a key prefix containing a brace, naming it', async () => {
+    it('refuses a key prefix containing a brace when the container is created, naming it', async () => {
       const redis = await sharedRedis();
-      const container = createTriggersContainer({ redis: redis.url, prefix: 'bad{prefix' });
-      expect(() => getManager(container, 'x')).to.throw(InvalidStorageSettingsError, 'bad{prefix');
+      expect(() => createTriggersContainer({ redis: redis.url, prefix: 'bad{prefix' })).to.throw(InvalidStorageSettingsError, 'bad{prefix');
     });
+
+    for (const [label, options, culprit] of [
+      ['an empty redis URL (ioredis would fall back to localhost:6379)', { redis: '' }, 'got ""'],
+      ['a redis value that is not a URL', { redis: 'localhost:6379' }, 'got "localhost:6379"'],
+      ['a lockTtlMs below 10', { redis: 'redis://127.0.0.1:1', lockTtlMs: 5 }, 'lockTtlMs'],
+      ['a negative lockTimeoutMs', { redis: 'redis://127.0.0.1:1', lockTimeoutMs: -1 }, 'lockTimeoutMs'],
+      ['a fractional sessionTtlSeconds', { redis: 'redis://127.0.0.1:1', sessionTtlSeconds: 1.5 }, 'sessionTtlSeconds'],
+      ['an empty prefix', { redis: 'redis://127.0.0.1:1', prefix: '' }, 'prefix'],
+    ] as const) {
+      it(`refuses ${label} when the container is created, naming it, without connecting`, () => {
+        expect(() => createTriggersContainer(options)).to.throw(InvalidStorageSettingsError, culprit);
+      });
+    }
   });
 
   describe('shared between processes', () => {

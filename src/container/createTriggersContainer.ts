@@ -1,4 +1,5 @@
 import { Container } from 'inversify';
+import { InvalidStorageSettingsError } from '../errors';
 import { ConsoleLogSink } from '../logging';
 import type { LogSink } from '../logging';
 import type { TriggerManager } from '../manager/TriggerManager';
@@ -70,6 +71,7 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
   container.bind(TRIGGERS.LogSink).toConstantValue(options.logSink ?? new ConsoleLogSink());
   container.bind(TRIGGERS.TaskExecutor).to(TaskExecutor).inSingletonScope();
   if (options.redis !== undefined) {
+    assertRedisUrl(options.redis);
     const settings: RedisSettings = {
       url: options.redis,
       prefix: options.prefix ?? 'triggers',
@@ -81,12 +83,28 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
     container.bind(TRIGGERS.RedisSettings).toConstantValue(settings);
     // One lazily connecting ioredis client per container; closeTriggersContainer() closes it.
     container.bind(TRIGGERS.RedisConnection).to(RedisConnection).inSingletonScope();
+    // Built now (it connects on first use only) so a bad prefix or lock timing
+    // is refused here, at the call that introduced it, not at the first getManager.
+    container.get(TRIGGERS.RedisConnection);
   }
   if (options.bullmq !== undefined) container.bind(TRIGGERS.BullMQOptions).toConstantValue(options.bullmq);
   if (options.queueRouter !== undefined) container.bind(TRIGGERS.QueueRouter).toConstantValue(options.queueRouter);
   container.bind<ManagerFactory>(TRIGGERS.ManagerFactory).toConstantValue(managerFactory(container));
   bindTriggerClasses(container);
   return container;
+}
+
+/**
+ * Refuses a `redis` option ioredis would misread: an empty string silently
+ * means "localhost:6379" (someone else's Redis), and a bare `host:port` is
+ * not a URL.
+ */
+function assertRedisUrl(url: unknown): void {
+  if (typeof url !== 'string' || !/^(rediss?:\/\/|\/)/.test(url)) {
+    throw new InvalidStorageSettingsError(
+      `createTriggersContainer({ redis }) must be a redis:// or rediss:// URL (or a unix socket path), got ${JSON.stringify(url)}`,
+    );
+  }
 }
 
 function managerFactory(container: Container): ManagerFactory {
