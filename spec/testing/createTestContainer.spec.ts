@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { MemoryStorageBackend, TRIGGERS, Task, TriggerTask, runnerToken, taskToken } from '../../src';
-import type { Kwargs, TaskContext } from '../../src';
+import { MemoryStorageBackend, RedisStorageBackend, TRIGGERS, Task, TriggerTask, closeTriggersContainer, getManager, runnerToken, taskToken } from '../../src';
+import type { Kwargs, RedisSettings, TaskContext } from '../../src';
+import { sharedRedis, uniquePrefix } from '../support/sharedRedis';
 import {
   DevNullTask,
   FailingTask,
@@ -41,6 +42,27 @@ describe('testing: createTestContainer (SPEC 11)', () => {
 
   it('lets a test choose another default runner explicitly', () => {
     expect(createTestContainer({ defaultRunner: 'coreSpecParking' }).get(TRIGGERS.DefaultTaskRunnerName)).to.equal('coreSpecParking');
+  });
+
+  it('with { redis }, gives each container a clean Redis namespace (a fresh prefix) unless a prefix is given', async () => {
+    const redis = await sharedRedis();
+    const first = createTestContainer({ redis: redis.url });
+    const second = createTestContainer({ redis: redis.url });
+    try {
+      const { manager } = await newSession({ t_a: { after: ['go'], run: 'DevNullTask' } }, { container: first, uid: 'core-spec-same' });
+      await fireAll(manager, ['go']);
+      await expectInstance(manager, 't_a#0').finished({});
+      expect(manager.storage).to.be.instanceOf(RedisStorageBackend);
+      const other = getManager(second, 'core-spec-same');
+      expect(await other.storage.getTasks()).to.deep.equal({});
+      expect(await other.storage.getInstances()).to.deep.equal([]);
+      const prefixes = [first, second].map((c) => c.get<RedisSettings>(TRIGGERS.RedisSettings).prefix);
+      expect(prefixes[0]).to.not.equal(prefixes[1]);
+      const chosen = uniquePrefix('test-container');
+      expect(createTestContainer({ redis: redis.url, prefix: chosen }).get<RedisSettings>(TRIGGERS.RedisSettings).prefix).to.equal(chosen);
+    } finally {
+      await Promise.all([first, second].map((c) => closeTriggersContainer(c)));
+    }
   });
 
   it('gives each container empty memory storage', async () => {
