@@ -7,13 +7,17 @@ import {
   LockTimeoutError,
   RedisScripts,
   RedisStorageBackend,
+  StorageBackend,
   TaskConfig,
+  TaskInstance,
   TaskStatus,
+  UnknownInstanceError,
   createTriggersContainer,
+  deepMerge,
   closeTriggersContainer,
   getManager,
 } from '../../src';
-import type { FireReadSet, SessionChanges, TriggerConfiguration } from '../../src';
+import type { FireReadSet, InstanceMetadata, SessionChanges, TriggerConfiguration, TriggerKwargs } from '../../src';
 import { ThreadingTaskRunner, expectInstance, expectUnresolvedInstances, expectUnresolvedTasks } from '../../src/testing';
 import { fireAll } from '../support/fixtures';
 import { closeRedisContainers, connectionOf, keysUnder, redisTestContainer, waitFor } from '../support/redisContainers';
@@ -330,6 +334,145 @@ describe('storage: RedisStorageBackend', () => {
       expect(after.length).to.be.greaterThan(0);
       expect(await doomed.storage.getInstances()).to.deep.equal([]);
       expect(await kept.storage.getInstances()).to.have.length.greaterThan(3);
+    });
+  });
+
+  describe('starting a scheduled instance in one step (no lock round trips)', () => {
+    const NOW = new Date('2030-01-02T03:04:05.678Z');
+
+    /** Writes instance `t_s#0` of `entry` as `scheduled` with exactly these kwargs and metadata (key order included). */
+    async function scheduled(storage: StorageBackend, entry: TriggerConfiguration[string], kwargs: TriggerKwargs, metadata?: InstanceMetadata): Promise<InstanceMetadata> {
+      return storage.withLock(async (tx) => {
+        const config = TaskConfig.fromEntry('t_s', entry);
+        tx.putTask(config);
+        const instance = await tx.createInstance(config);
+        instance.kwargs = kwargs;
+        instance.setStatus(TaskStatus.Scheduled);
+        if (metadata !== undefined) instance.metadata = metadata;
+        tx.put(instance);
+        return instance.metadata;
+      });
+    }
+
+    /** What the locked start (TriggerManager.startInstance) writes for that record, as JSON text. */
+    function lockedStart(record: string, entry: TriggerConfiguration[string]): string {
+      const instance = TaskInstance.fromRecord(JSON.parse(record) as never, TaskConfig.fromEntry('t_s', entry));
+      instance.metadata = { ...instance.metadata, actualKwargs: deepMerge(instance.config.withParams, instance.kwargs) };
+      instance.setStatus(TaskStatus.Running, NOW);
+      return JSON.stringify(instance.toRecord());
+    }
+
+    const ENTRY = { after: ['a'], run: 'DevNullTask' };
+    const hostile = 'q"uo\\te }{,:[] "status":"scheduled" \u0000 ünï 💥';
+    const shapes: Array<[string, TriggerKwargs, InstanceMetadata | undefined]> = [
+      ['a plain record', { a: { x: 1 } }, undefined],
+      ['empty kwargs', {}, undefined],
+      [
+        'user metadata before the timestamps, holding look-alike keys, strings, numbers and empty containers',
+        { a: { s: hostile, n: [1e21, 0.1, -5, 1.5e-7], e: [], o: {}, nested: { status: 'scheduled', timestamps: { running: 'x' } } }, b: { '7': 'seven', z: null } },
+        {
+          '12': 'integer-like key',
+          note: { status: 'scheduled', timestamps: { lastModified: 'no' }, actualKwargs: [hostile] },
+          list: [{ '"status"': '"scheduled"' }, [], {}],
+          timestamps: { created: '2020-01-01T00:00:00.000Z', scheduled: '2020-01-01T00:00:01.000Z' },
+          after: hostile,
+        },
+      ],
+      [
+        'a record that already has actualKwargs and running/lastModified stamps',
+        { a: { v: 2 } },
+        { actualKwargs: { old: { v: true } }, depth: 1, timestamps: { running: 'old', created: 'c', lastModified: 'old', scheduled: 's' } },
+      ],
+      ['empty timestamps', { a: {} }, { timestamps: {} }],
+    ];
+
+    for (const [what, kwargs, metadata] of shapes) {
+      it(`writes exactly what the locked start writes: ${what}`, async () => {
+        const container = await redisTestContainer();
+        const storage = getManager(container, `start-${what}`).storage as RedisStorageBackend;
+        await scheduled(storage, ENTRY, kwargs, metadata);
+        const redis = connectionOf(container).redis;
+        const before = (await redis.hget(storage.keys.instances, 't_s#0')) as string;
+
+        const started = await storage.startScheduledInstance('t_s#0', NOW);
+
+        const after = (await redis.hget(storage.keys.instances, 't_s#0')) as string;
+        expect(after).to.equal(lockedStart(before, ENTRY));
+        expect(started).to.be.instanceOf(TaskInstance);
+        expect((started as TaskInstance).toRecord()).to.deep.equal(JSON.parse(after));
+        expect((started as TaskInstance).status).to.equal(TaskStatus.Running);
+        expect(await redis.sismember(storage.keys.unstarted('t_s'), 't_s#0')).to.equal(0);
+        expect(await redis.sismember(storage.keys.unresolved, 't_s#0')).to.equal(1);
+        expect(await redis.exists(storage.keys.lock)).to.equal(0);
+      });
+    }
+
+    it('answers "not scheduled" for a running instance and writes nothing (a re-delivered job runs nothing)', async () => {
+      const container = await redisTestContainer();
+      const manager = getManager(container, 'start-twice');
+      const storage = manager.storage as RedisStorageBackend;
+      await scheduled(storage, ENTRY, { a: {} });
+      expect(await manager.startInstance('t_s#0')).to.be.instanceOf(TaskInstance);
+      const redis = connectionOf(container).redis;
+      const running = await redis.hget(storage.keys.instances, 't_s#0');
+      expect(await storage.startScheduledInstance('t_s#0', NOW)).to.equal('not-scheduled');
+      expect(await manager.startInstance('t_s#0')).to.equal(undefined);
+      expect(await redis.hget(storage.keys.instances, 't_s#0')).to.equal(running);
+    });
+
+    it('declines a task with withParams, and the locked start merges them', async () => {
+      const container = await redisTestContainer();
+      const manager = getManager(container, 'start-params');
+      const entry = { after: ['a'], run: 'DevNullTask', withParams: { a: { p: 1 } } };
+      await scheduled(manager.storage, entry, { a: { x: 1 } });
+      expect(await manager.storage.startScheduledInstance('t_s#0', NOW)).to.equal(undefined);
+      await expectInstance(manager, 't_s#0').scheduled();
+      const started = await manager.startInstance('t_s#0');
+      expect(started?.metadata.actualKwargs).to.deep.equal({ a: { p: 1, x: 1 } });
+      expect((await manager.storage.getInstance('t_s#0')).status).to.equal(TaskStatus.Running);
+    });
+
+    it('declines an unknown instance, so the start reports UnknownInstanceError', async () => {
+      const container = await redisTestContainer();
+      const manager = getManager(container, 'start-unknown');
+      await scheduled(manager.storage, ENTRY, {});
+      expect(await manager.storage.startScheduledInstance('t_s#9', NOW)).to.equal(undefined);
+      const error = await manager.startInstance('t_s#9').then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(UnknownInstanceError);
+    });
+
+    it('respects a lock held by another process: the start waits and reads what the holder wrote', async () => {
+      const holder = await redisTestContainer();
+      const worker = await redisTestContainer({ prefix: connectionOf(holder).settings.prefix });
+      const storage = getManager(holder, 'start-held').storage as RedisStorageBackend;
+      await scheduled(storage, ENTRY, { a: {} });
+      let start: Promise<TaskInstance | undefined> | undefined;
+      await storage.withLock(async (tx) => {
+        const instance = await tx.instance('t_s#0');
+        start = getManager(worker, 'start-held').startInstance('t_s#0');
+        // The one-step start was declined (lock held); the locked path queued as next.
+        await waitFor('the start to queue for the lock', async () => (await connectionOf(holder).redis.exists(storage.keys.next)) === 1);
+        expect(JSON.parse((await connectionOf(holder).redis.hget(storage.keys.instances, 't_s#0')) as string).status).to.equal('scheduled');
+        instance.setStatus(TaskStatus.Abandoned);
+        tx.put(instance);
+      });
+      expect(await start).to.equal(undefined);
+      await expectInstance(getManager(worker, 'start-held'), 't_s#0').abandoned();
+    });
+
+    it('respects an operation of its own process holding the session', async () => {
+      const container = await redisTestContainer();
+      const storage = getManager(container, 'start-local').storage as RedisStorageBackend;
+      await scheduled(storage, ENTRY, { a: {} });
+      let start: Promise<TaskInstance | undefined> | undefined;
+      await storage.withLock(async (tx) => {
+        const instance = await tx.instance('t_s#0');
+        start = StorageBackend.outsideLocks(() => getManager(container, 'start-local').startInstance('t_s#0'));
+        instance.setStatus(TaskStatus.Abandoned);
+        tx.put(instance);
+      });
+      expect(await start).to.equal(undefined);
+      await expectInstance(getManager(container, 'start-local'), 't_s#0').abandoned();
     });
   });
 

@@ -372,18 +372,30 @@ export class TriggerManager {
    * kwargs it runs with. Returns undefined when the instance is not
    * `scheduled` (already run, abandoned, replayed...), so a job delivered
    * twice never runs a task twice.
+   *
+   * A backend that can do this transition in one step without the lock
+   * round trips (`startScheduledInstance`, the Redis backend when nobody
+   * holds or waits for the session) does it; otherwise, and whenever it
+   * declines, the transition below runs under the lock.
    */
   async startInstance(name: string): Promise<TaskInstance | undefined> {
-    return OperationScope.run(() =>
-      this.storage.withLock(async (tx) => {
-        const target = await tx.instance(name);
-        if (target.status !== TaskStatus.Scheduled) return undefined;
-        target.metadata = { ...target.metadata, actualKwargs: deepMerge(target.config.withParams, target.kwargs) };
-        target.setStatus(TaskStatus.Running);
-        tx.put(target);
-        return target;
-      }),
-    );
+    return OperationScope.run(async () => {
+      const quick = await this.storage.startScheduledInstance(name, new Date());
+      if (quick === 'not-scheduled') return undefined;
+      if (quick !== undefined) return quick;
+      return this.startLocked(name);
+    });
+  }
+
+  private startLocked(name: string): Promise<TaskInstance | undefined> {
+    return this.storage.withLock(async (tx) => {
+      const target = await tx.instance(name);
+      if (target.status !== TaskStatus.Scheduled) return undefined;
+      target.metadata = { ...target.metadata, actualKwargs: deepMerge(target.config.withParams, target.kwargs) };
+      target.setStatus(TaskStatus.Running);
+      tx.put(target);
+      return target;
+    });
   }
 
   /**

@@ -26,6 +26,11 @@ export class LocalMutex {
     };
   }
 
+  /** Whether an operation holds `key` (or waits for it). */
+  isLocked(key: string): boolean {
+    return this.queues.has(key);
+  }
+
   /** Whether an operation is queued behind the current holder of `key`. */
   hasWaiters(key: string): boolean {
     return (this.queues.get(key)?.length ?? 0) > 0;

@@ -200,6 +200,140 @@ return redis.call('EXISTS', KEYS[2])`,
   ),
 
   /**
+   * A worker's start step in one round trip: moves a `scheduled` instance to
+   * `running` exactly as `TriggerManager.startInstance` does under the lock
+   * (status `running`; `metadata.actualKwargs` = the kwargs, since the task
+   * has no `withParams`; `timestamps.lastModified` and `timestamps.running`
+   * stamped), without taking the lock: being one atomic script, it is the
+   * same as "acquire, read, write, release" with nothing in between.
+   *
+   * It only acts when the lock is free and no other process waits for it
+   * (so it never jumps a queue and never writes under someone's lock), and
+   * only on records it can edit exactly: the new record is the old JSON text
+   * with those values spliced in (no re-encoding, so key order, numbers and
+   * unicode are untouched). Anything else — lock held, waiter marked,
+   * instance or task missing, `withParams` set, a record of another shape —
+   * returns { 0 } and writes nothing: the caller takes the locked path.
+   * KEYS: lock, next, tasks, tt, inst, latest, counts, unresolved, tv.
+   * ARGV: instance name, ttlSeconds (0 = none), unstarted prefix, ISO time.
+   * Returns { 0 } (use the locked path), { 1 } (not scheduled: nothing to
+   * start) or { 2, new record JSON, task entry JSON }.
+   */
+  startScheduled: new RedisScript<[0] | [1] | [2, string, string]>(
+    'startScheduled',
+    `
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return { 0 } end
+local rec = redis.call('HGET', KEYS[5], ARGV[1])
+if not rec or string.find(rec, '"__proto__"', 1, true) then return { 0 } end
+local BS = string.char(92)
+local STRING_END = '["' .. BS .. ']'
+local function skipString(s, i)
+  if string.sub(s, i, i) ~= '"' then error('not a string') end
+  local j = i + 1
+  while true do
+    local k = string.find(s, STRING_END, j)
+    if not k then error('unterminated string') end
+    if string.sub(s, k, k) == '"' then return k + 1 end
+    j = k + 2
+  end
+end
+local function skipValue(s, i)
+  local c = string.sub(s, i, i)
+  if c == '"' then return skipString(s, i) end
+  if c == '{' or c == '[' then
+    local depth, j = 0, i
+    while true do
+      local k = string.find(s, '["{}%[%]]', j)
+      if not k then error('unterminated value') end
+      local d = string.sub(s, k, k)
+      if d == '"' then
+        j = skipString(s, k)
+      else
+        if d == '{' or d == '[' then depth = depth + 1 else depth = depth - 1 end
+        j = k + 1
+        if depth == 0 then return j end
+      end
+    end
+  end
+  local k = string.find(s, '[,}%]]', i)
+  if not k or k == i then error('bad scalar') end
+  return k
+end
+-- The members of the object starting at i: raw key text -> { value start, value end (exclusive) }, and its closing brace.
+local function members(s, i)
+  if string.sub(s, i, i) ~= '{' then error('not an object') end
+  local out, j = {}, i + 1
+  if string.sub(s, j, j) == '}' then return out, j end
+  while true do
+    local ke = skipString(s, j)
+    if string.sub(s, ke, ke) ~= ':' then error('no colon') end
+    local ve = skipValue(s, ke + 1)
+    out[string.sub(s, j, ke - 1)] = { ke + 1, ve }
+    local c = string.sub(s, ve, ve)
+    if c == '}' then return out, ve end
+    if c ~= ',' then error('bad separator') end
+    j = ve + 1
+  end
+end
+local ok, result = pcall(function()
+  local top, topEnd = members(rec, 1)
+  if topEnd ~= #rec then error('trailing text') end
+  local status, task, kwargs, meta = top['"status"'], top['"task"'], top['"kwargs"'], top['"metadata"']
+  if not (status and task and kwargs and meta) then error('not a record') end
+  local rawTask = string.sub(rec, task[1], task[2] - 1)
+  if string.sub(rawTask, 1, 1) ~= '"' or string.find(rawTask, BS, 1, true) then error('escaped task name') end
+  local taskName = string.sub(rawTask, 2, -2)
+  local entry = redis.call('HGET', KEYS[3], taskName)
+  if not entry then error('unknown task') end
+  local decoded = cjson.decode(entry)
+  local wp = decoded['withParams']
+  if wp ~= nil and wp ~= cjson.null and (type(wp) ~= 'table' or next(wp) ~= nil) then error('withParams') end
+  if string.sub(rec, status[1], status[2] - 1) ~= '"scheduled"' then return { 1 } end
+  if string.sub(rec, kwargs[1], kwargs[1]) ~= '{' then error('kwargs not an object') end
+  local metaMembers, metaEnd = members(rec, meta[1])
+  local stamps = metaMembers['"timestamps"']
+  if not stamps or string.sub(rec, stamps[1], stamps[1]) ~= '{' then error('no timestamps object') end
+  local stampMembers, stampsEnd = members(rec, stamps[1])
+  local iso = '"' .. ARGV[4] .. '"'
+  local empty = stampsEnd == stamps[1] + 1
+  local edits = { { status[1], status[2], '"running"' } }
+  local appended = ''
+  for _, key in ipairs({ '"lastModified"', '"running"' }) do
+    local span = stampMembers[key]
+    if span then
+      edits[#edits + 1] = { span[1], span[2], iso }
+    else
+      appended = appended .. ((empty and appended == '') and '' or ',') .. key .. ':' .. iso
+    end
+  end
+  if appended ~= '' then edits[#edits + 1] = { stampsEnd, stampsEnd, appended } end
+  local kwargsText = string.sub(rec, kwargs[1], kwargs[2] - 1)
+  local actual = metaMembers['"actualKwargs"']
+  if actual then
+    edits[#edits + 1] = { actual[1], actual[2], kwargsText }
+  else
+    edits[#edits + 1] = { metaEnd, metaEnd, ',"actualKwargs":' .. kwargsText }
+  end
+  table.sort(edits, function(a, b) return a[1] > b[1] end)
+  local out = rec
+  for _, e in ipairs(edits) do out = string.sub(out, 1, e[1] - 1) .. e[3] .. string.sub(out, e[2]) end
+  return { 2, out, entry, taskName }
+end)
+if not ok then return { 0 } end
+if result[1] ~= 2 then return result end
+local prefix = ARGV[3]
+redis.call('HSET', KEYS[5], ARGV[1], result[2])
+redis.call('SREM', prefix .. result[4], ARGV[1])
+redis.call('SADD', KEYS[8], ARGV[1])
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  for k = 3, 9 do redis.call('EXPIRE', KEYS[k], ttl) end
+  for _, task in ipairs(redis.call('HKEYS', KEYS[4])) do redis.call('EXPIRE', prefix .. task, ttl) end
+end
+return { 2, result[2], result[3] }`,
+  ),
+
+  /**
    * Deletes every record key of the session (fenced like a write).
    * KEYS: lock, tasks, tt, inst, latest, counts, unresolved, tv. ARGV: token, unstarted prefix.
    */

@@ -164,6 +164,15 @@ export class RedisSessionLocks {
     };
   }
 
+  /**
+   * Whether an operation of this process holds, waits for, or retains the
+   * lock of the session `keys` names (a lock-free step must then queue
+   * behind it instead of overtaking it).
+   */
+  isBusyHere(keys: RedisSessionKeys): boolean {
+    return this.held.has(keys.lock) || this.mutex.isLocked(keys.lock);
+  }
+
   /** Stops every renewal timer and releases the held locks (the connection is closing). */
   releaseAll(): void {
     for (const [key, lock] of this.held) this.releaseRedisLock(key, lock);

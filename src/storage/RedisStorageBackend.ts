@@ -197,6 +197,28 @@ export class RedisStorageBackend extends StorageBackend {
     }
   }
 
+  /**
+   * One round trip ({@link RedisScripts.startScheduled}): when the lock is
+   * free and nobody waits for it, the script moves the instance to
+   * `running` atomically, which is the same as taking the lock, reading,
+   * writing and releasing with nothing in between. Inside this process the
+   * session's local queue is respected: while another operation of this
+   * process holds or waits for the session, the locked path is used.
+   */
+  override async startScheduledInstance(name: string, now: Date): Promise<TaskInstance | 'not-scheduled' | undefined> {
+    if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
+    const keys = this.keys;
+    const reply = await RedisScripts.startScheduled.run(
+      this.redis,
+      [keys.lock, keys.next, ...keys.recordKeys],
+      [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, now.toISOString()],
+    );
+    if (reply[0] === 1) return 'not-scheduled';
+    if (reply[0] !== 2) return undefined;
+    const record = JSON.parse(reply[1]) as InstanceRecord;
+    return TaskInstance.fromRecord(record, TaskConfig.fromEntry(record.task, JSON.parse(reply[2]) as TaskConfigEntry));
+  }
+
   /** Deletes every key of the session (under its lock). */
   override async deleteSession(): Promise<void> {
     await this.withLock(async () => {

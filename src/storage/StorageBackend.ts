@@ -241,6 +241,23 @@ export abstract class StorageBackend {
     return { tasks, unstarted, instanceCounts, latestKwargs };
   }
 
+  /**
+   * A worker's start step in one go, for a backend that can do it without
+   * the lock round trips: if `name` is `scheduled`, moves it to `running`
+   * exactly as {@link TriggerManager.startInstance} does under the lock
+   * (`metadata.actualKwargs` = the task's `withParams` merged with the
+   * kwargs, `lastModified` and `running` stamped with `now`) and returns it;
+   * `'not-scheduled'` when it is not (nothing written).
+   *
+   * Returns `undefined` — nothing written — whenever the backend cannot
+   * decide on its own (the default; the Redis backend when the lock is held
+   * or a waiter is queued, or the record is unusual): the manager then takes
+   * the locked path, which also raises the unknown-instance errors.
+   */
+  startScheduledInstance(_name: string, _now: Date): Promise<TaskInstance | 'not-scheduled' | undefined> {
+    return Promise.resolve(undefined);
+  }
+
   /** Applies one operation's writes atomically. */
   async writeChanges(changes: SessionChanges): Promise<void> {
     const snapshot = structuredClone(await this.snapshot());
