@@ -19,6 +19,7 @@ import {
 } from '../../src';
 import type { FireReadSet, InstanceMetadata, SessionChanges, TriggerConfiguration, TriggerKwargs } from '../../src';
 import { ThreadingTaskRunner, expectInstance, expectUnresolvedInstances, expectUnresolvedTasks } from '../../src/testing';
+import '../support/coreRunners';
 import { fireAll } from '../support/fixtures';
 import { closeRedisContainers, connectionOf, keysUnder, redisTestContainer, waitFor } from '../support/redisContainers';
 import { sharedRedis, uniquePrefix } from '../support/sharedRedis';
@@ -285,6 +286,27 @@ describe('storage: RedisStorageBackend', () => {
       expect(large.commands).to.equal(small.commands);
       expect(large.read).to.deep.equal(small.read);
       expect(large.read.unstarted).to.deep.equal([]);
+    });
+    it("a finished task's status change and cascade read its task configuration with the cascade's fire read", async () => {
+      const container = await redisTestContainer();
+      const manager = getManager(container, 'finish-reads');
+      await manager.updateConfiguration({ ...COLLECTOR, t_after: { after: ['t_collect'], run: 'DevNullTask', using: 'coreSpecParking' } });
+      await manager.fire('e');
+      const storage = manager.storage as RedisStorageBackend;
+      const redis = connectionOf(container).redis;
+      const send = redis.sendCommand.bind(redis);
+      const sent: string[] = [];
+      redis.sendCommand = ((...args: Parameters<typeof send>) => {
+        const [command] = args;
+        sent.push(`${command.name} ${String(command.args[0])}`);
+        return send(...args);
+      }) as typeof redis.sendCommand;
+      await manager.updateInstanceStatus('t_collect#0', TaskStatus.Finished, { cascade: true, cascadeKwargs: { done: 1 } });
+      redis.sendCommand = send;
+      expect(sent.filter((line) => line.includes(storage.keys.tasks))).to.deep.equal([]);
+      expect(sent.filter((line) => line.startsWith('hmget'))).to.deep.equal([`hmget ${storage.keys.instances}`]);
+      await expectInstance(manager, 't_collect#0').finished();
+      expect((await manager.storage.getInstance('t_after#0')).kwargs).to.deep.equal({ t_collect: { done: 1 } });
     });
   });
 

@@ -68,6 +68,16 @@ export class SessionTransaction {
     if (this.taskCache !== undefined) return this.taskCache.get(task);
     const pending = this.pending.tasks[task];
     if (pending !== undefined) return TaskConfig.fromEntry(task, pending);
+    // A prefetched fire of the task's own name (a finishing task's cascade)
+    // already brings the configuration, in the same round trip.
+    const prefetched = this.prefetched.get(task);
+    if (prefetched !== undefined) {
+      const read = await prefetched.catch(() => undefined);
+      if (read !== undefined) {
+        if (this.taskCache === undefined) this.setTaskCache(read.tasks);
+        return (this.taskCache as Map<string, TaskConfig> | undefined)?.get(task);
+      }
+    }
     const entry = (await this.storage.readTaskEntriesByName([task]))[task];
     return entry === undefined ? undefined : TaskConfig.fromEntry(task, entry);
   }
