@@ -1,12 +1,14 @@
 import { expect } from 'chai';
-import { MemoryStorageBackend, RedisStorageBackend, TRIGGERS, Task, TriggerTask, closeTriggersContainer, getManager, runnerToken, taskToken } from '../../src';
+import { MemoryStorageBackend, RedisServerStartError, RedisStorageBackend, TRIGGERS, Task, TriggerTask, closeTriggersContainer, getManager, runnerToken, taskToken } from '../../src';
 import type { Kwargs, RedisSettings, TaskContext } from '../../src';
+import { expectRejection } from '../support/rejection';
 import { sharedRedis, uniquePrefix } from '../support/sharedRedis';
 import {
   DevNullTask,
   FailingTask,
   MemoryLogSink,
   PassThruTask,
+  RedisServerProcess,
   SelfRetryingTask,
   SelfSkippingTask,
   ThreadingTaskRunner,
@@ -63,6 +65,11 @@ describe('testing: createTestContainer (SPEC 11)', () => {
     } finally {
       await Promise.all([first, second].map((c) => closeTriggersContainer(c)));
     }
+  });
+
+  it('RedisServerProcess.start() names a missing redis-server binary with RedisServerStartError', async () => {
+    const binary = '/nonexistent/core-spec-redis-server';
+    await expectRejection(RedisServerProcess.start({ binary }), RedisServerStartError, `"${binary}" binary was not found`);
   });
 
   it('gives each container empty memory storage', async () => {

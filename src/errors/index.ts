@@ -13,6 +13,7 @@ export { LockLostError } from './LockLostError';
 export { LockTimeoutError } from './LockTimeoutError';
 export { MalformedJobError } from './MalformedJobError';
 export { MaxRetriesExceeded } from './MaxRetriesExceeded';
+export { RedisServerStartError } from './RedisServerStartError';
 export { RunnerConfigurationError } from './RunnerConfigurationError';
 export { StorageNotImplementedError } from './StorageNotImplementedError';
 export { TaskResultError } from './TaskResultError';

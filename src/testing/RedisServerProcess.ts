@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RedisServerStartError } from '../errors';
 
 /**
  * A private `redis-server` on a free loopback port, for tests, examples and
@@ -31,7 +32,7 @@ export class RedisServerProcess {
 
   /**
    * Starts a server and waits until it answers PING.
-   * @throws Error naming the missing `redis-server` binary, or with the server's output
+   * @throws RedisServerStartError naming the missing `redis-server` binary, or with the server's output
    */
   static async start(options: { binary?: string; timeoutMs?: number } = {}): Promise<RedisServerProcess> {
     const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -46,11 +47,11 @@ export class RedisServerProcess {
       child.once('error', (error: NodeJS.ErrnoException) => {
         reject(
           error.code === 'ENOENT'
-            ? new Error(`Cannot start a private Redis: the "${binary}" binary was not found on PATH (install redis-server, e.g. apt-get install redis-server, or set REDIS_SERVER_BIN)`)
+            ? new RedisServerStartError(`Cannot start a private Redis: the "${binary}" binary was not found on PATH (install redis-server, e.g. apt-get install redis-server, or set REDIS_SERVER_BIN)`)
             : error,
         );
       });
-      child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)));
+      child.once('exit', (code) => reject(new RedisServerStartError(`redis-server exited with code ${code} before it was ready:\n${output}`)));
     });
     const server = new RedisServerProcess(child, port, dir);
     try {
@@ -98,7 +99,7 @@ async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await ping(port)) return;
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new RedisServerStartError(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
