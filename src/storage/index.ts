@@ -1,7 +1,7 @@
 export { LocalMutex } from './LocalMutex';
 export { MemoryStorageBackend } from './MemoryStorageBackend';
 export { MemoryStore } from './MemoryStore';
-export type { MemorySession } from './MemoryStore';
+export type { FireIndexEntry, MemorySession } from './MemoryStore';
 export { RedisConnection } from './RedisConnection';
 export { RedisScript } from './RedisScript';
 export { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
