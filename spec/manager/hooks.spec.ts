@@ -4,6 +4,7 @@ import type { TaskContext, TaskInstance } from '../../src';
 import { ThreadingTaskRunner, createTestContainer, expectInstance } from '../../src/testing';
 import { newSession } from '../support/fixtures';
 import { expectRejection } from '../support/rejection';
+import { turns } from '../support/turns';
 
 /** Events per session uid, in the order they happened. */
 const events = new Map<string, string[]>();
@@ -11,11 +12,6 @@ const events = new Map<string, string[]>();
 function record(uid: string, event: string): void {
   if (!events.has(uid)) events.set(uid, []);
   events.get(uid)?.push(event);
-}
-
-/** Lets the event loop turn a few times, so anything started early would have started. */
-async function turns(n = 5): Promise<void> {
-  for (let i = 0; i < n; i += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Kwargs, TaskContext, TriggerManager } from '../../src';
 import { ThreadingTaskRunner, createTestContainer, expectInstance } from '../../src/testing';
 import { fireAll, newSession } from '../support/fixtures';
 import { expectRejection } from '../support/rejection';
+import { turns } from '../support/turns';
 
 @TriggerTask({ name: 'CoreSpecStorageLogs' })
 export class CoreSpecStorageLogs extends Task {
@@ -24,11 +25,6 @@ export class CoreSpecStorageLogs extends Task {
 
 function names(instances: Array<{ name: string }>): string[] {
   return instances.map((instance) => instance.name);
-}
-
-/** Yields to the event loop a few times (lets anything that is *not* blocked run). */
-async function letOthersRun(): Promise<void> {
-  for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
 describe('storage: inspecting a session (SPEC 9)', () => {
@@ -204,7 +200,7 @@ describe('storage: the session lock (SPEC 10)', () => {
       events.push('second in');
     });
     const fire = other.fire('go');
-    await letOthersRun();
+    await turns();
     expect(events).to.deep.equal(['first in']);
     expect(await other.storage.getInstances()).to.deep.equal([]);
     release();
