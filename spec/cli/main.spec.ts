@@ -32,6 +32,12 @@ describe('triggers CLI', () => {
     expect(cli.output()).to.include(`--require ${module}: loading`).and.to.include('this module fails on purpose');
   });
 
+  it('refuses a --prefix Redis cannot use (braces), naming it, before connecting', async () => {
+    const cli = spawnNode(['dist/src/cli/main.js', 'worker', '--redis', 'redis://127.0.0.1:1', '--prefix', 'my{app}']);
+    expect(await cli.exited).to.equal(1);
+    expect(cli.output()).to.include('"my{app}" must not contain "{" or "}"');
+  });
+
   it('refuses a --lock-duration that is not a positive integer', async () => {
     const cli = spawnNode(['dist/src/cli/main.js', 'worker', '--redis', 'redis://127.0.0.1:1', '--lock-duration', '-1']);
     expect(await cli.exited).to.equal(1);
