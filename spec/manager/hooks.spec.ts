@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Manager, Task, TriggerManager, TriggerTask, UnknownManagerError, getManager } from '../../src';
 import type { TaskContext, TaskInstance } from '../../src';
 import { ThreadingTaskRunner, createTestContainer, expectInstance } from '../../src/testing';
+import '../support/coreRunners';
 import { newSession } from '../support/fixtures';
 import { expectRejection } from '../support/rejection';
 import { turns } from '../support/turns';
@@ -96,6 +97,19 @@ describe('manager: hooks', () => {
     });
     await manager.fire('go');
     expect(log()).to.deep.equal(['postFire go [t_a#0:scheduled, t_b#0:scheduled]']);
+    await ThreadingTaskRunner.joinAll();
+  });
+
+  it('postFire gets exactly the instances a runner accepted: not one its runner refused (failed), nor one still waiting', async () => {
+    const { manager, log } = await recordingSession({
+      t_ok: { after: ['go'], run: 'MgrSpecHooksRecordingTask' },
+      t_refused: { after: ['go'], run: 'MgrSpecHooksRecordingTask', using: 'coreSpecRefusing' },
+      t_waiting: { after: ['go', 'other'], run: 'MgrSpecHooksRecordingTask' },
+    });
+    await manager.fire('go');
+    expect(log()[0]).to.equal('postFire go [t_ok#0:scheduled]');
+    await expectInstance(manager, 't_refused#0').failed('CoreSpecRunnerDown');
+    await expectInstance(manager, 't_waiting#0').unstarted();
     await ThreadingTaskRunner.joinAll();
   });
 
