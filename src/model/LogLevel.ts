@@ -12,7 +12,7 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 
 /** Numeric rank of a level (higher is more severe); unknown levels rank 0. */
 export function logLevelRank(level: string | undefined): number {
-  return level !== undefined && level in ORDER ? ORDER[level as LogLevel] : 0;
+  return level !== undefined && Object.hasOwn(ORDER, level) ? ORDER[level as LogLevel] : 0;
 }
 
 /** The more severe of two levels (either may be missing). */
