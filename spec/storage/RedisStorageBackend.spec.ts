@@ -442,6 +442,19 @@ describe('storage: RedisStorageBackend', () => {
       expect(await redis.hget(storage.keys.instances, 't_s#0')).to.equal(running);
     });
 
+    it('refreshes the session TTL of every key, as any write does', async () => {
+      const container = await redisTestContainer({ sessionTtlSeconds: 1000 });
+      const storage = getManager(container, 'start-ttl').storage as RedisStorageBackend;
+      await scheduled(storage, ENTRY, { a: {} });
+      await storage.withLock(async (tx) => void (await tx.createInstance(await tx.task('t_s')))); // t_s#1 unstarted: its per-task set exists
+      const redis = connectionOf(container).redis;
+      const keys = await keysUnder(container, connectionOf(container).settings.prefix);
+      expect(keys.some((key) => key.includes(':u:'))).to.equal(true);
+      for (const key of keys) await redis.expire(key, 5);
+      expect(await storage.startScheduledInstance('t_s#0', NOW)).to.be.instanceOf(TaskInstance);
+      for (const key of keys) expect(await redis.ttl(key), key).to.be.within(900, 1000);
+    });
+
     it('declines a task with withParams, and the locked start merges them', async () => {
       const container = await redisTestContainer();
       const manager = getManager(container, 'start-params');
