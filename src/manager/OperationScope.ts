@@ -34,11 +34,6 @@ export class OperationScope {
     else OperationScope.current.exit(() => setImmediate(cb));
   }
 
-  /** Whether an operation is in progress in this async context. */
-  static get active(): boolean {
-    return OperationScope.open() !== undefined;
-  }
-
   /** The operation in progress in this async context, unless it already ended. */
   private static open(): OperationScope | undefined {
     const scope = OperationScope.current.getStore();

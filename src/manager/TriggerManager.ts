@@ -4,8 +4,8 @@ import { TriggerRegistry } from '../container/TriggerRegistry';
 import { isNamedBound, resolveNamed } from '../container/resolveNamed';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, UnknownManagerError } from '../errors';
-import { ALL_TASK_STATUSES, TaskStatus, assertJsonObject, deepMerge, isPlainObject, isReservedName } from '../model';
-import type { InstanceMetadata, Kwargs, TaskInstance, TriggerConfiguration, TriggerKwargs } from '../model';
+import { ALL_TASK_STATUSES, TaskInstance, TaskStatus, assertJsonObject, deepMerge, isPlainObject, isReservedName } from '../model';
+import type { InstanceMetadata, Kwargs, TriggerConfiguration, TriggerKwargs } from '../model';
 import type { BaseTaskRunner } from '../runners/BaseTaskRunner';
 import type { StorageBackend } from '../storage/StorageBackend';
 import type { SessionTransaction } from '../storage/SessionTransaction';
@@ -305,30 +305,30 @@ export class TriggerManager {
     const cascadeKwargs = options.cascadeKwargs ?? {};
     if (options.cascade) assertJsonObject(cascadeKwargs, `cascade kwargs of "${name}"`);
     return OperationScope.run(async () => {
-      const change = (tx: SessionTransaction) => async () => {
+      const change = async (tx: SessionTransaction): Promise<TaskInstance> => {
         const target = await tx.instance(name);
         target.metadata = { ...target.metadata, ...structuredClone(options.metadata ?? {}) };
         target.setStatus(status);
         tx.put(target);
         return target;
       };
-      if (!options.cascade) return this.storage.withLock((tx) => change(tx)());
+      if (!options.cascade) return this.storage.withLock(change);
       let outcome: { updated: TaskInstance; scheduled: TaskInstance[] };
       try {
         // The change and its cascade in one transaction (one lock, one write:
         // what a finished task costs on every hop of a workflow).
         outcome = await this.storage.withLock(async (tx) => {
           // The cascade's read rides with the instance read (`<task>#<n>` names its task).
-          const cut = name.lastIndexOf('#');
-          if (cut > 0) tx.prefetchFire(name.slice(0, cut));
-          const updated = await change(tx)();
+          const task = TaskInstance.parseName(name)?.task;
+          if (task !== undefined) tx.prefetchFire(task);
+          const updated = await change(tx);
           return { updated, scheduled: await this.applyFire(tx, updated.taskName, structuredClone(cascadeKwargs)) };
         });
       } catch {
         // The cascade could not be applied (an unknown runner...): the status
         // change still stands on its own, then the cascade fires separately
         // and reports its own error (saving nothing of itself).
-        const updated = await this.storage.withLock((tx) => change(tx)());
+        const updated = await this.storage.withLock(change);
         await this.fire(updated.taskName, cascadeKwargs);
         return updated;
       }

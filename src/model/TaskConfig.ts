@@ -82,11 +82,6 @@ export class TaskConfig {
     return this.after.has(trigger) || this.unless.has(trigger);
   }
 
-  /** The task is one-shot unless it has an `andEvery` trigger. */
-  get isOneShot(): boolean {
-    return this.andEvery === undefined;
-  }
-
   /** The JSON entry this config was built from (extras included), as stored. */
   toEntry(): TaskConfigEntry {
     return this.entry;

@@ -27,6 +27,24 @@ export class TaskInstance {
     return `${task}#${n}`;
   }
 
+  /**
+   * The inverse of {@link nameFor}: the task name and number an instance name
+   * encodes (task names may contain `#`; the number follows the last one).
+   * Undefined for a string that is not an instance name.
+   */
+  static parseName(name: string): { task: string; n: number } | undefined {
+    const cut = name.lastIndexOf('#');
+    if (cut <= 0) return undefined;
+    const n = Number(name.slice(cut + 1));
+    return Number.isInteger(n) && n >= 0 ? { task: name.slice(0, cut), n } : undefined;
+  }
+
+  /** Orders instances by task name, then by number (`#2` before `#10`). */
+  static compare(a: TaskInstance, b: TaskInstance): number {
+    if (a.taskName !== b.taskName) return a.taskName < b.taskName ? -1 : 1;
+    return (TaskInstance.parseName(a.name)?.n ?? 0) - (TaskInstance.parseName(b.name)?.n ?? 0);
+  }
+
   /** The task name this instance belongs to. */
   get taskName(): string {
     return this.config.name;

@@ -242,7 +242,7 @@ export class RedisStorageBackend extends StorageBackend {
       .filter((record): record is InstanceRecord => record !== undefined && tasks[record.task] !== undefined)
       .map((record) => TaskInstance.fromRecord(record, tasks[record.task]))
       .filter((instance) => !instance.isResolved)
-      .sort(compareInstances);
+      .sort(TaskInstance.compare);
   }
 
   /** Tasks without instances (from the counters) or with unresolved ones (from the index). */
@@ -385,7 +385,3 @@ function parsePairs<T>(pairs: string[]): Record<string, T> {
   return out;
 }
 
-function compareInstances(a: TaskInstance, b: TaskInstance): number {
-  if (a.taskName !== b.taskName) return a.taskName < b.taskName ? -1 : 1;
-  return Number(a.name.slice(a.name.lastIndexOf('#') + 1)) - Number(b.name.slice(b.name.lastIndexOf('#') + 1));
-}

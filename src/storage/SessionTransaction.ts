@@ -1,6 +1,6 @@
 import { UnknownInstanceError, UnknownTaskError } from '../errors';
 import { TaskConfig, TaskInstance } from '../model';
-import type { InstanceMetadata, Kwargs, TaskConfigEntry } from '../model';
+import type { InstanceMetadata, InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import type { StorageBackend } from './StorageBackend';
 import { isEmptyChanges } from './SessionRecords';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
@@ -20,6 +20,8 @@ export class SessionTransaction {
   private readonly prefetched = new Map<string, Promise<FireReadSet>>();
   private readonly counts = new Map<string, number>();
   private pending: SessionChanges = emptyChanges();
+  /** Buffered instance writes by name (a later put of an instance replaces its earlier one). */
+  private pendingInstances = new Map<string, InstanceRecord>();
 
   constructor(readonly storage: StorageBackend) {}
 
@@ -62,9 +64,8 @@ export class SessionTransaction {
    * against the record's task.
    */
   private async configOfInstance(name: string): Promise<TaskConfig | undefined> {
-    const cut = name.lastIndexOf('#');
-    if (cut <= 0) return undefined;
-    const task = name.slice(0, cut);
+    const task = TaskInstance.parseName(name)?.task;
+    if (task === undefined) return undefined;
     if (this.taskCache !== undefined) return this.taskCache.get(task);
     const pending = this.pending.tasks[task];
     if (pending !== undefined) return TaskConfig.fromEntry(task, pending);
@@ -124,7 +125,7 @@ export class SessionTransaction {
       this.instanceCache.set(record.name, instance);
       if (instance.canSchedule) list.push(instance);
     }
-    for (const list of unstarted.values()) list.sort(byInstanceNumber);
+    for (const list of unstarted.values()) list.sort(TaskInstance.compare);
     for (const [task, count] of Object.entries(read.instanceCounts)) {
       if (!this.counts.has(task)) this.counts.set(task, count);
     }
@@ -155,10 +156,7 @@ export class SessionTransaction {
   /** Buffers a write of `instance` (call after mutating it). */
   put(instance: TaskInstance): void {
     this.instanceCache.set(instance.name, instance);
-    const index = this.pending.instances.findIndex((record) => record.name === instance.name);
-    const record = instance.toRecord();
-    if (index >= 0) this.pending.instances[index] = record;
-    else this.pending.instances.push(record);
+    this.pendingInstances.set(instance.name, instance.toRecord());
   }
 
   /** Buffers a task config write (replacing any entry of that name). */
@@ -187,15 +185,16 @@ export class SessionTransaction {
 
   /** Writes every buffered change atomically. */
   async flush(): Promise<void> {
-    const changes = this.pending;
+    const changes = { ...this.pending, instances: [...this.pendingInstances.values()] };
+    this.discard();
     if (isEmptyChanges(changes)) return;
-    this.pending = emptyChanges();
     await this.storage.writeChanges(changes);
   }
 
   /** Drops buffered writes (the operation failed). */
   discard(): void {
     this.pending = emptyChanges();
+    this.pendingInstances = new Map();
   }
 }
 
@@ -226,12 +225,4 @@ function toConfigs(entries: Record<string, TaskConfigEntry>): [Map<string, TaskC
   if (!frozen) return [configs, false];
   configMaps.set(entries, configs);
   return [configs, true];
-}
-
-function byInstanceNumber(a: TaskInstance, b: TaskInstance): number {
-  return instanceNumber(a.name) - instanceNumber(b.name);
-}
-
-function instanceNumber(name: string): number {
-  return Number(name.slice(name.lastIndexOf('#') + 1));
 }

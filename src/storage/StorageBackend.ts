@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { injectable } from 'inversify';
-import { InvalidSessionUidError, StorageNotImplementedError, UnknownInstanceError } from '../errors';
+import { InvalidSessionUidError, StorageNotImplementedError } from '../errors';
 import { TaskConfig, TaskInstance, TaskStatus, logLevelRank } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { LocalMutex } from './LocalMutex';
@@ -283,13 +283,14 @@ export abstract class StorageBackend {
     return Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, TaskConfig.fromEntry(name, entry)]));
   }
 
-  /** One instance; throws {@link UnknownInstanceError} naming the session and instance. */
-  async getInstance(name: string): Promise<TaskInstance> {
-    const [tasks, [record]] = await Promise.all([this.getTasks(), this.readInstanceRecords([name])]);
-    if (record === undefined || tasks[record.task] === undefined) {
-      throw new UnknownInstanceError(`Session "${this.uid}" has no task instance named "${name}"`);
-    }
-    return TaskInstance.fromRecord(record, tasks[record.task]);
+  /**
+   * One instance, read with its own task's entry only (not the whole
+   * configuration), through the same lookup the manager uses under the lock.
+   *
+   * @throws UnknownInstanceError naming the session and instance
+   */
+  getInstance(name: string): Promise<TaskInstance> {
+    return new SessionTransaction(this).instance(name);
   }
 
   /** Every instance, ordered by task then instance number. */
@@ -298,7 +299,7 @@ export abstract class StorageBackend {
     return records
       .filter((record) => tasks[record.task] !== undefined)
       .map((record) => TaskInstance.fromRecord(record, tasks[record.task]))
-      .sort(compareInstances);
+      .sort(TaskInstance.compare);
   }
 
   /** Instances of one task (by name or config). */
@@ -358,7 +359,3 @@ export abstract class StorageBackend {
   }
 }
 
-function compareInstances(a: TaskInstance, b: TaskInstance): number {
-  if (a.taskName !== b.taskName) return a.taskName < b.taskName ? -1 : 1;
-  return Number(a.name.slice(a.name.lastIndexOf('#') + 1)) - Number(b.name.slice(b.name.lastIndexOf('#') + 1));
-}
