@@ -1,4 +1,5 @@
 import { InvalidKwargsError } from '../errors';
+import { describeValue } from './describeValue';
 import type { Kwargs } from './Kwargs';
 
 /**
@@ -15,7 +16,7 @@ import type { Kwargs } from './Kwargs';
  */
 export function assertJsonObject(value: unknown, what: string): asserts value is Kwargs {
   if (!isPlainObject(value)) {
-    throw new InvalidKwargsError(`${what} must be a JSON object, got ${describe(value)}`);
+    throw new InvalidKwargsError(`${what} must be a JSON object, got ${describeValue(value)}`);
   }
   checkValue(value, what, '', new Set());
 }
@@ -31,7 +32,7 @@ function checkValue(value: unknown, what: string, path: string, seen: Set<object
     case 'object':
       break;
     default:
-      fail(what, path, describe(value));
+      fail(what, path, describeValue(value));
   }
   if (value === null) return;
   const obj = value as object;
@@ -42,7 +43,7 @@ function checkValue(value: unknown, what: string, path: string, seen: Set<object
   } else if (isPlainObject(obj)) {
     for (const [key, item] of Object.entries(obj)) checkValue(item, what, path ? `${path}.${key}` : key, seen);
   } else {
-    fail(what, path, describe(obj));
+    fail(what, path, describeValue(obj));
   }
   seen.delete(obj);
 }
@@ -56,12 +57,4 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'an unknown class'}`;
-  if (typeof value === 'function') return 'a function';
-  return `${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`;
 }

@@ -1,5 +1,6 @@
 export { assertJsonObject, isPlainObject } from './assertJsonObject';
 export { deepMerge } from './deepMerge';
+export { describeValue } from './describeValue';
 export { isReservedName } from './isReservedName';
 export type { InstanceMetadata } from './InstanceMetadata';
 export type { InstanceRecord } from './InstanceRecord';

@@ -7,7 +7,7 @@ import { TaskLogger } from '../logging';
 import type { LogSink } from '../logging';
 import type { ManagerFactory } from '../container/ManagerFactory';
 import type { TriggerManager } from '../manager/TriggerManager';
-import { TaskStatus, assertJsonObject, isPlainObject } from '../model';
+import { TaskStatus, assertJsonObject, describeValue, isPlainObject } from '../model';
 import type { InstanceMetadata, Kwargs, TaskInstance } from '../model';
 import type { TaskJobPayload } from '../runners/TaskJobPayload';
 import { RetryRequest } from './RetryRequest';
@@ -62,7 +62,7 @@ export class TaskExecutor {
       const result = (await task.run(context)) ?? {};
       if (!isPlainObject(result)) {
         throw new TaskResultError(
-          `Task "${instance.config.run}" (instance "${instance.name}") must return an object or nothing, got ${describeResult(result)}`,
+          `Task "${instance.config.run}" (instance "${instance.name}") must return an object or nothing, got ${describeValue(result)}`,
         );
       }
       assertJsonObject(result, `result of task "${instance.config.run}" (instance "${instance.name}")`);
@@ -109,10 +109,3 @@ type Outcome =
   | { kind: 'skipped'; metadata: Record<string, unknown> }
   | { kind: 'retry'; request: RetryRequest }
   | { kind: 'failed'; error: unknown };
-
-/** What a task returned instead of a plain object, for the TaskResultError message. */
-function describeResult(result: unknown): string {
-  if (Array.isArray(result)) return 'an array';
-  if (typeof result === 'object' && result !== null) return `an instance of ${result.constructor?.name ?? 'an unknown class'}`;
-  return `a ${typeof result}`;
-}
