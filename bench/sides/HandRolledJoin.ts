@@ -1,9 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DoneCounter } from '../support/DoneCounter';
 import { lanes } from '../support/lanes';
-import { WorkerProcess } from '../support/WorkerProcess';
-import { WORKER_SCRIPTS } from './workerScripts';
+import { SideWorker } from './SideWorker';
 
 /**
  * "Run the join task after A and B, in any order", written the way a user
@@ -16,16 +14,15 @@ export class HandRolledJoin {
   private constructor(
     private readonly redis: Redis,
     private readonly queue: Queue,
-    private readonly worker: WorkerProcess,
-    private readonly done: DoneCounter,
+    private readonly worker: SideWorker,
   ) {}
 
   /** Starts the worker process on queue `name`. */
   static async start(url: string, name: string, concurrency: number): Promise<HandRolledJoin> {
-    const worker = await WorkerProcess.start(WORKER_SCRIPTS.rawBullmq, ['--redis', url, '--queue', name, '--concurrency', String(concurrency)]);
+    const worker = await SideWorker.rawBullmq(url, name, concurrency);
     const queue = new Queue(name, { connection: new Redis(url, { maxRetriesPerRequest: null }) });
     await queue.waitUntilReady();
-    return new HandRolledJoin(new Redis(url), queue, worker, new DoneCounter(new Redis(url)));
+    return new HandRolledJoin(new Redis(url), queue, worker);
   }
 
   /** Records `trigger` for session `uid`; queues the join when A and B are both in. */
@@ -46,15 +43,14 @@ export class HandRolledJoin {
       const session = i >> 1;
       await this.fire(run, `s${session}`, i % 2 === 0 ? 'A' : 'B', sessions);
     });
-    await this.done.waitFor(run, 300_000);
+    await this.worker.waitFor(run, 300_000);
     return performance.now() - start;
   }
 
   /** Stops the worker process and closes connections. */
   async close(): Promise<void> {
-    await this.worker.stop();
+    await this.worker.close();
     await this.queue.close();
-    await this.done.close();
     await this.redis.quit();
   }
 }

@@ -1,9 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DoneCounter } from '../support/DoneCounter';
 import { lanes } from '../support/lanes';
-import { WorkerProcess } from '../support/WorkerProcess';
-import { WORKER_SCRIPTS } from './workerScripts';
+import { SideWorker } from './SideWorker';
 
 /**
  * The raw BullMQ baseline: a queue in this process and a worker process
@@ -13,23 +11,22 @@ import { WORKER_SCRIPTS } from './workerScripts';
 export class RawBullmqSide {
   private constructor(
     private readonly queue: Queue,
-    private readonly worker: WorkerProcess,
-    private readonly done: DoneCounter,
+    private readonly worker: SideWorker,
   ) {}
 
   /** Starts the worker process (concurrency `concurrency`) on queue `name`. */
   static async start(url: string, name: string, concurrency: number): Promise<RawBullmqSide> {
-    const worker = await WorkerProcess.start(WORKER_SCRIPTS.rawBullmq, ['--redis', url, '--queue', name, '--concurrency', String(concurrency)]);
+    const worker = await SideWorker.rawBullmq(url, name, concurrency);
     const queue = new Queue(name, { connection: new Redis(url, { maxRetriesPerRequest: null }) });
     await queue.waitUntilReady();
-    return new RawBullmqSide(queue, worker, new DoneCounter(new Redis(url)));
+    return new RawBullmqSide(queue, worker);
   }
 
   /** One chain of `length` jobs, each added by the previous job's handler. Returns elapsed ms. */
   async chain(run: string, length: number): Promise<number> {
     const start = performance.now();
     await this.queue.add('step', { step: 0, steps: length, run, expected: 1 }, { removeOnComplete: true });
-    await this.done.waitFor(run, 120_000);
+    await this.worker.waitFor(run, 120_000);
     return performance.now() - start;
   }
 
@@ -42,14 +39,13 @@ export class RawBullmqSide {
     await lanes(flows, producers, async (i) => {
       await this.queue.add('step', { step: 0, steps, run, expected: flows, session: `s${i}` }, { removeOnComplete: true });
     });
-    await this.done.waitFor(run, 300_000);
+    await this.worker.waitFor(run, 300_000);
     return performance.now() - start;
   }
 
   /** Stops the worker process and closes connections. */
   async close(): Promise<void> {
-    await this.worker.stop();
+    await this.worker.close();
     await this.queue.close();
-    await this.done.close();
   }
 }

@@ -1,12 +1,9 @@
 import type { Container } from 'inversify';
-import { Redis } from 'ioredis';
 import { closeTriggersContainer, createTriggersContainer, getManager } from '../../src';
 import type { TriggerConfiguration, TriggerManager } from '../../src';
-import { DoneCounter } from '../support/DoneCounter';
 import { lanes } from '../support/lanes';
-import { WorkerProcess } from '../support/WorkerProcess';
 import '../tasks';
-import { WORKER_SCRIPTS } from './workerScripts';
+import { SideWorker } from './SideWorker';
 
 /**
  * Triggers in production shape: Redis storage and the BullMQ runner in this
@@ -17,15 +14,14 @@ import { WORKER_SCRIPTS } from './workerScripts';
 export class TriggersSide {
   private constructor(
     private readonly container: Container,
-    private readonly worker: WorkerProcess,
-    private readonly done: DoneCounter,
+    private readonly worker: SideWorker,
   ) {}
 
   /** Starts a worker process (concurrency `concurrency`) under key prefix `prefix`. */
   static async start(url: string, prefix: string, concurrency: number): Promise<TriggersSide> {
-    const worker = await WorkerProcess.start(WORKER_SCRIPTS.triggers, ['--redis', url, '--prefix', prefix, '--concurrency', String(concurrency)]);
+    const worker = await SideWorker.triggers(url, prefix, concurrency);
     const container = createTriggersContainer({ redis: url, prefix });
-    return new TriggersSide(container, worker, new DoneCounter(new Redis(url)));
+    return new TriggersSide(container, worker);
   }
 
   private async session(uid: string, config: TriggerConfiguration): Promise<TriggerManager> {
@@ -44,7 +40,7 @@ export class TriggersSide {
     const manager = await this.session(`chain-${run}`, config);
     const start = performance.now();
     await manager.fire('go');
-    await this.done.waitFor(run, 120_000);
+    await this.worker.waitFor(run, 120_000);
     return performance.now() - start;
   }
 
@@ -79,14 +75,13 @@ export class TriggersSide {
     await lanes(sessions * 2, producers, async (i) => {
       await managers[i >> 1].fire(i % 2 === 0 ? 'A' : 'B', { i });
     });
-    await this.done.waitFor(run, 300_000);
+    await this.worker.waitFor(run, 300_000);
     return performance.now() - start;
   }
 
   /** Stops the worker process and closes connections. */
   async close(): Promise<void> {
-    await this.worker.stop();
+    await this.worker.close();
     await closeTriggersContainer(this.container);
-    await this.done.close();
   }
 }
