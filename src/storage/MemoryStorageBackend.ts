@@ -1,10 +1,11 @@
 import { inject } from 'inversify';
-import { TaskConfig, TaskStatus } from '../model';
+import { TaskStatus } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { TRIGGERS } from '../container/tokens';
 import { Storage } from './Storage';
 import { MemoryStore } from './MemoryStore';
-import type { FireIndexEntry, MemorySession } from './MemoryStore';
+import type { MemorySession } from './MemoryStore';
+import { FireIndex } from './FireIndex';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 import { StorageBackend } from './StorageBackend';
 
@@ -35,13 +36,12 @@ export class MemoryStorageBackend extends StorageBackend {
   /** Synchronous underneath: one lookup in the trigger index, then only the records it names. */
   override async readForFire(trigger: string): Promise<FireReadSet> {
     const data = this.data;
-    data.tasksByTrigger ??= indexTasksByTrigger(data.tasks);
+    data.tasksByTrigger ??= FireIndex.build(data.tasks);
     const plan = data.tasksByTrigger.get(trigger);
     const tasks = taskRecord(data);
-    if (plan === undefined) return { tasks, using: [], unstarted: [], instanceCounts: {}, latestKwargs: {} };
     return {
       tasks,
-      using: plan.using,
+      using: [...plan.using],
       unstarted: unstartedRecords(data, plan.using),
       instanceCounts: instanceCounts(data, plan.using),
       latestKwargs: latestKwargs(data, plan.mentioned),
@@ -98,28 +98,6 @@ export class MemoryStorageBackend extends StorageBackend {
   override async deleteSession(): Promise<void> {
     await this.withLock(async () => this.store.delete(this.uid));
   }
-}
-
-function indexTasksByTrigger(tasks: Map<string, TaskConfigEntry>): Map<string, FireIndexEntry> {
-  const index = new Map<string, FireIndexEntry>();
-  for (const [name, entry] of tasks) {
-    const config = TaskConfig.fromEntry(name, entry);
-    for (const trigger of [...config.after, ...config.unless]) {
-      let item = index.get(trigger);
-      if (item === undefined) index.set(trigger, (item = { using: [], mentioned: [] }));
-      if (!item.using.includes(name)) item.using.push(name);
-    }
-  }
-  for (const item of index.values()) {
-    const mentioned = new Set<string>();
-    for (const name of item.using) {
-      const config = TaskConfig.fromEntry(name, tasks.get(name) as TaskConfigEntry);
-      for (const t of config.after) mentioned.add(t);
-      for (const t of config.unless) mentioned.add(t);
-    }
-    item.mentioned = [...mentioned];
-  }
-  return index;
 }
 
 function taskRecord(data: MemorySession): Readonly<Record<string, TaskConfigEntry>> {

@@ -1,20 +1,13 @@
 import { injectable } from 'inversify';
 import type { TaskConfigEntry } from '../model';
-
-/** What `fire(trigger)` reads in a memory session, precomputed per trigger. */
-export interface FireIndexEntry {
-  /** Names of the tasks whose `after`/`andEvery`/`unless` mention the trigger. */
-  using: string[];
-  /** Every trigger those tasks mention (whose latest kwargs a new instance copies). */
-  mentioned: string[];
-}
+import type { FireIndex } from './FireIndex';
 
 /** One session's records, each kept as a JSON string. */
 export interface MemorySession {
   /** Task entries, parsed once from their JSON and deep-frozen (shared safely because immutable). */
   tasks: Map<string, TaskConfigEntry>;
   /** trigger -> the tasks that mention it and the triggers those mention; rebuilt when the tasks change. */
-  tasksByTrigger?: Map<string, FireIndexEntry>;
+  tasksByTrigger?: FireIndex;
   /** Frozen record of every task entry; rebuilt when the tasks change. */
   tasksRecord?: Readonly<Record<string, TaskConfigEntry>>;
   instances: Map<string, string>;

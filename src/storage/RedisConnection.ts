@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import { Redis } from 'ioredis';
 import type { RedisSettings } from '../container/RedisSettings';
 import type { TaskConfigEntry } from '../model';
+import type { FireIndex } from './FireIndex';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidStorageSettingsError } from '../errors';
 import { RedisSessionKeys } from './RedisSessionKeys';
@@ -72,7 +73,7 @@ export class RedisConnection {
       version: string;
       entries: Readonly<Record<string, TaskConfigEntry>>;
       /** trigger -> tasks mentioning it and the triggers those mention, derived from `entries` on demand. */
-      fireIndex?: Map<string, { using: string[]; mentioned: string[] }>;
+      fireIndex?: FireIndex;
     }
   >();
 

@@ -12,6 +12,7 @@ import type { SessionLock } from './SessionLock';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 import { Storage } from './Storage';
 import { StorageBackend } from './StorageBackend';
+import { FireIndex } from './FireIndex';
 
 /**
  * Sessions in Redis, shared by every process that uses the same server and
@@ -313,30 +314,11 @@ function connectionId(connection: RedisConnection): number {
  * so each fire is a lookup whatever trigger it fires.
  */
 function fireIndexArgs(
-  cached: { entries: Readonly<Record<string, TaskConfigEntry>>; fireIndex?: Map<string, { using: string[]; mentioned: string[] }> },
+  cached: { entries: Readonly<Record<string, TaskConfigEntry>>; fireIndex?: FireIndex },
   trigger: string,
 ): string[] {
-  if (cached.fireIndex === undefined) {
-    const index = new Map<string, { using: string[]; mentioned: string[] }>();
-    for (const [name, entry] of Object.entries(cached.entries)) {
-      const names = [...new Set([...entry.after, ...(entry.andEvery === undefined ? [] : [entry.andEvery]), ...(entry.unless ?? [])])];
-      for (const t of names) {
-        let item = index.get(t);
-        if (item === undefined) index.set(t, (item = { using: [], mentioned: [] }));
-        item.using.push(name);
-      }
-    }
-    for (const item of index.values()) {
-      const mentioned = new Set<string>();
-      for (const name of item.using) {
-        const entry = cached.entries[name];
-        for (const t of [...entry.after, ...(entry.andEvery === undefined ? [] : [entry.andEvery]), ...(entry.unless ?? [])]) mentioned.add(t);
-      }
-      item.mentioned = [...mentioned];
-    }
-    cached.fireIndex = index;
-  }
-  const item = cached.fireIndex.get(trigger) ?? { using: [], mentioned: [] };
+  cached.fireIndex ??= FireIndex.build(Object.entries(cached.entries));
+  const item = cached.fireIndex.get(trigger);
   return [String(item.using.length), ...item.using, ...item.mentioned];
 }
 

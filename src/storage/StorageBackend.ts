@@ -3,6 +3,7 @@ import { injectable } from 'inversify';
 import { InvalidSessionUidError, StorageNotImplementedError } from '../errors';
 import { TaskConfig, TaskInstance, TaskStatus, logLevelRank } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
+import { FireIndex } from './FireIndex';
 import { LocalMutex } from './LocalMutex';
 import type { SessionLock } from './SessionLock';
 import { emptySnapshot } from './SessionRecords';
@@ -225,20 +226,13 @@ export abstract class StorageBackend {
    */
   async readForFire(trigger: string): Promise<FireReadSet> {
     const tasks = await this.readTaskEntries();
-    const using = Object.entries(tasks)
-      .filter(([name, entry]) => TaskConfig.fromEntry(name, entry).usesTrigger(trigger))
-      .map(([name]) => name);
-    const mentioned = new Set<string>();
-    for (const name of using) {
-      const entry = tasks[name];
-      for (const t of [...entry.after, ...(entry.unless ?? []), ...(entry.andEvery ? [entry.andEvery] : [])]) mentioned.add(t);
-    }
+    const { using, mentioned } = FireIndex.build(Object.entries(tasks)).get(trigger);
     const [unstarted, instanceCounts, latestKwargs] = await Promise.all([
-      this.readUnstartedInstances(using),
-      this.readInstanceCounts(using),
+      this.readUnstartedInstances([...using]),
+      this.readInstanceCounts([...using]),
       this.readLatestKwargs([...mentioned]),
     ]);
-    return { tasks, unstarted, instanceCounts, latestKwargs };
+    return { tasks, using: [...using], unstarted, instanceCounts, latestKwargs };
   }
 
   /**

@@ -1,7 +1,9 @@
 export { LocalMutex } from './LocalMutex';
 export { MemoryStorageBackend } from './MemoryStorageBackend';
 export { MemoryStore } from './MemoryStore';
-export type { FireIndexEntry, MemorySession } from './MemoryStore';
+export { FireIndex } from './FireIndex';
+export type { FireIndexEntry } from './FireIndex';
+export type { MemorySession } from './MemoryStore';
 export { RedisConnection } from './RedisConnection';
 export { RedisScript } from './RedisScript';
 export { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
