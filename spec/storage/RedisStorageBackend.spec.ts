@@ -250,9 +250,10 @@ describe('storage: RedisStorageBackend', () => {
   });
 
   describe('cost of an operation', () => {
-    async function measureFire(resolved: number): Promise<{ commands: number; read: FireReadSet }> {
+    /** Commands (name and argument count) a fire of `x` sends in a session holding `resolved` resolved instances, and what it read. */
+    async function measureFire(resolved: number, path: 'atomic' | 'locked'): Promise<{ commands: string[]; reads: FireReadSet[] }> {
       const container = await redisTestContainer();
-      const manager = getManager(container, `history-${resolved}`);
+      const manager = getManager(container, `history-${resolved}-${path}`);
       await manager.updateConfiguration({ t_h: { after: [], andEvery: 'h', run: 'DevNullTask' }, t_other: { after: ['x'], run: 'DevNullTask' } });
       for (let i = 0; i < resolved; i += 1) await manager.fire('h', { i });
       await ThreadingTaskRunner.joinAll();
@@ -269,23 +270,34 @@ describe('storage: RedisStorageBackend', () => {
         return read;
       };
       const send = redis.sendCommand.bind(redis);
-      let commands = 0;
+      const commands: string[] = [];
       redis.sendCommand = ((...args: Parameters<typeof send>) => {
-        commands += 1;
+        commands.push(`${args[0].name}/${args[0].args.length}`);
         return send(...args);
       }) as typeof redis.sendCommand;
-      await manager.fire('x');
+      // Inside an operation that holds the lock, the fire takes the locked path (read, then write).
+      if (path === 'locked') await storage.withLock(() => manager.fire('x'));
+      else await manager.fire('x');
       redis.sendCommand = send;
       await ThreadingTaskRunner.joinAll();
-      return { commands, read: reads[0] };
+      await expectInstance(manager, 't_other#0').finished();
+      return { commands, reads };
     }
 
-    it('a fire reads and sends the same whether the session holds 2 or 40 resolved instances', async () => {
-      const small = await measureFire(2);
-      const large = await measureFire(40);
-      expect(large.commands).to.equal(small.commands);
-      expect(large.read).to.deep.equal(small.read);
-      expect(large.read.unstarted).to.deep.equal([]);
+    it('a fire sends the same commands whether the session holds 2 or 40 resolved instances (one script, reading none of them)', async () => {
+      const small = await measureFire(2, 'atomic');
+      const large = await measureFire(40, 'atomic');
+      expect(large.commands).to.deep.equal(small.commands);
+      expect(small.commands).to.deep.equal(['evalsha/29']);
+      expect(small.reads).to.deep.equal([]);
+    });
+    it('a fire under the lock reads and sends the same whether the session holds 2 or 40 resolved instances', async () => {
+      const small = await measureFire(2, 'locked');
+      const large = await measureFire(40, 'locked');
+      expect(large.commands).to.deep.equal(small.commands);
+      expect(large.reads).to.deep.equal(small.reads);
+      expect(large.reads).to.have.length(1);
+      expect(large.reads[0].unstarted).to.deep.equal([]);
     });
     it("a finished task's status change and cascade read its task configuration with the cascade's fire read", async () => {
       const container = await redisTestContainer();

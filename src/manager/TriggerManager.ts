@@ -5,8 +5,9 @@ import { isNamedBound, resolveNamed } from '../container/resolveNamed';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, UnknownManagerError } from '../errors';
 import { ALL_TASK_STATUSES, TaskInstance, TaskStatus, assertJsonObject, deepMerge, isPlainObject, isReservedName } from '../model';
-import type { InstanceMetadata, Kwargs, TriggerConfiguration, TriggerKwargs } from '../model';
+import type { InstanceMetadata, Kwargs, TaskConfig, TriggerConfiguration, TriggerKwargs } from '../model';
 import type { BaseTaskRunner } from '../runners/BaseTaskRunner';
+import type { AtomicOperation, AtomicOutcome } from '../storage/AtomicOperation';
 import type { StorageBackend } from '../storage/StorageBackend';
 import type { SessionTransaction } from '../storage/SessionTransaction';
 import { failureMetadata } from '../tasks/failureMetadata';
@@ -122,9 +123,60 @@ export class TriggerManager {
     assertJsonObject(kwargs, `kwargs of trigger "${trigger}"`);
     const copy = structuredClone(kwargs);
     await OperationScope.run(async () => {
-      const scheduled = await this.storage.withLock((tx) => this.applyFire(tx, trigger, copy));
+      const atOnce = await this.applyAtomically({ fire: { trigger, kwargs: copy } });
+      const scheduled = atOnce?.scheduled ?? (await this.storage.withLock((tx) => this.applyFire(tx, trigger, copy)));
       await this.postFire(trigger, scheduled);
     });
+  }
+
+  /**
+   * Lets the storage apply an operation in one atomic step (no lock round
+   * trips), then hands the instances it scheduled to their runners. Only
+   * runners that defer execution qualify (they are then called outside the
+   * lock). A runner that refuses an instance fails it, under the lock, as
+   * on the locked path. Undefined when the storage declined: the caller
+   * runs the operation under the lock.
+   */
+  private async applyAtomically(operation: Pick<AtomicOperation, 'update' | 'fire'>): Promise<AtomicOutcome | undefined> {
+    const runners = new Map<TaskConfig, BaseTaskRunner>();
+    const outcome = await this.storage.applyAtomically({
+      ...operation,
+      now: new Date(),
+      canHandOff: (task) => {
+        let runner: BaseTaskRunner;
+        try {
+          runner = resolveNamed<BaseTaskRunner>(this.container, 'runner', this.runnerNameForTask(task), `for task "${task.name}"`);
+        } catch {
+          return false;
+        }
+        runners.set(task, runner);
+        return runner.defersExecution;
+      },
+    });
+    if (outcome === undefined) return undefined;
+    const scheduled: TaskInstance[] = [];
+    const refused: Array<[TaskInstance, unknown]> = [];
+    for (const instance of outcome.scheduled) {
+      try {
+        const runner = runners.get(instance.config) ?? this.runnerFor(instance);
+        await runner.run(this, instance);
+        scheduled.push(instance);
+      } catch (error) {
+        refused.push([instance, error]);
+      }
+    }
+    if (refused.length > 0) {
+      await this.storage.withLock(async (tx) => {
+        for (const [instance, error] of refused) {
+          const target = await tx.instance(instance.name);
+          if (target.status !== TaskStatus.Scheduled) continue;
+          target.metadata = { ...target.metadata, ...failureMetadata(error) };
+          target.setStatus(TaskStatus.Failed);
+          tx.put(target);
+        }
+      });
+    }
+    return { updated: outcome.updated, scheduled };
   }
 
   private async applyFire(tx: SessionTransaction, trigger: string, kwargs: Kwargs): Promise<TaskInstance[]> {
@@ -208,8 +260,13 @@ export class TriggerManager {
 
   /** The runner name for `instance`: config `using` > task class `using` > manager default. */
   runnerNameFor(instance: TaskInstance): string {
-    const classOptions = TriggerRegistry.global.get<ResolvedTaskOptions>('task', instance.config.run)?.options;
-    return instance.config.using ?? classOptions?.using ?? this.defaultTaskRunnerName;
+    return this.runnerNameForTask(instance.config);
+  }
+
+  /** The runner name for instances of `task`: config `using` > task class `using` > manager default. */
+  runnerNameForTask(task: TaskConfig): string {
+    const classOptions = TriggerRegistry.global.get<ResolvedTaskOptions>('task', task.run)?.options;
+    return task.using ?? classOptions?.using ?? this.defaultTaskRunnerName;
   }
 
   private runnerFor(instance: TaskInstance): BaseTaskRunner {
@@ -305,6 +362,15 @@ export class TriggerManager {
     const cascadeKwargs = options.cascadeKwargs ?? {};
     if (options.cascade) assertJsonObject(cascadeKwargs, `cascade kwargs of "${name}"`);
     return OperationScope.run(async () => {
+      const task = TaskInstance.parseName(name)?.task;
+      const atOnce = await this.applyAtomically({
+        update: { name, status, metadata: (options.metadata ?? {}) as Record<string, unknown> },
+        fire: options.cascade && task !== undefined ? { trigger: task, kwargs: cascadeKwargs } : undefined,
+      });
+      if (atOnce?.updated !== undefined) {
+        if (options.cascade) await this.postFire(atOnce.updated.taskName, atOnce.scheduled);
+        return atOnce.updated;
+      }
       const change = async (tx: SessionTransaction): Promise<TaskInstance> => {
         const target = await tx.instance(name);
         target.metadata = { ...target.metadata, ...structuredClone(options.metadata ?? {}) };
@@ -319,7 +385,6 @@ export class TriggerManager {
         // what a finished task costs on every hop of a workflow).
         outcome = await this.storage.withLock(async (tx) => {
           // The cascade's read rides with the instance read (`<task>#<n>` names its task).
-          const task = TaskInstance.parseName(name)?.task;
           if (task !== undefined) tx.prefetchFire(task);
           const updated = await change(tx);
           return { updated, scheduled: await this.applyFire(tx, updated.taskName, structuredClone(cascadeKwargs)) };

@@ -15,6 +15,18 @@ import type { TaskInstance } from '../model';
  */
 @injectable()
 export abstract class BaseTaskRunner {
+  /**
+   * Whether `run` only accepts the instance (queues or defers it) and never
+   * executes the task before returning. A runner that says so may be handed
+   * instances right after a fire that a storage applied in one atomic step
+   * (the Redis backend's script) instead of inside the lock; the built-in
+   * runners do. Leave it false unless that holds: such a runner is always
+   * called inside the lock, where executing a task is detected and refused.
+   */
+  get defersExecution(): boolean {
+    return false;
+  }
+
   /** Accepts `instance` for execution; throwing refuses it (the instance fails). */
   abstract run(manager: TriggerManager, instance: TaskInstance): Promise<void>;
 }

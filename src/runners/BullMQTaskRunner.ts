@@ -70,6 +70,11 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     return `i-${createHash('sha256').update(JSON.stringify([prefix, uid, instance])).digest('hex')}`;
   }
 
+  /** Execution always starts later: after the operation (in-process) or on a worker (BullMQ). */
+  override get defersExecution(): boolean {
+    return true;
+  }
+
   override async run(manager: TriggerManager, instance: TaskInstance): Promise<void> {
     const settings = this.redisSettings();
     const payload = payloadFor(manager, instance);

@@ -34,6 +34,11 @@ export class ThreadingTaskRunner extends BaseTaskRunner {
     super();
   }
 
+  /** Execution always starts later: after the operation (in-process) or on a worker (BullMQ). */
+  override get defersExecution(): boolean {
+    return true;
+  }
+
   override async run(manager: TriggerManager, instance: TaskInstance): Promise<void> {
     const payload = payloadFor(manager, instance);
     const delayMs = this.honourCooldown ? instance.cooldown * 1000 : 0;

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { RedisSettings } from '../container/RedisSettings';
 import type { TaskConfigEntry } from '../model';
 import type { FireIndex } from './FireIndex';
+import type { AtomicFireArgs } from './RedisStorageBackend';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidStorageSettingsError } from '../errors';
 import { RedisSessionKeys } from './RedisSessionKeys';
@@ -74,6 +75,8 @@ export class RedisConnection {
       entries: Readonly<Record<string, TaskConfigEntry>>;
       /** trigger -> tasks mentioning it and the triggers those mention, derived from `entries` on demand. */
       fireIndex?: FireIndex;
+      /** trigger -> the arguments of an atomic fire, derived from `entries` on demand. */
+      atomicFires?: Map<string, AtomicFireArgs>;
     }
   >();
 

@@ -1,3 +1,4 @@
+import { RedisLua } from './RedisLua';
 import { RedisScript } from './RedisScript';
 
 /**
@@ -225,56 +226,9 @@ return redis.call('EXISTS', KEYS[2])`,
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return { 0 } end
 local rec = redis.call('HGET', KEYS[5], ARGV[1])
 if not rec or string.find(rec, '"__proto__"', 1, true) then return { 0 } end
-local BS = string.char(92)
-local STRING_END = '["' .. BS .. ']'
-local function skipString(s, i)
-  if string.sub(s, i, i) ~= '"' then error('not a string') end
-  local j = i + 1
-  while true do
-    local k = string.find(s, STRING_END, j)
-    if not k then error('unterminated string') end
-    if string.sub(s, k, k) == '"' then return k + 1 end
-    j = k + 2
-  end
-end
-local function skipValue(s, i)
-  local c = string.sub(s, i, i)
-  if c == '"' then return skipString(s, i) end
-  if c == '{' or c == '[' then
-    local depth, j = 0, i
-    while true do
-      local k = string.find(s, '["{}%[%]]', j)
-      if not k then error('unterminated value') end
-      local d = string.sub(s, k, k)
-      if d == '"' then
-        j = skipString(s, k)
-      else
-        if d == '{' or d == '[' then depth = depth + 1 else depth = depth - 1 end
-        j = k + 1
-        if depth == 0 then return j end
-      end
-    end
-  end
-  local k = string.find(s, '[,}%]]', i)
-  if not k or k == i then error('bad scalar') end
-  return k
-end
--- The members of the object starting at i: raw key text -> { value start, value end (exclusive) }, and its closing brace.
-local function members(s, i)
-  if string.sub(s, i, i) ~= '{' then error('not an object') end
-  local out, j = {}, i + 1
-  if string.sub(s, j, j) == '}' then return out, j end
-  while true do
-    local ke = skipString(s, j)
-    if string.sub(s, ke, ke) ~= ':' then error('no colon') end
-    local ve = skipValue(s, ke + 1)
-    out[string.sub(s, j, ke - 1)] = { ke + 1, ve }
-    local c = string.sub(s, ve, ve)
-    if c == '}' then return out, ve end
-    if c ~= ',' then error('bad separator') end
-    j = ve + 1
-  end
-end
+` +
+    RedisLua.jsonText +
+    `
 local ok, result = pcall(function()
   local top, topEnd = members(rec, 1)
   if topEnd ~= #rec then error('trailing text') end
@@ -334,6 +288,275 @@ return { 2, result[2], result[3] }`,
   ),
 
   /**
+   * A whole operation in one atomic step, without the lock: optionally a
+   * status change of one instance (with metadata merged, as
+   * `updateInstanceStatus` does), then optionally a fire (SPEC 5 step 1-3:
+   * apply the trigger to the unstarted instances of the tasks mentioning it,
+   * create instances, abandon or mark ready ones `scheduled`, record the
+   * latest kwargs). Being one script, it is the same as "acquire, read,
+   * write, release" with nothing in between; `TriggerManager` then hands the
+   * `scheduled` instances to their runners.
+   *
+   * The caller derives, from its cached configuration, which tasks mention
+   * the trigger and what they need (passed as arguments); the script only
+   * acts when that configuration is still current (tasks version), when the
+   * lock is free and no waiter is marked, and when every record it reads
+   * has the shape `JSON.stringify` gives it. Records are edited as text
+   * ({@link RedisLua.jsonText}): user kwargs and metadata are copied byte
+   * for byte. Anything else returns { 0 } having written nothing, and the
+   * caller takes the locked path.
+   *
+   * KEYS: lock, next, tasks, tt, inst, latest, counts, unresolved, tv.
+   * ARGV: ISO time, ttlSeconds (0 = none), unstarted prefix, tasks version,
+   * then the update: instance name ('' = none) [, task, task JSON, status,
+   * index flag (u/o/r), #metadata, (key JSON, value JSON)...],
+   * then the fire: trigger ('' = none) [, trigger JSON, kwargs JSON, #tasks,
+   * per task: name, name JSON, andEvery is the trigger (0/1), trigger in
+   * after (0/1), trigger in unless (0/1), #after, (name, JSON)..., #unless,
+   * (name, JSON)...] where `after` includes `andEvery`.
+   * Returns { 0 } (declined) or { 2, updated record JSON ('' = none),
+   * [name, record JSON, ...] of the instances now `scheduled` }.
+   */
+  applyAtomically: new RedisScript<AtomicReply>(
+    'applyAtomically',
+    `
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return { 0 } end
+if ARGV[4] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[4] then return { 0 } end
+` +
+      RedisLua.jsonText +
+      RedisLua.refreshTtl +
+      `
+local iso = '"' .. ARGV[1] .. '"'
+local prefix = ARGV[3]
+
+local function parseRecord(rec)
+  local top, topEnd = members(rec, 1)
+  if topEnd ~= #rec then error('trailing text') end
+  local status, task, kwargs, ab, meta = top['"status"'], top['"task"'], top['"kwargs"'], top['"abandonState"'], top['"metadata"']
+  if not (status and task and kwargs and ab and meta) then error('not a record') end
+  local r = { text = rec, statusSpan = status }
+  r.status = string.sub(rec, status[1], status[2] - 1)
+  r.task = string.sub(rec, task[1], task[2] - 1)
+  r.kw, r.kwEnd = members(rec, kwargs[1])
+  r.kwEmpty = r.kwEnd == kwargs[1] + 1
+  r.ab, r.abEnd = items(rec, ab[1])
+  r.abEmpty = r.abEnd == ab[1] + 1
+  r.meta, r.metaEnd = members(rec, meta[1])
+  local stamps = r.meta['"timestamps"']
+  if not stamps then error('no timestamps') end
+  r.stamps, r.stampsEnd = members(rec, stamps[1])
+  r.stampsEmpty = r.stampsEnd == stamps[1] + 1
+  return r
+end
+
+-- The record with a new status (or nil), an applied kwarg { key JSON, value JSON } (or nil), an
+-- abandon trigger JSON (or nil) and metadata members { key JSON, value JSON } set; lastModified
+-- (and the new status's timestamp) stamped, as TaskInstance.touch / setStatus do.
+local function rewrite(r, status, kwarg, abandon, meta)
+  local edits = {}
+  if status then edits[#edits + 1] = { r.statusSpan[1], r.statusSpan[2], '"' .. status .. '"' } end
+  if kwarg then edits[#edits + 1] = { r.kwEnd, r.kwEnd, (r.kwEmpty and '' or ',') .. kwarg[1] .. ':' .. kwarg[2] } end
+  if abandon then edits[#edits + 1] = { r.abEnd, r.abEnd, (r.abEmpty and '' or ',') .. abandon } end
+  local metaAppend = ''
+  for _, m in ipairs(meta) do
+    local span = r.meta[m[1]]
+    if span then
+      edits[#edits + 1] = { span[1], span[2], m[2] }
+    else
+      metaAppend = metaAppend .. ',' .. m[1] .. ':' .. m[2]
+    end
+  end
+  if metaAppend ~= '' then edits[#edits + 1] = { r.metaEnd, r.metaEnd, metaAppend } end
+  local stampKeys = { '"lastModified"' }
+  if status then stampKeys[2] = '"' .. status .. '"' end
+  local stampAppend = ''
+  for _, key in ipairs(stampKeys) do
+    local span = r.stamps[key]
+    if span then
+      edits[#edits + 1] = { span[1], span[2], iso }
+    else
+      stampAppend = stampAppend .. ((r.stampsEmpty and stampAppend == '') and '' or ',') .. key .. ':' .. iso
+    end
+  end
+  if stampAppend ~= '' then edits[#edits + 1] = { r.stampsEnd, r.stampsEnd, stampAppend } end
+  return splice(r.text, edits)
+end
+
+local writes, counts, ready = {}, {}, {}
+local updatedText, latestWrite = '', nil
+
+local ok = pcall(function()
+  local p
+  local updName = ARGV[5]
+  if updName ~= '' then
+    local task, taskJson, status, flag, nMeta = ARGV[6], ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
+    local meta = {}
+    for k = 1, nMeta do meta[k] = { ARGV[9 + 2 * k], ARGV[10 + 2 * k] } end
+    p = 11 + 2 * nMeta
+    local rec = redis.call('HGET', KEYS[5], updName)
+    if not rec then error('no such instance') end
+    local r = parseRecord(rec)
+    if r.task ~= taskJson then error('an instance of another task') end
+    updatedText = rewrite(r, status, nil, nil, meta)
+    writes[#writes + 1] = { updName, task, updatedText, flag }
+  else
+    p = 6
+  end
+
+  local trigger = ARGV[p]
+  if trigger == '' then return end
+  local triggerJson, kwargs, nTasks = ARGV[p + 1], ARGV[p + 2], tonumber(ARGV[p + 3])
+  p = p + 4
+  local latest = {}
+  local function latestOf(name)
+    local v = latest[name]
+    if v == nil then
+      v = redis.call('HGET', KEYS[6], name) or false
+      latest[name] = v
+    end
+    return v
+  end
+  for _ = 1, nTasks do
+    local task, taskJson = ARGV[p], ARGV[p + 1]
+    local isEvery, inAfter, inUnless = ARGV[p + 2] == '1', ARGV[p + 3] == '1', ARGV[p + 4] == '1'
+    local after, unless = {}, {}
+    local nAfter = tonumber(ARGV[p + 5])
+    p = p + 6
+    for k = 1, nAfter do
+      after[k] = { ARGV[p], ARGV[p + 1] }
+      p = p + 2
+    end
+    local nUnless = tonumber(ARGV[p])
+    p = p + 1
+    for k = 1, nUnless do
+      unless[k] = { ARGV[p], ARGV[p + 1] }
+      p = p + 2
+    end
+
+    -- The unstarted instances, in creation order: apply the trigger to each.
+    local numbered = {}
+    for _, name in ipairs(redis.call('SMEMBERS', prefix .. task)) do
+      if name == updName then error('the updated instance is fired at') end
+      local n = tonumber(string.match(name, '#(%d+)$'))
+      if not n then error('not an instance name') end
+      numbered[#numbered + 1] = { n, name }
+    end
+    table.sort(numbered, function(a, b) return a[1] < b[1] end)
+    local insts, applied = {}, false
+    for _, item in ipairs(numbered) do
+      local rec = redis.call('HGET', KEYS[5], item[2])
+      if rec then
+        local r = parseRecord(rec)
+        if r.status == '"unstarted"' then
+          local inst = { name = item[2], r = r, kw = r.kw, ab = r.ab }
+          if inAfter and not r.kw[triggerJson] then
+            inst.kwarg = { triggerJson, kwargs }
+            r.kw[triggerJson] = true
+            inst.dirty = true
+          end
+          if inUnless and not r.ab[triggerJson] then
+            inst.abandon = triggerJson
+            r.ab[triggerJson] = true
+            inst.dirty = true
+          end
+          if inst.dirty then applied = true end
+          insts[#insts + 1] = inst
+        end
+      end
+    end
+
+    -- A new instance: the task has none yet, or its andEvery trigger applied to none.
+    local count = tonumber(redis.call('HGET', KEYS[7], task) or '0')
+    if count == 0 or (isEvery and not applied) then
+      local kwParts, abParts, kw, ab = {}, {}, {}, {}
+      for _, a in ipairs(after) do
+        if a[1] ~= trigger then
+          local v = latestOf(a[1])
+          if v then
+            kwParts[#kwParts + 1] = a[2] .. ':' .. v
+            kw[a[2]] = true
+          end
+        end
+      end
+      for _, u in ipairs(unless) do
+        if u[1] ~= trigger and latestOf(u[1]) then
+          abParts[#abParts + 1] = u[2]
+          ab[u[2]] = true
+        end
+      end
+      if inAfter then
+        kwParts[#kwParts + 1] = triggerJson .. ':' .. kwargs
+        kw[triggerJson] = true
+      end
+      if inUnless then
+        abParts[#abParts + 1] = triggerJson
+        ab[triggerJson] = true
+      end
+      insts[#insts + 1] = {
+        name = task .. '#' .. count, n = count, new = true, kw = kw, ab = ab,
+        kwText = '{' .. table.concat(kwParts, ',') .. '}', abText = '[' .. table.concat(abParts, ',') .. ']',
+      }
+      counts[#counts + 1] = { task, count + 1 }
+    end
+
+    -- Abandon or schedule.
+    for _, inst in ipairs(insts) do
+      local status
+      local abandon = nUnless > 0
+      for _, u in ipairs(unless) do
+        if not inst.ab[u[2]] then
+          abandon = false
+          break
+        end
+      end
+      if abandon then
+        status = 'abandoned'
+      else
+        status = 'scheduled'
+        for _, a in ipairs(after) do
+          if not inst.kw[a[2]] then
+            status = nil
+            break
+          end
+        end
+      end
+      local text
+      if inst.new then
+        local stamps = '"created":' .. iso .. ',"lastModified":' .. iso .. ',"unstarted":' .. iso
+        if status then stamps = stamps .. ',"' .. status .. '":' .. iso end
+        text = '{"name":' .. string.sub(taskJson, 1, -2) .. '#' .. inst.n .. '","task":' .. taskJson ..
+          ',"status":"' .. (status or 'unstarted') .. '","kwargs":' .. inst.kwText ..
+          ',"abandonState":' .. inst.abText .. ',"metadata":{"timestamps":{' .. stamps .. '}}}'
+      elseif inst.dirty or status then
+        text = rewrite(inst.r, status, inst.kwarg, inst.abandon, {})
+      end
+      if text then
+        local flag = 'u'
+        if status == 'abandoned' then flag = 'r' elseif status == 'scheduled' then flag = 'o' end
+        writes[#writes + 1] = { inst.name, task, text, flag }
+        if status == 'scheduled' then
+          ready[#ready + 1] = inst.name
+          ready[#ready + 1] = text
+        end
+      end
+    end
+  end
+  latestWrite = { trigger, kwargs }
+end)
+if not ok then return { 0 } end
+
+for _, w in ipairs(writes) do
+  redis.call('HSET', KEYS[5], w[1], w[3])
+  if w[4] == 'u' then redis.call('SADD', prefix .. w[2], w[1]) else redis.call('SREM', prefix .. w[2], w[1]) end
+  if w[4] == 'r' then redis.call('SREM', KEYS[8], w[1]) else redis.call('SADD', KEYS[8], w[1]) end
+end
+for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end
+if latestWrite then redis.call('HSET', KEYS[6], latestWrite[1], latestWrite[2]) end
+refreshTtl(tonumber(ARGV[2]), prefix)
+return { 2, updatedText, ready }`,
+  ),
+
+  /**
    * Deletes every record key of the session (fenced like a write).
    * KEYS: lock, tasks, tt, inst, latest, counts, unresolved, tv. ARGV: token, unstarted prefix.
    */
@@ -348,6 +571,9 @@ for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2]
 return redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])`,
   ),
 };
+
+/** What {@link RedisScripts.applyAtomically} returns: declined, or the updated record and the scheduled [name, record] pairs. */
+export type AtomicReply = [0] | [2, string, string[]];
 
 /** Marker in the error a fenced script returns when the lock was lost. */
 export const LOCK_LOST_MARKER = 'TRIGGERS_LOCK_LOST';

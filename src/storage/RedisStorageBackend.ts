@@ -8,6 +8,7 @@ import { RedisConnection } from './RedisConnection';
 import { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
 import type { RedisSessionKeys } from './RedisSessionKeys';
 import type { RedisSessionLock } from './RedisSessionLocks';
+import type { AtomicOperation, AtomicOutcome } from './AtomicOperation';
 import type { SessionLock } from './SessionLock';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 import { Storage } from './Storage';
@@ -135,16 +136,10 @@ export class RedisStorageBackend extends StorageBackend {
         [trigger, keys.unstartedPrefix, cached?.version ?? '', ...(cached === undefined ? [] : fireIndexArgs(cached, trigger))],
       ),
     );
-    let tasks: Readonly<Record<string, TaskConfigEntry>>;
-    if (cached !== undefined && version !== '' && version === cached.version) {
-      tasks = cached.entries;
-    } else {
-      tasks = deepFreeze(parsePairs<TaskConfigEntry>(taskPairs));
-      if (version !== '') {
-        if (cache.size >= TASK_CACHE_LIMIT) cache.clear();
-        cache.set(keys.base, { version, entries: tasks });
-      }
-    }
+    const tasks =
+      cached !== undefined && version !== '' && version === cached.version
+        ? cached.entries
+        : this.rememberTasks(version, parsePairs<TaskConfigEntry>(taskPairs));
     return {
       using,
       tasks: tasks as Record<string, TaskConfigEntry>,
@@ -218,6 +213,93 @@ export class RedisStorageBackend extends StorageBackend {
     if (reply[0] !== 2) return undefined;
     const record = JSON.parse(reply[1]) as InstanceRecord;
     return TaskInstance.fromRecord(record, TaskConfig.fromEntry(record.task, JSON.parse(reply[2]) as TaskConfigEntry));
+  }
+
+  /**
+   * One round trip ({@link RedisScripts.applyAtomically}): the whole
+   * operation as one script, when this process neither holds nor waits for
+   * the session and its cached configuration is current (the script checks
+   * the version, and that no other process holds or waits for the lock).
+   * What the fire needs from the configuration — the tasks mentioning the
+   * trigger and their triggers, JSON-encoded once — is derived from the
+   * cache per configuration version, so a fire sends only names and kwargs.
+   */
+  override async applyAtomically(operation: AtomicOperation): Promise<AtomicOutcome | undefined> {
+    if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
+    const cached = this.connection.taskCache.get(this.keys.base) ?? (await this.loadTaskCache());
+    if (cached === undefined || this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
+    const args: Array<string | number> = [
+      operation.now.toISOString(),
+      this.connection.settings.sessionTtlSeconds ?? 0,
+      this.keys.unstartedPrefix,
+      cached.version,
+    ];
+    const configs = new Map<string, TaskConfig>();
+    const configOf = (task: string): TaskConfig | undefined => {
+      const entry = cached.entries[task];
+      if (entry === undefined) return undefined;
+      const config = TaskConfig.fromEntry(task, entry);
+      configs.set(task, config);
+      return config;
+    };
+
+    const { update, fire } = operation;
+    if (update === undefined) {
+      args.push('');
+    } else {
+      const task = TaskInstance.parseName(update.name)?.task;
+      const metadata = task === undefined || configOf(task) === undefined ? undefined : encodeMetadata(update.metadata);
+      if (task === undefined || metadata === undefined) return undefined;
+      args.push(update.name, task, JSON.stringify(task), update.status, statusFlag(update.status), metadata.length / 2, ...metadata);
+    }
+    if (fire === undefined) {
+      args.push('');
+    } else {
+      const item = atomicFireArgs(cached, fire.trigger);
+      for (const task of item.tasks) {
+        const config = configOf(task);
+        if (config === undefined || !operation.canHandOff(config)) return undefined;
+      }
+      args.push(fire.trigger, item.triggerJson, toJson(fire.kwargs, `kwargs of trigger "${fire.trigger}"`), ...item.args);
+    }
+
+    const keys = this.keys;
+    const reply = await RedisScripts.applyAtomically.run(this.redis, [keys.lock, keys.next, ...keys.recordKeys], args);
+    if (reply[0] !== 2) return undefined;
+    const toInstance = (json: string): TaskInstance => {
+      const record = JSON.parse(json) as InstanceRecord;
+      return TaskInstance.fromRecord(record, configs.get(record.task) ?? (configOf(record.task) as TaskConfig));
+    };
+    const scheduled: TaskInstance[] = [];
+    const pairs = reply[2];
+    for (let i = 0; i < pairs.length; i += 2) scheduled.push(toInstance(pairs[i + 1]));
+    return { updated: reply[1] === '' ? undefined : toInstance(reply[1]), scheduled };
+  }
+
+  /**
+   * Reads the configuration and its version without the lock (one
+   * `MULTI`, so both belong together) into the connection's cache: an
+   * atomic operation checks the version itself, so this process's first
+   * operation on a session need not queue for the lock only to learn the
+   * configuration. Undefined for a session without configuration.
+   */
+  private async loadTaskCache(): Promise<CachedTasks | undefined> {
+    const replies = await this.redis.multi().get(this.keys.tasksVersion).hgetall(this.keys.tasks).exec();
+    const [[versionError, version], [tasksError, hash]] = replies as [[Error | null, string | null], [Error | null, Record<string, string>]];
+    if (versionError !== null || tasksError !== null || version === null) return undefined;
+    this.rememberTasks(version, parseHash<TaskConfigEntry>(hash));
+    return this.connection.taskCache.get(this.keys.base);
+  }
+
+  /** Caches (frozen) task entries read at `version` ('' = unversioned: not cached), and returns them. */
+  private rememberTasks(version: string, entries: Record<string, TaskConfigEntry>): Readonly<Record<string, TaskConfigEntry>> {
+    const tasks = deepFreeze(entries);
+    if (version !== '') {
+      const cache = this.connection.taskCache;
+      if (cache.size >= TASK_CACHE_LIMIT) cache.clear();
+      cache.set(this.keys.base, { version, entries: tasks });
+    }
+    return tasks;
   }
 
   /** Deletes every key of the session (under its lock). */
@@ -294,6 +376,69 @@ export class RedisStorageBackend extends StorageBackend {
     }
     return error;
   }
+}
+
+/** What {@link RedisScripts.applyAtomically} needs to fire one trigger, derived from a cached configuration. */
+export interface AtomicFireArgs {
+  /** The tasks mentioning the trigger. */
+  tasks: readonly string[];
+  triggerJson: string;
+  /** `#tasks` and the per-task arguments the script documents. */
+  args: readonly string[];
+}
+
+type CachedTasks = { version: string; entries: Readonly<Record<string, TaskConfigEntry>>; fireIndex?: FireIndex; atomicFires?: Map<string, AtomicFireArgs> };
+
+/** The script arguments for firing `trigger`, built once per configuration version and trigger. */
+function atomicFireArgs(cached: CachedTasks, trigger: string): AtomicFireArgs {
+  cached.atomicFires ??= new Map();
+  let item = cached.atomicFires.get(trigger);
+  if (item !== undefined) return item;
+  cached.fireIndex ??= FireIndex.build(Object.entries(cached.entries));
+  const tasks = cached.fireIndex.get(trigger).using;
+  const args: string[] = [String(tasks.length)];
+  for (const task of tasks) {
+    const config = TaskConfig.fromEntry(task, cached.entries[task]);
+    args.push(
+      task,
+      JSON.stringify(task),
+      config.andEvery === trigger ? '1' : '0',
+      config.after.has(trigger) ? '1' : '0',
+      config.unless.has(trigger) ? '1' : '0',
+      String(config.after.size),
+    );
+    for (const name of config.after) args.push(name, JSON.stringify(name));
+    args.push(String(config.unless.size));
+    for (const name of config.unless) args.push(name, JSON.stringify(name));
+  }
+  item = { tasks, triggerJson: JSON.stringify(trigger), args };
+  if (cached.atomicFires.size >= ATOMIC_FIRE_CACHE_LIMIT) cached.atomicFires.clear();
+  cached.atomicFires.set(trigger, item);
+  return item;
+}
+
+/** Triggers per cached configuration whose script arguments are kept. */
+const ATOMIC_FIRE_CACHE_LIMIT = 1_000;
+
+/**
+ * Metadata as `[key JSON, value JSON, ...]` for the script, or undefined
+ * when the locked path must handle it: a `timestamps` key (merged
+ * differently), `__proto__`, or a value JSON cannot carry.
+ */
+function encodeMetadata(metadata: Readonly<Record<string, unknown>>): string[] | undefined {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key === 'timestamps' || key === '__proto__') return undefined;
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch {
+      return undefined;
+    }
+    if (json === undefined) return undefined;
+    out.push(JSON.stringify(key), json);
+  }
+  return out;
 }
 
 /** Sessions whose task entries a connection caches before starting over. */

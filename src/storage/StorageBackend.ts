@@ -5,6 +5,7 @@ import { TaskConfig, TaskInstance, TaskStatus, logLevelRank } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { FireIndex } from './FireIndex';
 import { LocalMutex } from './LocalMutex';
+import type { AtomicOperation, AtomicOutcome } from './AtomicOperation';
 import type { SessionLock } from './SessionLock';
 import { emptySnapshot } from './SessionRecords';
 import type { FireReadSet, SessionChanges, SessionSnapshot } from './SessionRecords';
@@ -249,6 +250,19 @@ export abstract class StorageBackend {
    * the locked path, which also raises the unknown-instance errors.
    */
   startScheduledInstance(_name: string, _now: Date): Promise<TaskInstance | 'not-scheduled' | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  /**
+   * Applies a whole operation (a status change, a fire, or both) in one
+   * atomic step without taking the lock, for a backend that can do that
+   * server-side (the Redis backend, with one script). Returns `undefined`
+   * — having changed nothing — whenever it cannot (the default; the Redis
+   * backend while the lock is held or waited for, or when its cached
+   * configuration is stale); the manager then runs the same operation under
+   * the lock, which also raises the errors (unknown instance, runner...).
+   */
+  applyAtomically(_operation: AtomicOperation): Promise<AtomicOutcome | undefined> {
     return Promise.resolve(undefined);
   }
 

@@ -1,3 +1,4 @@
+export type { AtomicOperation, AtomicOutcome } from './AtomicOperation';
 export { LocalMutex } from './LocalMutex';
 export { MemoryStorageBackend } from './MemoryStorageBackend';
 export { MemoryStore } from './MemoryStore';
@@ -7,7 +8,7 @@ export type { MemorySession } from './MemoryStore';
 export { RedisConnection } from './RedisConnection';
 export { RedisScript } from './RedisScript';
 export { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
-export type { FireReply } from './RedisScripts';
+export type { AtomicReply, FireReply } from './RedisScripts';
 export { RedisSessionKeys } from './RedisSessionKeys';
 export { RedisSessionLocks } from './RedisSessionLocks';
 export type { RedisHeldLock, RedisLockOptions, RedisSessionLock } from './RedisSessionLocks';

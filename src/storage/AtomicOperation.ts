@@ -1,0 +1,33 @@
+import type { Kwargs, TaskConfig, TaskInstance, TaskStatus } from '../model';
+
+/**
+ * A whole manager operation a backend may apply in one atomic step, with
+ * no lock round trips (see {@link StorageBackend.applyAtomically}): first an
+ * optional status change of one instance, then an optional fire. It is the
+ * same change the manager makes under the lock (SPEC 5 steps 1-3 and
+ * `updateInstanceStatus`); the manager hands the instances it scheduled to
+ * their runners afterwards.
+ */
+export interface AtomicOperation {
+  /** Sets `status` on instance `name` and merges `metadata` into its metadata (as `updateInstanceStatus`). */
+  readonly update?: { readonly name: string; readonly status: TaskStatus; readonly metadata: Readonly<Record<string, unknown>> };
+  /** Then fires `trigger` with `kwargs` (for an update: the instance's task name, a cascade). */
+  readonly fire?: { readonly trigger: string; readonly kwargs: Kwargs };
+  /** The time stamped on every change. */
+  readonly now: Date;
+  /**
+   * Whether an instance of `task` that becomes ready may be handed to its
+   * runner after the step, outside any lock: its runner resolves and only
+   * defers execution. The backend asks for every task the fire concerns
+   * before changing anything, and declines when one answers false.
+   */
+  canHandOff(task: TaskConfig): boolean;
+}
+
+/** What an applied {@link AtomicOperation} changed. */
+export interface AtomicOutcome {
+  /** The updated instance, when the operation had an update. */
+  readonly updated?: TaskInstance;
+  /** The instances the fire made ready, now `scheduled`, in scheduling order. */
+  readonly scheduled: TaskInstance[];
+}
