@@ -109,3 +109,30 @@ export class CoreSpecRefusingRunner extends BaseTaskRunner {
   }
 }
 
+
+/** Parks instances, recording whether the session lock was held when each was handed over. */
+@Runner('coreSpecLockProbe')
+export class CoreSpecLockProbeRunner extends BaseTaskRunner {
+  /** `instance:locked|unlocked` per hand-off, in order. */
+  readonly handOffs: string[] = [];
+
+  override async run(manager: TriggerManager, instance: TaskInstance): Promise<void> {
+    this.handOffs.push(`${instance.name}:${manager.storage.isLockedHere ? 'locked' : 'unlocked'}`);
+  }
+}
+
+/** As {@link CoreSpecLockProbeRunner}, declaring that it defers execution (so an atomic fire may hand over outside the lock). */
+@Runner('coreSpecDeferringProbe')
+export class CoreSpecDeferringProbeRunner extends CoreSpecLockProbeRunner {
+  override get defersExecution(): boolean {
+    return true;
+  }
+}
+
+/** Declares that it defers execution, then refuses every instance. */
+@Runner('coreSpecDeferringRefusing')
+export class CoreSpecDeferringRefusingRunner extends CoreSpecRefusingRunner {
+  override get defersExecution(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,231 @@
+import { expect } from 'chai';
+import type { Container } from 'inversify';
+import { RedisStorageBackend, TaskStatus, getManager, runnerToken } from '../../src';
+import type { TriggerConfiguration, TriggerManager } from '../../src';
+import { ThreadingTaskRunner, expectInstance } from '../../src/testing';
+import { CoreSpecLockProbeRunner } from '../support/coreRunners';
+import { closeRedisContainers, connectionOf, redisTestContainer, waitFor } from '../support/redisContainers';
+import { uniquePrefix } from '../support/sharedRedis';
+
+/** Names that need escaping in JSON, in Lua patterns, or in both. */
+const ODD = {
+  task: 't_"quoted"\\back#slash é ☃',
+  trigger: 'tr"ig\\ger %d+ ☃\u2028',
+  other: 'other-🎉-#1',
+};
+
+/** Kwargs whose JSON text must survive byte for byte (no re-encoding on the server). */
+const AWKWARD_KWARGS = {
+  big: 1e21,
+  small: 5e-324,
+  third: 0.1 + 0.2,
+  empties: { list: [], object: {} },
+  text: 'é ☃ 🎉 "quoted" \\ \u2028 \u0000',
+  nested: [[[]], { a: [1, { b: null }] }],
+};
+
+/** Every Redis command a block sends through the container's connection (name and argument count). */
+async function commandsSent(container: Container, block: () => Promise<unknown>): Promise<string[]> {
+  // Let commands an earlier operation queued (a lock release waits for ioredis's auto-pipeline tick) leave first.
+  await new Promise((resolve) => setImmediate(resolve));
+  const redis = connectionOf(container).redis;
+  const send = redis.sendCommand.bind(redis);
+  const sent: string[] = [];
+  redis.sendCommand = ((...args: Parameters<typeof send>) => {
+    sent.push(`${args[0].name}/${args[0].args.length}`);
+    return send(...args);
+  }) as typeof redis.sendCommand;
+  try {
+    await block();
+  } finally {
+    redis.sendCommand = send;
+  }
+  return sent;
+}
+
+/** The instance records as stored (raw JSON text), by name. */
+async function rawRecords(manager: TriggerManager): Promise<Record<string, string>> {
+  const storage = manager.storage as RedisStorageBackend;
+  return storage.connection.redis.hgetall(storage.keys.instances);
+}
+
+/** The session without timestamps, for comparing two runs of the same operations. */
+async function stateOf(manager: TriggerManager): Promise<unknown> {
+  const dump = await manager.storage.debugRepr();
+  const instances = Object.values(dump.instances).map(({ name, status, kwargs, abandonState, metadata }) => {
+    const { timestamps, ...rest } = metadata;
+    return { name, status, kwargs, abandonState, metadata: rest, stamped: Object.keys(timestamps ?? {}).sort() };
+  });
+  return { instances, latestKwargs: dump.latestKwargs };
+}
+
+describe('storage: RedisStorageBackend.applyAtomically (one script instead of the lock)', () => {
+  afterEach(closeRedisContainers);
+
+  const CONFIG: TriggerConfiguration = {
+    [ODD.task]: { after: [ODD.trigger, 'b'], unless: ['stop', ODD.other], run: 'PassThruTask' },
+    t_every: { after: [ODD.task], andEvery: ODD.trigger, run: 'DevNullTask' },
+    t_next: { after: [ODD.task], run: 'PassThruTask' },
+    t_stop: { after: ['b'], unless: ['stop'], run: 'DevNullTask', using: 'coreSpecDeferringProbe' },
+    t_abandoned: { after: ['never'], unless: ['stop'], run: 'DevNullTask' },
+  };
+  const OPERATIONS: Array<[string, Record<string, unknown>]> = [
+    [ODD.other, { o: 1 }],
+    [ODD.trigger, AWKWARD_KWARGS],
+    ['b', { b: [] }],
+    [ODD.trigger, { again: true }],
+    ['stop', {}],
+    [ODD.other, {}],
+    [ODD.trigger, { third: 3 }],
+  ];
+
+  async function run(path: 'atomic' | 'locked'): Promise<{ manager: TriggerManager; sent: string[][] }> {
+    const container = await redisTestContainer();
+    const manager = getManager(container, `odd "uid" ☃ ${path}`);
+    await manager.updateConfiguration(CONFIG);
+    await manager.fire('warm-up');
+    const sent: string[][] = [];
+    for (const [trigger, kwargs] of OPERATIONS) {
+      const fire = () => manager.fire(trigger, kwargs);
+      sent.push(await commandsSent(container, () => (path === 'locked' ? manager.storage.withLock(fire) : fire())));
+      await ThreadingTaskRunner.joinAll();
+    }
+    return { manager, sent };
+  }
+
+  it('a fire is one script, and leaves the session exactly as the locked path does (odd names, awkward kwargs, cascades, unless, andEvery)', async () => {
+    const atomic = await run('atomic');
+    const locked = await run('locked');
+    expect(await stateOf(atomic.manager)).to.deep.equal(await stateOf(locked.manager));
+    for (const sent of atomic.sent) expect(sent.filter((command) => command.startsWith('evalsha'))).to.have.length(1);
+    expect(atomic.sent.flat().filter((command) => !command.startsWith('evalsha'))).to.deep.equal([]);
+    await expectInstance(atomic.manager, `${ODD.task}#0`).finished();
+    await expectInstance(atomic.manager, 't_stop#0').scheduled();
+    await expectInstance(atomic.manager, 't_abandoned#0').abandoned();
+  });
+
+  it("keeps the kwargs' JSON text byte for byte and every record canonical", async () => {
+    const { manager } = await run('atomic');
+    const records = await rawRecords(manager);
+    for (const [name, text] of Object.entries(records)) expect(text, name).to.equal(JSON.stringify(JSON.parse(text)));
+    const first = JSON.parse(records[`${ODD.task}#0`]) as { kwargs: Record<string, unknown> };
+    expect(first.kwargs[ODD.trigger]).to.deep.equal(AWKWARD_KWARGS);
+    expect(records[`${ODD.task}#0`]).to.include(`${JSON.stringify(ODD.trigger)}:${JSON.stringify(AWKWARD_KWARGS)}`);
+  });
+
+  it('a status change with its cascade (what a finishing task records) is one script', async () => {
+    const container = await redisTestContainer();
+    const manager = getManager(container, 'finish');
+    await manager.updateConfiguration({
+      t_a: { after: ['a'], run: 'DevNullTask', using: 'coreSpecDeferringProbe' },
+      t_b: { after: ['t_a'], run: 'DevNullTask', using: 'coreSpecDeferringProbe' },
+    });
+    await manager.fire('a');
+    await manager.updateInstanceMetadata('t_a#0', { keep: 'me', result: 'old' });
+    const sent = await commandsSent(container, () =>
+      manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: { r: [1e21] }, logLevel: 'info' }, cascade: true, cascadeKwargs: { r: [1e21] } }),
+    );
+    expect(sent).to.deep.equal(['evalsha/38']);
+    const finished = await manager.storage.getInstance('t_a#0');
+    expect(finished.status).to.equal('finished');
+    expect(finished.metadata).to.include.keys('timestamps');
+    expect({ ...finished.metadata, timestamps: undefined }).to.deep.equal({ keep: 'me', result: { r: [1e21] }, logLevel: 'info', timestamps: undefined });
+    expect(Object.keys(finished.metadata.timestamps ?? {})).to.deep.equal(['created', 'lastModified', 'unstarted', 'scheduled', 'finished']);
+    expect((await manager.storage.getInstance('t_b#0')).kwargs).to.deep.equal({ t_a: { r: [1e21] } });
+    await expectInstance(manager, 't_b#0').scheduled();
+  });
+
+  it('hands ready instances to a runner that defers execution after the script, outside the lock; other runners inside it', async () => {
+    const container = await redisTestContainer();
+    const manager = getManager(container, 'hand-offs');
+    await manager.updateConfiguration({
+      t_deferring: { after: ['go'], run: 'DevNullTask', using: 'coreSpecDeferringProbe' },
+      t_plain: { after: ['go'], run: 'DevNullTask', using: 'coreSpecLockProbe' },
+      t_deferring_only: { after: ['solo'], run: 'DevNullTask', using: 'coreSpecDeferringProbe' },
+    });
+    await manager.fire('solo');
+    await manager.fire('go');
+    const deferring = container.get<CoreSpecLockProbeRunner>(runnerToken('coreSpecDeferringProbe'));
+    const plain = container.get<CoreSpecLockProbeRunner>(runnerToken('coreSpecLockProbe'));
+    // `go` concerns a runner that does not defer: the whole fire takes the locked path.
+    expect(deferring.handOffs).to.deep.equal(['t_deferring_only#0:unlocked', 't_deferring#0:locked']);
+    expect(plain.handOffs).to.deep.equal(['t_plain#0:locked']);
+  });
+
+  it('a runner that refuses an instance after the script fails it (replayable), as on the locked path', async () => {
+    const container = await redisTestContainer();
+    const manager = getManager(container, 'refused');
+    await manager.updateConfiguration({ t_r: { after: ['go'], run: 'DevNullTask', using: 'coreSpecDeferringRefusing' } });
+    await manager.fire('go');
+    await expectInstance(manager, 't_r#0').failed('CoreSpecRunnerDown');
+  });
+
+  it('while another process holds the session lock, a fire waits for it and then applies', async () => {
+    const prefix = uniquePrefix('atomic-wait');
+    const mine = getManager(await redisTestContainer({ prefix }), 'contended');
+    const other = getManager(await redisTestContainer({ prefix }), 'contended');
+    await mine.updateConfiguration({ t_w: { after: ['go'], run: 'PassThruTask' } });
+    await mine.fire('warm-up');
+    await other.fire('warm-up');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const storage = mine.storage as RedisStorageBackend;
+    const redis = storage.connection.redis;
+    const holding = other.storage.withLock(() => held);
+    try {
+      await waitFor('the other process to hold the lock', async () => (await redis.exists(storage.keys.lock)) === 1);
+      let settled = false;
+      const firing = mine.fire('go', { n: 1 }).then(() => (settled = true));
+      // The refused fire marks itself as the next waiter.
+      await waitFor('the fire to queue for the lock', async () => (await redis.exists(storage.keys.next)) === 1);
+      expect(settled).to.equal(false);
+      await expectInstance(mine, 't_w#0').missing();
+      release();
+      await firing;
+    } finally {
+      release();
+      await holding;
+    }
+    await ThreadingTaskRunner.joinAll();
+    await expectInstance(mine, 't_w#0').finished({ go: { n: 1 } });
+  });
+
+  it('does not use a configuration another process changed since this one cached it', async () => {
+    const prefix = uniquePrefix('atomic-stale');
+    const mine = getManager(await redisTestContainer({ prefix }), 'stale');
+    const other = getManager(await redisTestContainer({ prefix }), 'stale');
+    await mine.updateConfiguration({ t_old: { after: ['go'], run: 'PassThruTask' } });
+    await mine.fire('warm-up');
+    await other.updateConfiguration({ t_new: { after: ['go'], run: 'PassThruTask' } });
+    await mine.fire('go', { n: 2 });
+    await ThreadingTaskRunner.joinAll();
+    await expectInstance(mine, 't_old#0').finished({ go: { n: 2 } });
+    await expectInstance(mine, 't_new#0').finished({ go: { n: 2 } });
+  });
+
+  it('leaves a record it cannot edit as text to the locked path, writing nothing itself', async () => {
+    const container = await redisTestContainer();
+    const manager = getManager(container, 'pretty');
+    await manager.updateConfiguration({ t_p: { after: ['a', 'b'], run: 'PassThruTask' } });
+    await manager.fire('a', { x: 1 });
+    const storage = manager.storage as RedisStorageBackend;
+    const redis = storage.connection.redis;
+    const record = JSON.parse((await redis.hget(storage.keys.instances, 't_p#0')) as string) as object;
+    // Valid JSON the script does not parse (whitespace): it must decline, not half-apply.
+    await redis.hset(storage.keys.instances, 't_p#0', JSON.stringify(record, null, 2));
+    const sent = await commandsSent(container, () => manager.fire('b', { y: 2 }));
+    expect(sent.filter((command) => command.startsWith('evalsha')).length).to.be.greaterThan(1);
+    await ThreadingTaskRunner.joinAll();
+    await expectInstance(manager, 't_p#0').finished({ a: { x: 1 }, b: { y: 2 } });
+  });
+
+  it('is not used inside an operation that holds the lock (a nested fire joins its transaction)', async () => {
+    const container = await redisTestContainer();
+    const manager = getManager(container, 'nested');
+    await manager.updateConfiguration({ t_n: { after: ['a'], run: 'DevNullTask', using: 'coreSpecDeferringProbe' } });
+    await manager.fire('warm-up');
+    await manager.storage.withLock(() => manager.fire('a'));
+    const deferring = container.get<CoreSpecLockProbeRunner>(runnerToken('coreSpecDeferringProbe'));
+    expect(deferring.handOffs).to.deep.equal(['t_n#0:locked']);
+  });
+});
