@@ -125,7 +125,7 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     const sent = await commandsSent(container, () =>
       manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: { r: [1e21] }, logLevel: 'info' }, cascade: true, cascadeKwargs: { r: [1e21] } }),
     );
-    expect(sent).to.deep.equal(['evalsha/38']);
+    expect(sent).to.deep.equal(['evalsha/39']);
     const finished = await manager.storage.getInstance('t_a#0');
     expect(finished.status).to.equal('finished');
     expect(finished.metadata).to.include.keys('timestamps');
@@ -227,5 +227,61 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     await manager.storage.withLock(() => manager.fire('a'));
     const deferring = container.get<CoreSpecLockProbeRunner>(runnerToken('coreSpecDeferringProbe'));
     expect(deferring.handOffs).to.deep.equal(['t_n#0:locked']);
+  });
+});
+
+describe('storage: RedisStorageBackend.applyAtomically after this process started the instance', () => {
+  afterEach(closeRedisContainers);
+
+  const CONFIG: TriggerConfiguration = {
+    t_a: { after: ['a'], run: 'DevNullTask', using: 'coreSpecDeferringProbe', withParams: { a: { p: 1 } } },
+    t_b: { after: ['t_a'], run: 'DevNullTask', using: 'coreSpecDeferringProbe' },
+  };
+
+  async function started(prefix: string, uid: string): Promise<TriggerManager> {
+    const manager = getManager(await redisTestContainer({ prefix }), uid);
+    await manager.updateConfiguration(CONFIG);
+    await manager.fire('a', { k: [1e21, 'é'] });
+    expect((await manager.startInstance('t_a#0'))?.status).to.equal('running');
+    return manager;
+  }
+
+  it('finishes by comparing the record text it knows (computed like the locked path), in one script', async () => {
+    const prefix = uniquePrefix('atomic-known');
+    const manager = await started(prefix, 'known');
+    const container = (manager.storage as RedisStorageBackend).connection;
+    const redis = container.redis;
+    const send = redis.sendCommand.bind(redis);
+    const sent: string[] = [];
+    await new Promise((resolve) => setImmediate(resolve));
+    redis.sendCommand = ((...args: Parameters<typeof send>) => {
+      sent.push(`${args[0].name}`);
+      return send(...args);
+    }) as typeof redis.sendCommand;
+    try {
+      await manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: { r: 1 } }, cascade: true, cascadeKwargs: { r: 1 } });
+    } finally {
+      redis.sendCommand = send;
+    }
+    expect(sent).to.deep.equal(['evalsha']);
+    const finished = await manager.storage.getInstance('t_a#0');
+    expect(finished.status).to.equal('finished');
+    expect(finished.metadata.actualKwargs).to.deep.equal({ a: { p: 1, k: [1e21, 'é'] } });
+    expect(finished.metadata.result).to.deep.equal({ r: 1 });
+    expect(Object.keys(finished.metadata.timestamps ?? {})).to.deep.equal(['created', 'lastModified', 'unstarted', 'scheduled', 'running', 'finished']);
+    expect((await manager.storage.getInstance('t_b#0')).kwargs).to.deep.equal({ t_a: { r: 1 } });
+  });
+
+  it('notices a change another process made since, and applies the finish over it', async () => {
+    const prefix = uniquePrefix('atomic-known');
+    const manager = await started(prefix, 'changed');
+    const other = getManager(await redisTestContainer({ prefix }), 'changed');
+    await other.updateInstanceMetadata('t_a#0', { operator: 'was here' });
+    await manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: {} }, cascade: true });
+    const finished = await manager.storage.getInstance('t_a#0');
+    expect(finished.status).to.equal('finished');
+    expect(finished.metadata.operator).to.equal('was here');
+    expect(finished.metadata.result).to.deep.equal({});
+    await expectInstance(manager, 't_b#0').scheduled();
   });
 });

@@ -309,7 +309,10 @@ return { 2, result[2], result[3] }`,
    * KEYS: lock, next, tasks, tt, inst, latest, counts, unresolved, tv.
    * ARGV: ISO time, ttlSeconds (0 = none), unstarted prefix, tasks version,
    * then the update: instance name ('' = none) [, task, task JSON, status,
-   * index flag (u/o/r), #metadata, (key JSON, value JSON)...],
+   * index flag (u/o/r), then either '', #metadata, (key JSON, value JSON)...
+   * (edit the stored text) or the record text the caller knows and the new
+   * record it computed from it (applied only if the stored text is still
+   * exactly that: no parsing at all)],
    * then the fire: trigger ('' = none) [, trigger JSON, kwargs JSON, #tasks,
    * per task: name, name JSON, andEvery is the trigger (0/1), trigger in
    * after (0/1), trigger in unless (0/1), #after, (name, JSON)..., #unless,
@@ -389,15 +392,23 @@ local ok = pcall(function()
   local p
   local updName = ARGV[5]
   if updName ~= '' then
-    local task, taskJson, status, flag, nMeta = ARGV[6], ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
-    local meta = {}
-    for k = 1, nMeta do meta[k] = { ARGV[9 + 2 * k], ARGV[10 + 2 * k] } end
-    p = 11 + 2 * nMeta
+    local task, taskJson, status, flag, expected = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
     local rec = redis.call('HGET', KEYS[5], updName)
     if not rec then error('no such instance') end
-    local r = parseRecord(rec)
-    if r.task ~= taskJson then error('an instance of another task') end
-    updatedText = rewrite(r, status, nil, nil, meta)
+    if expected ~= '' then
+      -- The caller computed the new record from the text it knows: valid only if that is still the text.
+      if rec ~= expected then error('changed since the caller read it') end
+      updatedText = ARGV[11]
+      p = 12
+    else
+      local nMeta = tonumber(ARGV[11])
+      local meta = {}
+      for k = 1, nMeta do meta[k] = { ARGV[10 + 2 * k], ARGV[11 + 2 * k] } end
+      p = 12 + 2 * nMeta
+      local r = parseRecord(rec)
+      if r.task ~= taskJson then error('an instance of another task') end
+      updatedText = rewrite(r, status, nil, nil, meta)
+    end
     writes[#writes + 1] = { updName, task, updatedText, flag }
   else
     p = 6

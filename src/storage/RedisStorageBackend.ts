@@ -35,6 +35,14 @@ import { FireIndex } from './FireIndex';
 export class RedisStorageBackend extends StorageBackend {
   protected override readonly usesSnapshots = false;
   private sessionKeys?: RedisSessionKeys;
+  /**
+   * Exact record texts this backend object itself wrote last, by instance
+   * name (a worker's start, then its finish): the next atomic update of
+   * such an instance is computed here and applied by comparing texts, with
+   * no JSON parsing in the script. A stale entry only costs a declined
+   * script. Bounded: a backend serves one session, usually one job.
+   */
+  private readonly knownRecords = new Map<string, string>();
   private currentLock?: RedisSessionLock;
 
   constructor(@inject(TRIGGERS.RedisConnection) readonly connection: RedisConnection) {
@@ -211,6 +219,7 @@ export class RedisStorageBackend extends StorageBackend {
     );
     if (reply[0] === 1) return 'not-scheduled';
     if (reply[0] !== 2) return undefined;
+    this.rememberRecord(name, reply[1]);
     const record = JSON.parse(reply[1]) as InstanceRecord;
     return TaskInstance.fromRecord(record, TaskConfig.fromEntry(record.task, JSON.parse(reply[2]) as TaskConfigEntry));
   }
@@ -248,9 +257,24 @@ export class RedisStorageBackend extends StorageBackend {
       args.push('');
     } else {
       const task = TaskInstance.parseName(update.name)?.task;
-      const metadata = task === undefined || configOf(task) === undefined ? undefined : encodeMetadata(update.metadata);
-      if (task === undefined || metadata === undefined) return undefined;
-      args.push(update.name, task, JSON.stringify(task), update.status, statusFlag(update.status), metadata.length / 2, ...metadata);
+      const config = task === undefined ? undefined : configOf(task);
+      if (task === undefined || config === undefined) return undefined;
+      args.push(update.name, task, JSON.stringify(task), update.status, statusFlag(update.status));
+      const known = this.knownRecords.get(update.name);
+      if (known !== undefined) {
+        // This process wrote the record last (a worker finishing what it started): compute the new
+        // record here, exactly as the locked path would, and let the script compare texts.
+        const instance = TaskInstance.fromRecord(JSON.parse(known) as InstanceRecord, config);
+        instance.metadata = { ...instance.metadata, ...structuredClone(update.metadata) };
+        instance.setStatus(update.status, operation.now);
+        const record = instance.toRecord();
+        if (record.task !== task) return undefined;
+        args.push(known, toJson(record, `instance "${update.name}"`));
+      } else {
+        const metadata = encodeMetadata(update.metadata);
+        if (metadata === undefined) return undefined;
+        args.push('', metadata.length / 2, ...metadata);
+      }
     }
     if (fire === undefined) {
       args.push('');
@@ -265,7 +289,9 @@ export class RedisStorageBackend extends StorageBackend {
 
     const keys = this.keys;
     const reply = await RedisScripts.applyAtomically.run(this.redis, [keys.lock, keys.next, ...keys.recordKeys], args);
+    if (update !== undefined) this.knownRecords.delete(update.name);
     if (reply[0] !== 2) return undefined;
+    if (update !== undefined) this.rememberRecord(update.name, reply[1]);
     const toInstance = (json: string): TaskInstance => {
       const record = JSON.parse(json) as InstanceRecord;
       return TaskInstance.fromRecord(record, configs.get(record.task) ?? (configOf(record.task) as TaskConfig));
@@ -274,6 +300,11 @@ export class RedisStorageBackend extends StorageBackend {
     const pairs = reply[2];
     for (let i = 0; i < pairs.length; i += 2) scheduled.push(toInstance(pairs[i + 1]));
     return { updated: reply[1] === '' ? undefined : toInstance(reply[1]), scheduled };
+  }
+
+  private rememberRecord(name: string, text: string): void {
+    if (this.knownRecords.size >= KNOWN_RECORDS_LIMIT) this.knownRecords.clear();
+    this.knownRecords.set(name, text);
   }
 
   /**
@@ -440,6 +471,9 @@ function encodeMetadata(metadata: Readonly<Record<string, unknown>>): string[] |
   }
   return out;
 }
+
+/** Record texts one backend object remembers before starting over. */
+const KNOWN_RECORDS_LIMIT = 100;
 
 /** Sessions whose task entries a connection caches before starting over. */
 const TASK_CACHE_LIMIT = 10_000;
