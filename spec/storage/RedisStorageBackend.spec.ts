@@ -21,7 +21,7 @@ import type { FireReadSet, InstanceMetadata, SessionChanges, TriggerConfiguratio
 import { ThreadingTaskRunner, expectInstance, expectUnresolvedInstances, expectUnresolvedTasks } from '../../src/testing';
 import '../support/coreRunners';
 import { fireAll } from '../support/fixtures';
-import { closeRedisContainers, connectionOf, keysUnder, redisTestContainer, waitFor } from '../support/redisContainers';
+import { closeRedisContainers, commandsSent, connectionOf, keysUnder, redisTestContainer, waitFor } from '../support/redisContainers';
 import { sharedRedis, uniquePrefix } from '../support/sharedRedis';
 
 const WORKFLOW: TriggerConfiguration = {
@@ -261,7 +261,6 @@ describe('storage: RedisStorageBackend', () => {
       await expectUnresolvedInstances(manager, []);
 
       const storage = manager.storage as RedisStorageBackend;
-      const redis = connectionOf(container).redis;
       const reads: FireReadSet[] = [];
       const readForFire = storage.readForFire.bind(storage);
       storage.readForFire = async (trigger) => {
@@ -269,16 +268,9 @@ describe('storage: RedisStorageBackend', () => {
         reads.push(read);
         return read;
       };
-      const send = redis.sendCommand.bind(redis);
-      const commands: string[] = [];
-      redis.sendCommand = ((...args: Parameters<typeof send>) => {
-        commands.push(`${args[0].name}/${args[0].args.length}`);
-        return send(...args);
-      }) as typeof redis.sendCommand;
       // Inside an operation that holds the lock, the fire takes the locked path (read, then write).
-      if (path === 'locked') await storage.withLock(() => manager.fire('x'));
-      else await manager.fire('x');
-      redis.sendCommand = send;
+      const sent = await commandsSent(container, () => (path === 'locked' ? storage.withLock(() => manager.fire('x')) : manager.fire('x')));
+      const commands = sent.map((command) => `${command.name}/${command.args.length}`);
       await ThreadingTaskRunner.joinAll();
       await expectInstance(manager, 't_other#0').finished();
       return { commands, reads };
@@ -305,16 +297,9 @@ describe('storage: RedisStorageBackend', () => {
       await manager.updateConfiguration({ ...COLLECTOR, t_after: { after: ['t_collect'], run: 'DevNullTask', using: 'coreSpecParking' } });
       await manager.fire('e');
       const storage = manager.storage as RedisStorageBackend;
-      const redis = connectionOf(container).redis;
-      const send = redis.sendCommand.bind(redis);
-      const sent: string[] = [];
-      redis.sendCommand = ((...args: Parameters<typeof send>) => {
-        const [command] = args;
-        sent.push(`${command.name} ${String(command.args[0])}`);
-        return send(...args);
-      }) as typeof redis.sendCommand;
-      await manager.updateInstanceStatus('t_collect#0', TaskStatus.Finished, { cascade: true, cascadeKwargs: { done: 1 } });
-      redis.sendCommand = send;
+      const sent = (
+        await commandsSent(container, () => manager.updateInstanceStatus('t_collect#0', TaskStatus.Finished, { cascade: true, cascadeKwargs: { done: 1 } }))
+      ).map((command) => `${command.name} ${String(command.args[0])}`);
       expect(sent.filter((line) => line.includes(storage.keys.tasks))).to.deep.equal([]);
       expect(sent.filter((line) => line.startsWith('hmget'))).to.deep.equal([`hmget ${storage.keys.instances}`]);
       await expectInstance(manager, 't_collect#0').finished();

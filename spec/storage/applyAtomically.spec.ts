@@ -4,7 +4,7 @@ import { RedisStorageBackend, TaskStatus, getManager, runnerToken } from '../../
 import type { TriggerConfiguration, TriggerManager } from '../../src';
 import { ThreadingTaskRunner, expectInstance } from '../../src/testing';
 import { CoreSpecLockProbeRunner } from '../support/coreRunners';
-import { closeRedisContainers, connectionOf, redisTestContainer, waitFor } from '../support/redisContainers';
+import { closeRedisContainers, commandsSent, redisTestContainer, waitFor } from '../support/redisContainers';
 import { uniquePrefix } from '../support/sharedRedis';
 
 /** Names that need escaping in JSON, in Lua patterns, or in both. */
@@ -24,23 +24,9 @@ const AWKWARD_KWARGS = {
   nested: [[[]], { a: [1, { b: null }] }],
 };
 
-/** Every Redis command a block sends through the container's connection (name and argument count). */
-async function commandsSent(container: Container, block: () => Promise<unknown>): Promise<string[]> {
-  // Let commands an earlier operation queued (a lock release waits for ioredis's auto-pipeline tick) leave first.
-  await new Promise((resolve) => setImmediate(resolve));
-  const redis = connectionOf(container).redis;
-  const send = redis.sendCommand.bind(redis);
-  const sent: string[] = [];
-  redis.sendCommand = ((...args: Parameters<typeof send>) => {
-    sent.push(`${args[0].name}/${args[0].args.length}`);
-    return send(...args);
-  }) as typeof redis.sendCommand;
-  try {
-    await block();
-  } finally {
-    redis.sendCommand = send;
-  }
-  return sent;
+/** What a block sends, as `name/argument count`. */
+async function shapesSent(container: Container, block: () => Promise<unknown>): Promise<string[]> {
+  return (await commandsSent(container, block)).map((command) => `${command.name}/${command.args.length}`);
 }
 
 /** The instance records as stored (raw JSON text), by name. */
@@ -87,7 +73,7 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     const sent: string[][] = [];
     for (const [trigger, kwargs] of OPERATIONS) {
       const fire = () => manager.fire(trigger, kwargs);
-      sent.push(await commandsSent(container, () => (path === 'locked' ? manager.storage.withLock(fire) : fire())));
+      sent.push(await shapesSent(container, () => (path === 'locked' ? manager.storage.withLock(fire) : fire())));
       await ThreadingTaskRunner.joinAll();
     }
     return { manager, sent };
@@ -122,7 +108,7 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     });
     await manager.fire('a');
     await manager.updateInstanceMetadata('t_a#0', { keep: 'me', result: 'old' });
-    const sent = await commandsSent(container, () =>
+    const sent = await shapesSent(container, () =>
       manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: { r: [1e21] }, logLevel: 'info' }, cascade: true, cascadeKwargs: { r: [1e21] } }),
     );
     expect(sent).to.deep.equal(['evalsha/39']);
@@ -213,7 +199,7 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     const record = JSON.parse((await redis.hget(storage.keys.instances, 't_p#0')) as string) as object;
     // Valid JSON the script does not parse (whitespace): it must decline, not half-apply.
     await redis.hset(storage.keys.instances, 't_p#0', JSON.stringify(record, null, 2));
-    const sent = await commandsSent(container, () => manager.fire('b', { y: 2 }));
+    const sent = await shapesSent(container, () => manager.fire('b', { y: 2 }));
     expect(sent.filter((command) => command.startsWith('evalsha')).length).to.be.greaterThan(1);
     await ThreadingTaskRunner.joinAll();
     await expectInstance(manager, 't_p#0').finished({ a: { x: 1 }, b: { y: 2 } });
@@ -249,21 +235,10 @@ describe('storage: RedisStorageBackend.applyAtomically after this process starte
   it('finishes by comparing the record text it knows (computed like the locked path), in one script', async () => {
     const prefix = uniquePrefix('atomic-known');
     const manager = await started(prefix, 'known');
-    const container = (manager.storage as RedisStorageBackend).connection;
-    const redis = container.redis;
-    const send = redis.sendCommand.bind(redis);
-    const sent: string[] = [];
-    await new Promise((resolve) => setImmediate(resolve));
-    redis.sendCommand = ((...args: Parameters<typeof send>) => {
-      sent.push(`${args[0].name}`);
-      return send(...args);
-    }) as typeof redis.sendCommand;
-    try {
-      await manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: { r: 1 } }, cascade: true, cascadeKwargs: { r: 1 } });
-    } finally {
-      redis.sendCommand = send;
-    }
-    expect(sent).to.deep.equal(['evalsha']);
+    const sent = await commandsSent(manager.container, () =>
+      manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: { r: 1 } }, cascade: true, cascadeKwargs: { r: 1 } }),
+    );
+    expect(sent.map((command) => command.name)).to.deep.equal(['evalsha']);
     const finished = await manager.storage.getInstance('t_a#0');
     expect(finished.status).to.equal('finished');
     expect(finished.metadata.actualKwargs).to.deep.equal({ a: { p: 1, k: [1e21, 'é'] } });

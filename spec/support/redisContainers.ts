@@ -53,3 +53,31 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** A command as sent on a connection: its name and arguments. */
+export interface SentCommand {
+  name: string;
+  args: unknown[];
+}
+
+/**
+ * Every command `block` sends through the container's connection. Commands
+ * an earlier operation left queued (a lock release waits for ioredis's
+ * auto-pipeline tick) are let through first, so they are not counted.
+ */
+export async function commandsSent(container: Container, block: () => Promise<unknown>): Promise<SentCommand[]> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const redis = connectionOf(container).redis;
+  const send = redis.sendCommand.bind(redis);
+  const sent: SentCommand[] = [];
+  redis.sendCommand = ((...args: Parameters<typeof send>) => {
+    sent.push({ name: args[0].name, args: args[0].args });
+    return send(...args);
+  }) as typeof redis.sendCommand;
+  try {
+    await block();
+  } finally {
+    redis.sendCommand = send;
+  }
+  return sent;
+}
