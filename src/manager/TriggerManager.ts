@@ -123,7 +123,7 @@ export class TriggerManager {
     assertJsonObject(kwargs, `kwargs of trigger "${trigger}"`);
     const copy = structuredClone(kwargs);
     await OperationScope.run(async () => {
-      const atOnce = await this.applyAtomically({ fire: { trigger, kwargs: copy } });
+      const atOnce = this.storage.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy } }) : undefined;
       const scheduled = atOnce?.scheduled ?? (await this.storage.withLock((tx) => this.applyFire(tx, trigger, copy)));
       await this.postFire(trigger, scheduled);
     });
@@ -363,10 +363,12 @@ export class TriggerManager {
     if (options.cascade) assertJsonObject(cascadeKwargs, `cascade kwargs of "${name}"`);
     return OperationScope.run(async () => {
       const task = TaskInstance.parseName(name)?.task;
-      const atOnce = await this.applyAtomically({
-        update: { name, status, metadata: (options.metadata ?? {}) as Record<string, unknown> },
-        fire: options.cascade && task !== undefined ? { trigger: task, kwargs: cascadeKwargs } : undefined,
-      });
+      const atOnce = this.storage.appliesAtomically
+        ? await this.applyAtomically({
+            update: { name, status, metadata: (options.metadata ?? {}) as Record<string, unknown> },
+            fire: options.cascade && task !== undefined ? { trigger: task, kwargs: cascadeKwargs } : undefined,
+          })
+        : undefined;
       if (atOnce?.updated !== undefined) {
         if (options.cascade) await this.postFire(atOnce.updated.taskName, atOnce.scheduled);
         return atOnce.updated;

@@ -233,6 +233,10 @@ export class RedisStorageBackend extends StorageBackend {
    * trigger and their triggers, JSON-encoded once — is derived from the
    * cache per configuration version, so a fire sends only names and kwargs.
    */
+  override get appliesAtomically(): boolean {
+    return true;
+  }
+
   override async applyAtomically(operation: AtomicOperation): Promise<AtomicOutcome | undefined> {
     if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
     const cached = this.connection.taskCache.get(this.keys.base) ?? (await this.loadTaskCache());

@@ -266,6 +266,15 @@ export abstract class StorageBackend {
     return Promise.resolve(undefined);
   }
 
+  /**
+   * Whether {@link applyAtomically} may ever apply anything: false by
+   * default, so the manager does not even prepare an attempt (the embedded
+   * path stays as cheap as before).
+   */
+  get appliesAtomically(): boolean {
+    return false;
+  }
+
   /** Applies one operation's writes atomically. */
   async writeChanges(changes: SessionChanges): Promise<void> {
     const snapshot = structuredClone(await this.snapshot());
