@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { ExecutionContext } from '../context/ExecutionContext';
 
 /**
  * Marks the extent of one public manager operation (`fire`, a replay, a
@@ -8,7 +8,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * after the operation that scheduled them, in a fixed order.
  */
 export class OperationScope {
-  private static readonly current = new AsyncLocalStorage<OperationScope>();
   private readonly deferred: Array<() => void> = [];
   private completed = false;
 
@@ -16,32 +15,47 @@ export class OperationScope {
    * Runs `fn` as an operation; nested calls join the enclosing one. Work
    * that merely inherited the async context of an operation that already
    * ended (a timer or promise started inside it) starts a new operation.
+   *
+   * Not an `async` function: the outermost call costs one `then` on `fn`'s
+   * promise instead of an async frame and an `await` (promises are what the
+   * async context is propagated through, on every operation).
    */
-  static async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (OperationScope.open() !== undefined) return fn();
-    const scope = new OperationScope();
+  static run<T>(fn: () => Promise<T>): Promise<T> {
+    const frame = ExecutionContext.current();
+    const nested = frame.operation !== undefined && !frame.operation.completed;
+    const scope = nested ? undefined : new OperationScope();
+    let result: Promise<T>;
     try {
-      return await OperationScope.current.run(scope, fn);
-    } finally {
-      scope.complete();
+      result = scope === undefined ? fn() : ExecutionContext.runOperation(frame, scope, fn);
+    } catch (error) {
+      scope?.complete();
+      return Promise.reject(error);
     }
+    if (scope === undefined) return result;
+    return result.then(
+      (value) => {
+        scope.complete();
+        return value;
+      },
+      (error: unknown) => {
+        scope.complete();
+        throw error;
+      },
+    );
   }
 
   /** Runs `cb` when the current operation ends (or on the next turn if none is running). */
   static defer(cb: () => void): void {
-    const scope = OperationScope.open();
-    if (scope !== undefined) scope.deferred.push(cb);
-    else OperationScope.current.exit(() => setImmediate(cb));
-  }
-
-  /** The operation in progress in this async context, unless it already ended. */
-  private static open(): OperationScope | undefined {
-    const scope = OperationScope.current.getStore();
-    return scope === undefined || scope.completed ? undefined : scope;
+    const frame = ExecutionContext.current();
+    const scope = frame.operation;
+    if (scope !== undefined && !scope.completed) scope.deferred.push(cb);
+    else ExecutionContext.runOperation(frame, undefined, () => setImmediate(cb));
   }
 
   private complete(): void {
     this.completed = true;
-    for (const cb of this.deferred.splice(0)) OperationScope.current.exit(cb);
+    if (this.deferred.length === 0) return;
+    const frame = ExecutionContext.current();
+    for (const cb of this.deferred.splice(0)) ExecutionContext.runOperation(frame, undefined, cb);
   }
 }

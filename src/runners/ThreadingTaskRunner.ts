@@ -1,11 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { inject } from 'inversify';
+import { ExecutionContext } from '../context/ExecutionContext';
 import { TRIGGERS } from '../container/tokens';
 import { JoinFromTaskError } from '../errors';
 import type { TriggerManager } from '../manager/TriggerManager';
 import { OperationScope } from '../manager/OperationScope';
 import type { TaskInstance } from '../model';
-import { StorageBackend } from '../storage/StorageBackend';
 import type { TaskExecutor } from '../tasks/TaskExecutor';
 import { BaseTaskRunner } from './BaseTaskRunner';
 import { Runner } from './Runner';
@@ -25,7 +24,6 @@ import { payloadFor } from './TaskJobPayload';
 export class ThreadingTaskRunner extends BaseTaskRunner {
   private static readonly inFlight = new Set<Promise<void>>();
   private static readonly failures: unknown[] = [];
-  private static readonly executing = new AsyncLocalStorage<string>();
 
   /** Wait `instance.cooldown` seconds before starting (off by default, for fast tests). */
   honourCooldown = false;
@@ -42,22 +40,28 @@ export class ThreadingTaskRunner extends BaseTaskRunner {
   override async run(manager: TriggerManager, instance: TaskInstance): Promise<void> {
     const payload = payloadFor(manager, instance);
     const delayMs = this.honourCooldown ? instance.cooldown * 1000 : 0;
-    const done = new Promise<void>((resolve) => {
-      OperationScope.defer(() => {
-        StorageBackend.outsideLocks(() => {
-          const start = (): void => {
-            ThreadingTaskRunner.executing
-              .run(payload.instance, () => this.executor.execute(payload))
-              .catch((error: unknown) => ThreadingTaskRunner.failures.push(error))
-              .finally(resolve);
-          };
-          if (delayMs > 0) setTimeout(start, delayMs);
-          else setImmediate(start);
-        });
-      });
-    });
+    let resolve!: () => void;
+    const done = new Promise<void>((settle) => (resolve = settle));
     ThreadingTaskRunner.inFlight.add(done);
-    void done.then(() => ThreadingTaskRunner.inFlight.delete(done));
+    // Leaves the in-flight set before `done` settles, so a joinAll() woken by
+    // it never waits for it again (one callback, no extra promise per task).
+    const finish = (): void => {
+      ThreadingTaskRunner.inFlight.delete(done);
+      resolve();
+    };
+    const fail = (error: unknown): void => {
+      ThreadingTaskRunner.failures.push(error);
+      finish();
+    };
+    OperationScope.defer(() => {
+      // The task's own context: no operation, no lock of the operation that
+      // scheduled it, and its instance name for joinAll()'s self-wait check.
+      const start = (): void => {
+        ExecutionContext.runTask(payload.instance, () => this.executor.execute(payload)).then(finish, fail);
+      };
+      if (delayMs > 0) setTimeout(start, delayMs);
+      else setImmediate(start);
+    });
   }
 
   /**
@@ -69,7 +73,7 @@ export class ThreadingTaskRunner extends BaseTaskRunner {
    * @throws JoinFromTaskError when called from inside a task it would wait for
    */
   static async joinAll(): Promise<void> {
-    const current = ThreadingTaskRunner.executing.getStore();
+    const current = ExecutionContext.current().task;
     if (current !== undefined) {
       throw new JoinFromTaskError(`ThreadingTaskRunner.joinAll() called from inside task instance "${current}", which it would wait for`);
     }

@@ -1,3 +1,4 @@
+import { LocalMutexLock } from './LocalMutexLock';
 import type { SessionLock } from './SessionLock';
 
 /**
@@ -10,20 +11,22 @@ export class LocalMutex {
 
   /** Waits for the key's turn and returns the lock that hands it on. */
   async acquire(key: string): Promise<SessionLock> {
-    const queue = this.queues.get(key);
-    if (queue === undefined) {
-      this.queues.set(key, []);
-    } else {
-      await new Promise<void>((resolve) => queue.push(resolve));
-    }
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        this.handOn(key);
-      },
-    };
+    const now = this.tryAcquire(key);
+    if (now !== undefined) return now;
+    const queue = this.queues.get(key) as Array<() => void>;
+    await new Promise<void>((resolve) => queue.push(resolve));
+    return this.lockOf(key);
+  }
+
+  /**
+   * The key's lock if nobody holds it, without waiting (and without a
+   * promise: the uncontended case is every embedded operation); undefined
+   * when it is held.
+   */
+  tryAcquire(key: string): LocalMutexLock | undefined {
+    if (this.queues.has(key)) return undefined;
+    this.queues.set(key, []);
+    return this.lockOf(key);
   }
 
   /** Whether an operation holds `key` (or waits for it). */
@@ -34,6 +37,10 @@ export class LocalMutex {
   /** Whether an operation is queued behind the current holder of `key`. */
   hasWaiters(key: string): boolean {
     return (this.queues.get(key)?.length ?? 0) > 0;
+  }
+
+  private lockOf(key: string): LocalMutexLock {
+    return new LocalMutexLock(() => this.handOn(key));
   }
 
   private handOn(key: string): void {

@@ -183,12 +183,21 @@ export class SessionTransaction {
     this.pending.latestKwargs[trigger] = kwargs;
   }
 
-  /** Writes every buffered change atomically. */
-  async flush(): Promise<void> {
+  /** Whether anything is buffered (a {@link flush} would write). */
+  get hasPendingChanges(): boolean {
+    return this.pendingInstances.size > 0 || !isEmptyChanges(this.pending);
+  }
+
+  /** Writes every buffered change atomically (the backend's promise itself: no wrapper per operation). */
+  flush(): Promise<void> {
     const changes = { ...this.pending, instances: [...this.pendingInstances.values()] };
     this.discard();
-    if (isEmptyChanges(changes)) return;
-    await this.storage.writeChanges(changes);
+    if (isEmptyChanges(changes)) return NOTHING_WRITTEN;
+    try {
+      return this.storage.writeChanges(changes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Drops buffered writes (the operation failed). */
@@ -204,6 +213,8 @@ export interface FirePlan {
   unstarted: Map<string, TaskInstance[]>;
   latestKwargs: Record<string, Kwargs>;
 }
+
+const NOTHING_WRITTEN: Promise<void> = Promise.resolve();
 
 function emptyChanges(): SessionChanges {
   return { tasks: {}, instances: [], latestKwargs: {}, instanceCounts: {} };

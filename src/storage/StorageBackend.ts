@@ -1,11 +1,13 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { injectable } from 'inversify';
+import { ExecutionContext } from '../context/ExecutionContext';
+import type { ContextFrame, HeldLock } from '../context/ExecutionContext';
 import { InvalidSessionUidError, StorageNotImplementedError } from '../errors';
 import { TaskConfig, TaskInstance, TaskStatus, logLevelRank } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { FireIndex } from './FireIndex';
 import { LocalMutex } from './LocalMutex';
 import type { AtomicOperation, AtomicOutcome } from './AtomicOperation';
+import { LocalMutexLock } from './LocalMutexLock';
 import type { SessionLock } from './SessionLock';
 import { emptySnapshot } from './SessionRecords';
 import type { FireReadSet, SessionChanges, SessionSnapshot } from './SessionRecords';
@@ -14,14 +16,6 @@ import { SessionTransaction } from './SessionTransaction';
 /** Longest uid accepted, in UTF-16 code units. */
 export const MAX_SESSION_UID_LENGTH = 4096;
 
-const heldLocks = new AsyncLocalStorage<Map<string, SessionTransaction>>();
-/**
- * Transactions whose lock is still held. Work started from inside a locked
- * operation (a timer, a promise a runner kicks off) inherits the async
- * context, and so the map above, after the operation ended: only an open
- * transaction may be joined, a closed one means "not locked here any more".
- */
-const openTransactions = new WeakSet<SessionTransaction>();
 const lockedSnapshots = new WeakMap<SessionTransaction, SessionSnapshot>();
 
 /**
@@ -42,6 +36,8 @@ const lockedSnapshots = new WeakMap<SessionTransaction, SessionSnapshot>();
 @injectable()
 export abstract class StorageBackend {
   private sessionUid?: string;
+  /** {@link lockKey}, built once (the uid never changes once set). */
+  private sessionLockKey?: string;
 
   /** The session this backend serves. */
   get uid(): string {
@@ -76,45 +72,62 @@ export abstract class StorageBackend {
 
   /** Key that identifies this session's lock in the process. */
   protected get lockKey(): string {
-    return `${this.constructor.name}\u0000${this.uid}`;
+    this.sessionLockKey ??= `${this.constructor.name}\u0000${this.uid}`;
+    return this.sessionLockKey;
   }
 
   /**
    * Runs `fn` with the session locked and a {@link SessionTransaction} whose
    * buffered writes are flushed when `fn` succeeds and dropped when it throws.
    * A nested call from inside the same operation reuses the held lock.
+   *
+   * Not `async` itself, and the in-process lock is taken and released
+   * without a promise when nobody else holds it: every promise costs the
+   * async-context propagation, and an embedded `fire` is a handful of them.
    */
-  async withLock<T>(fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
-    const existing = this.heldTransaction();
-    if (existing !== undefined) return fn(existing);
-
-    const lock = await this.acquireLock();
-    const tx = new SessionTransaction(this);
-    const scope = new Map([...(heldLocks.getStore() ?? [])].filter(([, held]) => openTransactions.has(held)));
-    scope.set(this.lockKey, tx);
-    openTransactions.add(tx);
+  withLock<T>(fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
+    const frame = ExecutionContext.current();
     try {
-      return await heldLocks.run(scope, async () => {
-        await this.onLocked(tx);
-        try {
-          const result = await fn(tx);
-          await tx.flush();
-          return result;
-        } catch (error) {
-          tx.discard();
-          throw error;
-        }
-      });
+      const key = this.lockKey;
+      const held = ExecutionContext.heldLock(frame, key);
+      if (held !== undefined) return fn(held.tx);
+      // The default lock is the in-process mutex: take it at once when it is
+      // free. A backend with its own acquireLock always goes through it.
+      const now = this.acquireLock === StorageBackend.prototype.acquireLock ? LocalMutex.shared.tryAcquire(key) : undefined;
+      if (now !== undefined) return this.runLocked(frame, now, fn);
+      return this.acquireLock().then((lock) => this.runLocked(frame, lock, fn));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Runs `fn` under `lock`, in a frame that holds it, then releases it. */
+  private runLocked<T>(frame: ContextFrame, lock: SessionLock, fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
+    const held: HeldLock = { key: this.lockKey, tx: new SessionTransaction(this), open: true };
+    return ExecutionContext.runLocks(frame, { lock: held, next: ExecutionContext.openLocks(frame) }, () => this.locked(held, lock, fn));
+  }
+
+  private async locked<T>(held: HeldLock, lock: SessionLock, fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
+    const tx = held.tx;
+    try {
+      const loading = this.onLocked(tx);
+      if (loading !== undefined) await loading;
+      const result = await fn(tx);
+      if (tx.hasPendingChanges) await tx.flush();
+      return result;
+    } catch (error) {
+      tx.discard();
+      throw error;
     } finally {
-      openTransactions.delete(tx);
-      await lock.release();
+      held.open = false;
+      if (lock instanceof LocalMutexLock) lock.releaseNow();
+      else await lock.release();
     }
   }
 
   /** The transaction of this session's lock if the current async operation holds it. */
   private heldTransaction(): SessionTransaction | undefined {
-    const tx = heldLocks.getStore()?.get(this.lockKey);
-    return tx !== undefined && openTransactions.has(tx) ? tx : undefined;
+    return ExecutionContext.heldLock(ExecutionContext.current(), this.lockKey)?.tx;
   }
 
   /**
@@ -122,7 +135,7 @@ export abstract class StorageBackend {
    * an operation (a task a runner starts later) never inherits its lock.
    */
   static outsideLocks<T>(fn: () => T): T {
-    return heldLocks.exit(fn);
+    return ExecutionContext.runLocks(ExecutionContext.current(), undefined, fn);
   }
 
   /** Whether the current async operation holds this session's lock. */
@@ -142,8 +155,12 @@ export abstract class StorageBackend {
    * Called right after the lock is taken: "acquiring it reloads state". The
    * snapshot flavour loads the snapshot here; record backends read lazily.
    */
-  protected async onLocked(tx: SessionTransaction): Promise<void> {
-    if (this.usesSnapshots) lockedSnapshots.set(tx, (await this.loadSnapshot()) ?? emptySnapshot());
+  protected onLocked(tx: SessionTransaction): Promise<void> | void {
+    if (this.usesSnapshots) return this.loadLockedSnapshot(tx);
+  }
+
+  private async loadLockedSnapshot(tx: SessionTransaction): Promise<void> {
+    lockedSnapshots.set(tx, (await this.loadSnapshot()) ?? emptySnapshot());
   }
 
   // ------------------------------------------------ snapshot extension point

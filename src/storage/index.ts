@@ -1,5 +1,6 @@
 export type { AtomicOperation, AtomicOutcome } from './AtomicOperation';
 export { LocalMutex } from './LocalMutex';
+export { LocalMutexLock } from './LocalMutexLock';
 export { MemoryStorageBackend } from './MemoryStorageBackend';
 export { MemoryStore } from './MemoryStore';
 export { FireIndex } from './FireIndex';
