@@ -1,6 +1,7 @@
 export { assertJsonObject, isPlainObject } from './assertJsonObject';
 export { deepMerge } from './deepMerge';
 export { describeValue } from './describeValue';
+export { jsonCopy } from './jsonCopy';
 export { isReservedName } from './isReservedName';
 export type { InstanceMetadata } from './InstanceMetadata';
 export type { InstanceRecord } from './InstanceRecord';

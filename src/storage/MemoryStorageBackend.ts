@@ -1,5 +1,5 @@
 import { inject } from 'inversify';
-import { TaskStatus } from '../model';
+import { TaskStatus, jsonCopy } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { TRIGGERS } from '../container/tokens';
 import { Storage } from './Storage';
@@ -11,9 +11,12 @@ import { StorageBackend } from './StorageBackend';
 
 /**
  * The embedded default: sessions live in this process, in the container's
- * {@link MemoryStore}. Every record is kept as a JSON string and parsed on
- * each read, so tasks and callers never share mutable objects, and data that
- * JSON cannot carry could never have been stored. Reads and writes touch only
+ * {@link MemoryStore}. Every record is kept as a private serialized copy —
+ * exactly what `JSON.parse(JSON.stringify(record))` gives, built with
+ * {@link jsonCopy} — and each read returns a fresh copy of it, so tasks and
+ * callers never share mutable objects, and data that JSON cannot carry could
+ * never have been stored. (Kept as JSON strings before: a parse per read and
+ * a stringify per write cost 2-3 times the copies.) Reads and writes touch only
  * the records an operation needs (an index of unstarted instances per task
  * keeps `fire` independent of the session's history).
  */
@@ -50,11 +53,11 @@ export class MemoryStorageBackend extends StorageBackend {
 
   override async readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>> {
     const instances = this.data.instances;
-    return names.map((name) => parse<InstanceRecord>(instances.get(name)));
+    return names.map((name) => copyOf(instances.get(name)));
   }
 
   override async readAllInstanceRecords(): Promise<InstanceRecord[]> {
-    return [...this.data.instances.values()].map((json) => JSON.parse(json) as InstanceRecord);
+    return [...this.data.instances.values()].map((record) => jsonCopy(record));
   }
 
   override async readUnstartedInstances(tasks: string[]): Promise<InstanceRecord[]> {
@@ -66,25 +69,25 @@ export class MemoryStorageBackend extends StorageBackend {
   }
 
   override async readLatestKwargs(triggers?: string[]): Promise<Record<string, Kwargs>> {
-    if (triggers === undefined) return parseMap<Kwargs>(this.data.latestKwargs);
+    if (triggers === undefined) return copyMap(this.data.latestKwargs);
     return latestKwargs(this.data, triggers);
   }
 
   override async writeChanges(changes: SessionChanges): Promise<void> {
     // Serialise everything first: a value JSON cannot carry fails before anything is written.
-    const tasks = Object.entries(changes.tasks).map(([name, entry]) => [name, deepFreeze(JSON.parse(JSON.stringify(entry)) as TaskConfigEntry)] as const);
-    const latest = Object.entries(changes.latestKwargs).map(([t, kwargs]) => [t, JSON.stringify(kwargs)] as const);
-    const instances = changes.instances.map((record) => [record, JSON.stringify(record)] as const);
+    const tasks = Object.entries(changes.tasks).map(([name, entry]) => [name, deepFreeze(jsonCopy(entry))] as const);
+    const latest = Object.entries(changes.latestKwargs).map(([t, kwargs]) => [t, jsonCopy(kwargs)] as const);
+    const instances = changes.instances.map((record) => jsonCopy(record));
     const data = this.data;
     for (const [name, entry] of tasks) data.tasks.set(name, entry);
     if (tasks.length > 0) {
       data.tasksByTrigger = undefined;
       data.tasksRecord = undefined;
     }
-    for (const [trigger, json] of latest) data.latestKwargs.set(trigger, json);
+    for (const [trigger, kwargs] of latest) data.latestKwargs.set(trigger, kwargs);
     for (const [task, count] of Object.entries(changes.instanceCounts)) data.instanceCounts.set(task, count);
-    for (const [record, json] of instances) {
-      data.instances.set(record.name, json);
+    for (const record of instances) {
+      data.instances.set(record.name, record);
       let index = data.unstarted.get(record.task);
       if (record.status === TaskStatus.Unstarted) {
         if (index === undefined) data.unstarted.set(record.task, (index = new Set()));
@@ -109,7 +112,7 @@ function unstartedRecords(data: MemorySession, tasks: readonly string[]): Instan
   const out: InstanceRecord[] = [];
   for (const task of tasks) {
     const names = data.unstarted.get(task);
-    if (names !== undefined) for (const name of names) out.push(JSON.parse(data.instances.get(name) as string) as InstanceRecord);
+    if (names !== undefined) for (const name of names) out.push(jsonCopy(data.instances.get(name) as InstanceRecord));
   }
   return out;
 }
@@ -123,8 +126,8 @@ function instanceCounts(data: MemorySession, tasks: readonly string[]): Record<s
 function latestKwargs(data: MemorySession, triggers: readonly string[]): Record<string, Kwargs> {
   const out: Record<string, Kwargs> = {};
   for (const trigger of triggers) {
-    const json = data.latestKwargs.get(trigger);
-    if (json !== undefined) out[trigger] = JSON.parse(json) as Kwargs;
+    const kwargs = data.latestKwargs.get(trigger);
+    if (kwargs !== undefined) out[trigger] = jsonCopy(kwargs);
   }
   return out;
 }
@@ -137,12 +140,12 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function parse<T>(json: string | undefined): T | undefined {
-  return json === undefined ? undefined : (JSON.parse(json) as T);
+function copyOf<T extends object>(stored: T | undefined): T | undefined {
+  return stored === undefined ? undefined : jsonCopy(stored);
 }
 
-function parseMap<T>(map: Map<string, string>): Record<string, T> {
+function copyMap<T extends object>(map: Map<string, T>): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const [key, json] of map) out[key] = JSON.parse(json) as T;
+  for (const [key, stored] of map) out[key] = jsonCopy(stored);
   return out;
 }

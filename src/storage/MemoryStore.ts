@@ -1,17 +1,21 @@
 import { injectable } from 'inversify';
-import type { TaskConfigEntry } from '../model';
+import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import type { FireIndex } from './FireIndex';
 
-/** One session's records, each kept as a JSON string. */
+/**
+ * One session's records, each kept as a private serialized copy (what
+ * `JSON.parse(JSON.stringify(record))` gives); the backend hands out copies
+ * of them, never these objects.
+ */
 export interface MemorySession {
-  /** Task entries, parsed once from their JSON and deep-frozen (shared safely because immutable). */
+  /** Task entries, copied once as JSON and deep-frozen (shared safely because immutable). */
   tasks: Map<string, TaskConfigEntry>;
   /** trigger -> the tasks that mention it and the triggers those mention; rebuilt when the tasks change. */
   tasksByTrigger?: FireIndex;
   /** Frozen record of every task entry; rebuilt when the tasks change. */
   tasksRecord?: Readonly<Record<string, TaskConfigEntry>>;
-  instances: Map<string, string>;
-  latestKwargs: Map<string, string>;
+  instances: Map<string, InstanceRecord>;
+  latestKwargs: Map<string, Kwargs>;
   instanceCounts: Map<string, number>;
   /** task -> names of its unstarted instances (an index, so `fire` ignores history). */
   unstarted: Map<string, Set<string>>;
