@@ -229,9 +229,11 @@ const configMaps = new WeakMap<object, Map<string, TaskConfig>>();
  * first `putTask`, so the memo never changes).
  */
 function toConfigs(entries: Record<string, TaskConfigEntry>): [Map<string, TaskConfig>, boolean] {
-  const frozen = Object.isFrozen(entries);
-  const cached = frozen ? configMaps.get(entries) : undefined;
+  // The memo first: only frozen records are in it, and Object.isFrozen
+  // checks every property (thousands for a large configuration, per read).
+  const cached = configMaps.get(entries);
   if (cached !== undefined) return [cached, true];
+  const frozen = Object.isFrozen(entries);
   const configs = new Map(Object.entries(entries).map(([name, entry]) => [name, TaskConfig.fromEntry(name, entry)]));
   if (!frozen) return [configs, false];
   configMaps.set(entries, configs);
