@@ -136,7 +136,7 @@ export class TaskInstance {
 
   /** Stamps `lastModified` (and optionally a status timestamp). */
   touch(now: Date = new Date(), status?: TaskStatus): void {
-    const iso = now.toISOString();
+    const iso = isoTimestamp(now);
     const timestamps = { ...(this.metadata.timestamps ?? {}) };
     timestamps.lastModified = iso;
     if (status !== undefined) timestamps[status] = iso;
@@ -169,10 +169,31 @@ export class TaskInstance {
 
   /** A new, unstarted instance with `created` stamped. */
   static create(config: TaskConfig, n: number, metadata: InstanceMetadata = {}, now: Date = new Date()): TaskInstance {
-    const iso = now.toISOString();
+    const iso = isoTimestamp(now);
     return new TaskInstance(TaskInstance.nameFor(config.name, n), config, TaskStatus.Unstarted, {}, new Set(), {
       ...metadata,
       timestamps: { created: iso, lastModified: iso, [TaskStatus.Unstarted]: iso },
     });
   }
+}
+
+let lastStampMs = Number.NaN;
+let lastStamp = '';
+
+/**
+ * `now.toISOString()`, remembered for the last millisecond formatted: an
+ * operation stamps several instances and statuses within one millisecond,
+ * and formatting was ~40 % of the time {@link TaskInstance.touch} took (a
+ * run to completion stamps four times). (An invalid
+ * date still throws, NaN never equals the remembered time; a Date subclass
+ * is formatted by its own method.)
+ */
+function isoTimestamp(now: Date): string {
+  if (Object.getPrototypeOf(now) !== Date.prototype) return now.toISOString();
+  const ms = now.getTime();
+  if (ms !== lastStampMs) {
+    lastStamp = now.toISOString();
+    lastStampMs = ms;
+  }
+  return lastStamp;
 }

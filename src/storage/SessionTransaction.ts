@@ -2,7 +2,6 @@ import { UnknownInstanceError, UnknownTaskError } from '../errors';
 import { TaskConfig, TaskInstance } from '../model';
 import type { InstanceMetadata, InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import type { StorageBackend } from './StorageBackend';
-import { isEmptyChanges } from './SessionRecords';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 
 /**
@@ -22,6 +21,8 @@ export class SessionTransaction {
   private pending: SessionChanges = emptyChanges();
   /** Buffered instance writes by name (a later put of an instance replaces its earlier one). */
   private pendingInstances = new Map<string, InstanceRecord>();
+  /** Something was buffered since the last flush or discard. */
+  private dirty = false;
 
   constructor(readonly storage: StorageBackend) {}
 
@@ -116,7 +117,8 @@ export class SessionTransaction {
     } else {
       for (const task of configs.values()) if (task.usesTrigger(trigger)) tasks.push(task);
     }
-    const unstarted = new Map<string, TaskInstance[]>(tasks.map((task) => [task.name, []]));
+    const unstarted = new Map<string, TaskInstance[]>();
+    for (const task of tasks) unstarted.set(task.name, []);
     for (const record of read.unstarted) {
       const config = configs.get(record.task);
       const list = unstarted.get(record.task);
@@ -125,9 +127,10 @@ export class SessionTransaction {
       this.instanceCache.set(record.name, instance);
       if (instance.canSchedule) list.push(instance);
     }
-    for (const list of unstarted.values()) list.sort(TaskInstance.compare);
-    for (const [task, count] of Object.entries(read.instanceCounts)) {
-      if (!this.counts.has(task)) this.counts.set(task, count);
+    for (const list of unstarted.values()) if (list.length > 1) list.sort(TaskInstance.compare);
+    const counts = read.instanceCounts;
+    for (const task of Object.keys(counts)) {
+      if (!this.counts.has(task)) this.counts.set(task, counts[task]);
     }
     return { tasks, unstarted, latestKwargs: read.latestKwargs };
   }
@@ -147,6 +150,7 @@ export class SessionTransaction {
     const n = await this.instanceCount(config.name);
     this.counts.set(config.name, n + 1);
     this.pending.instanceCounts[config.name] = n + 1;
+    this.dirty = true;
     const instance = TaskInstance.create(config, n, metadata);
     this.instanceCache.set(instance.name, instance);
     this.put(instance);
@@ -157,11 +161,13 @@ export class SessionTransaction {
   put(instance: TaskInstance): void {
     this.instanceCache.set(instance.name, instance);
     this.pendingInstances.set(instance.name, instance.toRecord());
+    this.dirty = true;
   }
 
   /** Buffers a task config write (replacing any entry of that name). */
   putTask(config: TaskConfig): void {
     this.pending.tasks[config.name] = config.toEntry();
+    this.dirty = true;
     if (this.taskCache !== undefined) {
       if (this.taskCacheShared) {
         this.taskCache = new Map(this.taskCache);
@@ -181,18 +187,19 @@ export class SessionTransaction {
   /** Buffers the latest kwargs of a trigger. */
   setLatestKwargs(trigger: string, kwargs: Kwargs): void {
     this.pending.latestKwargs[trigger] = kwargs;
+    this.dirty = true;
   }
 
   /** Whether anything is buffered (a {@link flush} would write). */
   get hasPendingChanges(): boolean {
-    return this.pendingInstances.size > 0 || !isEmptyChanges(this.pending);
+    return this.dirty;
   }
 
   /** Writes every buffered change atomically (the backend's promise itself: no wrapper per operation). */
   flush(): Promise<void> {
+    if (!this.dirty) return NOTHING_WRITTEN;
     const changes = { ...this.pending, instances: [...this.pendingInstances.values()] };
     this.discard();
-    if (isEmptyChanges(changes)) return NOTHING_WRITTEN;
     try {
       return this.storage.writeChanges(changes);
     } catch (error) {
@@ -202,6 +209,8 @@ export class SessionTransaction {
 
   /** Drops buffered writes (the operation failed). */
   discard(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
     this.pending = emptyChanges();
     this.pendingInstances = new Map();
   }
