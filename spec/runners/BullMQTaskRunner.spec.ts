@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import {
   BullMQTaskRunner,
@@ -25,6 +26,13 @@ describe('BullMQTaskRunner', () => {
       expect(BullMQTaskRunner.jobIdFor('other', 'survey-1', 't_a#0')).to.not.equal(id);
       expect(BullMQTaskRunner.jobIdFor('app', 'survey-2', 't_a#0')).to.not.equal(id);
       expect(BullMQTaskRunner.jobIdFor('app', 'survey-1', 't_a#1')).to.not.equal(id);
+    });
+
+    it('is "i-" and the hex SHA-256 of the JSON triple, so jobs queued by an earlier version keep their id', () => {
+      for (const [prefix, uid, instance] of [['app', 'survey-1', 't_a#0'], ['p', '\ud800 ünï©ødé 🎉', 't#12']]) {
+        const expected = `i-${createHash('sha256').update(JSON.stringify([prefix, uid, instance])).digest('hex')}`;
+        expect(BullMQTaskRunner.jobIdFor(prefix, uid, instance)).to.equal(expected);
+      }
     });
 
     it('is safe and distinct for hostile uids (colons, braces, unicode, lone surrogates, 1 KB)', () => {
