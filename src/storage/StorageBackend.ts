@@ -127,7 +127,11 @@ export abstract class StorageBackend {
 
   /** The transaction of this session's lock if the current async operation holds it. */
   private heldTransaction(): SessionTransaction | undefined {
-    return ExecutionContext.heldLock(ExecutionContext.current(), this.lockKey)?.tx;
+    const frame = ExecutionContext.current();
+    // No lock held here at all (the usual case outside withLock): spare a
+    // backend whose lockKey is built per call (Redis) from building it.
+    if (frame.locks === undefined) return undefined;
+    return ExecutionContext.heldLock(frame, this.lockKey)?.tx;
   }
 
   /**
