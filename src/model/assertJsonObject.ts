@@ -18,7 +18,50 @@ export function assertJsonObject(value: unknown, what: string): asserts value is
   if (!isPlainObject(value)) {
     throw new InvalidKwargsError(`${what} must be a JSON object, got ${describeValue(value)}`);
   }
+  // Valid data (every call that saves anything) is checked without building
+  // paths or a set; only invalid data takes the walk that names the culprit.
+  if (isJsonData(value, [])) return;
   checkValue(value, what, '', new Set());
+}
+
+/**
+ * Whether {@link checkValue} would accept `value`: the same walk (own
+ * enumerable keys, array items `forEach` visits, a cycle through the
+ * current path refused), answering yes or no only. `path` holds the objects
+ * being visited (a few levels: a linear search beats a Set).
+ */
+function isJsonData(value: unknown, path: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (path.includes(value)) return false;
+  path.push(value);
+  let ok = true;
+  if (Array.isArray(value)) {
+    const length = value.length;
+    for (let i = 0; ok && i < length; i += 1) if (i in value) ok = isJsonData(value[i], path);
+  } else if (isPlainObject(value)) {
+    const source = value as Record<string, unknown>;
+    for (const key of Object.keys(source)) {
+      if (!isJsonData(source[key], path)) {
+        ok = false;
+        break;
+      }
+    }
+  } else {
+    ok = false;
+  }
+  path.pop();
+  return ok;
 }
 
 function checkValue(value: unknown, what: string, path: string, seen: Set<object>): void {
