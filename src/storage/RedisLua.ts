@@ -104,4 +104,18 @@ local function refreshTtl(ttl, prefix)
   end
 end
 `,
+
+  /**
+   * `putRecord(name, task, json, flag, prefix)`: writes one instance record
+   * and keeps the indexes in step, as every write does. `flag` is u
+   * (unstarted: in its task's unstarted set), o (another unresolved status)
+   * or r (resolved: out of the unresolved set).
+   */
+  putRecord: `
+local function putRecord(name, task, json, flag, prefix)
+  redis.call('HSET', KEYS[5], name, json)
+  if flag == 'u' then redis.call('SADD', prefix .. task, name) else redis.call('SREM', prefix .. task, name) end
+  if flag == 'r' then redis.call('SREM', KEYS[8], name) else redis.call('SADD', KEYS[8], name) end
+end
+`,
 } as const;

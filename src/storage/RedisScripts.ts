@@ -157,7 +157,9 @@ return { tasks, using, unstarted, counts, latest, version }`,
    */
   writeChanges: new RedisScript<number>(
     'writeChanges',
-    `
+    RedisLua.refreshTtl +
+      RedisLua.putRecord +
+      `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
 end
@@ -178,25 +180,10 @@ for _ = 1, tonumber(ARGV[6]) do
   i = i + 2
 end
 for _ = 1, tonumber(ARGV[7]) do
-  local name, task, flag = ARGV[i], ARGV[i + 1], ARGV[i + 3]
-  redis.call('HSET', KEYS[5], name, ARGV[i + 2])
-  if flag == 'u' then
-    redis.call('SADD', prefix .. task, name)
-  else
-    redis.call('SREM', prefix .. task, name)
-  end
-  if flag == 'r' then
-    redis.call('SREM', KEYS[8], name)
-  else
-    redis.call('SADD', KEYS[8], name)
-  end
+  putRecord(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], prefix)
   i = i + 4
 end
-local ttl = tonumber(ARGV[2])
-if ttl > 0 then
-  for k = 3, 9 do redis.call('EXPIRE', KEYS[k], ttl) end
-  for _, task in ipairs(redis.call('HKEYS', KEYS[4])) do redis.call('EXPIRE', prefix .. task, ttl) end
-end
+refreshTtl(tonumber(ARGV[2]), prefix)
 return redis.call('EXISTS', KEYS[2])`,
   ),
 
@@ -228,6 +215,8 @@ local rec = redis.call('HGET', KEYS[5], ARGV[1])
 if not rec or string.find(rec, '"__proto__"', 1, true) then return { 0 } end
 ` +
     RedisLua.jsonText +
+    RedisLua.refreshTtl +
+    RedisLua.putRecord +
     `
 local ok, result = pcall(function()
   local top, topEnd = members(rec, 1)
@@ -268,22 +257,12 @@ local ok, result = pcall(function()
   else
     edits[#edits + 1] = { metaEnd, metaEnd, ',"actualKwargs":' .. kwargsText }
   end
-  table.sort(edits, function(a, b) return a[1] > b[1] end)
-  local out = rec
-  for _, e in ipairs(edits) do out = string.sub(out, 1, e[1] - 1) .. e[3] .. string.sub(out, e[2]) end
-  return { 2, out, entry, taskName }
+  return { 2, splice(rec, edits), entry, taskName }
 end)
 if not ok then return { 0 } end
 if result[1] ~= 2 then return result end
-local prefix = ARGV[3]
-redis.call('HSET', KEYS[5], ARGV[1], result[2])
-redis.call('SREM', prefix .. result[4], ARGV[1])
-redis.call('SADD', KEYS[8], ARGV[1])
-local ttl = tonumber(ARGV[2])
-if ttl > 0 then
-  for k = 3, 9 do redis.call('EXPIRE', KEYS[k], ttl) end
-  for _, task in ipairs(redis.call('HKEYS', KEYS[4])) do redis.call('EXPIRE', prefix .. task, ttl) end
-end
+putRecord(ARGV[1], result[4], result[2], 'o', ARGV[3])
+refreshTtl(tonumber(ARGV[2]), ARGV[3])
 return { 2, result[2], result[3] }`,
   ),
 
@@ -328,6 +307,7 @@ if ARGV[4] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[4] then return { 
 ` +
       RedisLua.jsonText +
       RedisLua.refreshTtl +
+      RedisLua.putRecord +
       `
 local iso = '"' .. ARGV[1] .. '"'
 local prefix = ARGV[3]
@@ -556,11 +536,7 @@ local ok = pcall(function()
 end)
 if not ok then return { 0 } end
 
-for _, w in ipairs(writes) do
-  redis.call('HSET', KEYS[5], w[1], w[3])
-  if w[4] == 'u' then redis.call('SADD', prefix .. w[2], w[1]) else redis.call('SREM', prefix .. w[2], w[1]) end
-  if w[4] == 'r' then redis.call('SREM', KEYS[8], w[1]) else redis.call('SADD', KEYS[8], w[1]) end
-end
+for _, w in ipairs(writes) do putRecord(w[1], w[2], w[3], w[4], prefix) end
 for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end
 if latestWrite then redis.call('HSET', KEYS[6], latestWrite[1], latestWrite[2]) end
 refreshTtl(tonumber(ARGV[2]), prefix)
