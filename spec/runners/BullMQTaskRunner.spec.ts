@@ -28,9 +28,9 @@ describe('BullMQTaskRunner', () => {
       expect(BullMQTaskRunner.jobIdFor('app', 'survey-1', 't_a#1')).to.not.equal(id);
     });
 
-    it('is "i-" and the hex SHA-256 of the JSON triple, so jobs queued by an earlier version keep their id', () => {
+    it('is "i-" and the hex SHA-1 of the JSON triple, which a Redis script computes the same way (redis.sha1hex)', () => {
       for (const [prefix, uid, instance] of [['app', 'survey-1', 't_a#0'], ['p', '\ud800 ünï©ødé 🎉', 't#12']]) {
-        const expected = `i-${createHash('sha256').update(JSON.stringify([prefix, uid, instance])).digest('hex')}`;
+        const expected = `i-${createHash('sha1').update(JSON.stringify([prefix, uid, instance])).digest('hex')}`;
         expect(BullMQTaskRunner.jobIdFor(prefix, uid, instance)).to.equal(expected);
       }
     });

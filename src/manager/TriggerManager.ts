@@ -131,7 +131,8 @@ export class TriggerManager {
 
   /**
    * Lets the storage apply an operation in one atomic step (no lock round
-   * trips), then hands the instances it scheduled to their runners. Only
+   * trips), then hands the instances it scheduled to their runners (but
+   * those the storage already enqueued in that step). Only
    * runners that defer execution qualify (they are then called outside the
    * lock). A runner that refuses an instance fails it, under the lock, as
    * on the locked path. Undefined when the storage declined: the caller
@@ -152,11 +153,22 @@ export class TriggerManager {
         runners.set(task, runner);
         return runner.defersExecution;
       },
+      scriptedJob: (task) => {
+        try {
+          return runners.get(task)?.scriptedJob(this, task);
+        } catch {
+          return undefined; // the runner's run() meets the same problem and refuses the instance, as on the locked path
+        }
+      },
     });
     if (outcome === undefined) return undefined;
     const scheduled: TaskInstance[] = [];
     const refused: Array<[TaskInstance, unknown]> = [];
     for (const instance of outcome.scheduled) {
+      if (outcome.enqueued?.has(instance.name) === true) {
+        scheduled.push(instance);
+        continue;
+      }
       try {
         const runner = runners.get(instance.config) ?? this.runnerFor(instance);
         await runner.run(this, instance);

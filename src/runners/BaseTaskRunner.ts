@@ -1,6 +1,7 @@
 import { injectable } from 'inversify';
 import type { TriggerManager } from '../manager/TriggerManager';
-import type { TaskInstance } from '../model';
+import type { TaskConfig, TaskInstance } from '../model';
+import type { ScriptedJob } from './ScriptedJob';
 
 /**
  * A way to execute scheduled instances: queue them on BullMQ, run them in
@@ -25,6 +26,17 @@ export abstract class BaseTaskRunner {
    */
   get defersExecution(): boolean {
     return false;
+  }
+
+  /**
+   * How a storage applying an operation as one server-side script (the
+   * Redis backend) may enqueue instances of `task` itself, in the same
+   * script that schedules them: atomic with the `scheduled` write and one
+   * round trip fewer. Undefined (the default) means `run` is called for each
+   * instance, as always. Only asked of runners that {@link defersExecution}.
+   */
+  scriptedJob(_manager: TriggerManager, _task: TaskConfig): ScriptedJob | undefined {
+    return undefined;
   }
 
   /** Accepts `instance` for execution; throwing refuses it (the instance fails). */

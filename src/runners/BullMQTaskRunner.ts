@@ -7,7 +7,7 @@ import { TriggerRegistry } from '../container/TriggerRegistry';
 import type { RedisSettings } from '../container/RedisSettings';
 import { RunnerConfigurationError } from '../errors';
 import type { TriggerManager } from '../manager/TriggerManager';
-import type { TaskInstance } from '../model';
+import type { TaskConfig, TaskInstance } from '../model';
 import type { ResolvedTaskOptions } from '../tasks/TriggerTask';
 import { BaseTaskRunner } from './BaseTaskRunner';
 import { DEFAULT_QUEUE } from './BullMQRunnerOptions';
@@ -15,7 +15,9 @@ import type { BullMQRunnerOptions } from './BullMQRunnerOptions';
 import type { QueueRouter } from './QueueRouter';
 import { Runner } from './Runner';
 import { bullmqConnection, bullmqPrefix } from './bullmqConnection';
-import { payloadFor } from './TaskJobPayload';
+import { payloadFor, storageNameOf } from './TaskJobPayload';
+import type { ScriptedJob } from './ScriptedJob';
+import { bullmqAddStandardJobLua } from './bullmqAddJobLua';
 import type { TaskJobPayload } from './TaskJobPayload';
 
 const ONE_DAY_SECONDS = 24 * 3600;
@@ -62,15 +64,15 @@ export class BullMQTaskRunner extends BaseTaskRunner {
 
   /**
    * The job id of `instance` of session `uid` under `prefix`: `i-` and the
-   * SHA-256 of the JSON triple. Safe for any uid (colons, unicode, lone
+   * SHA-1 of the JSON triple. Safe for any uid (colons, unicode, lone
    * surrogates, kilobytes): it never contains `:` (which BullMQ forbids),
-   * is never an integer, and never equals a BullMQ key name.
-   *
-   * One-shot `crypto.hash` (same digest as `createHash().update().digest()`):
-   * it skips building a Hash object, ~1.2 us instead of ~3.4 us per job.
+   * is never an integer, and never equals a BullMQ key name. SHA-1 because a
+   * Redis script computes the same id (`redis.sha1hex`) when it enqueues
+   * the job itself ({@link scriptedJob}); the id only has to be
+   * deterministic and distinct, not secret.
    */
   static jobIdFor(prefix: string, uid: string, instance: string): string {
-    return `i-${hash('sha256', JSON.stringify([prefix, uid, instance]), 'hex')}`;
+    return `i-${hash('sha1', JSON.stringify([prefix, uid, instance]), 'hex')}`;
   }
 
   /** Execution always starts later: after the operation (in-process) or on a worker (BullMQ). */
@@ -82,14 +84,41 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     const settings = this.redisSettings();
     const payload = payloadFor(manager, instance);
     const queue = this.queue(this.queueNameFor(manager, instance));
-    const options: JobsOptions = {
-      jobId: BullMQTaskRunner.jobIdFor(settings.prefix, payload.uid, payload.instance),
-      delay: Math.max(0, Math.round(instance.cooldown * 1000)) || 0,
+    const jobId = BullMQTaskRunner.jobIdFor(settings.prefix, payload.uid, payload.instance);
+    await queue.add(instance.config.run, payload, { jobId, ...this.jobOptions(instance.cooldown) });
+  }
+
+  /**
+   * Lets the Redis storage's script enqueue the instances of `task` itself
+   * (same job id, data and options as {@link run}, through BullMQ's own add
+   * script): when BullMQ's script is available, the queue does not depend
+   * on the instance (no router bound), and the runner is open. The storage
+   * also checks that it talks to the same Redis server.
+   */
+  override scriptedJob(manager: TriggerManager, task: TaskConfig): ScriptedJob | undefined {
+    if (bullmqAddStandardJobLua === undefined || this.closed || this.router !== undefined || this.settings === undefined) return undefined;
+    const settings = this.settings;
+    const uidJson = JSON.stringify(manager.storage.uid);
+    return {
+      redisUrl: settings.url,
+      queueKeyPrefix: `${bullmqPrefix(settings)}:${this.taskQueueName(task)}:`,
+      jobName: task.run,
+      optionsJson: JSON.stringify(this.jobOptions(0)),
+      jobIdHead: `[${JSON.stringify(settings.prefix)},${uidJson},`,
+      payloadHead: `{"uid":${uidJson},"instance":`,
+      payloadMiddle: `,"manager":${JSON.stringify(manager.typeName)},"storage":${JSON.stringify(storageNameOf(manager))},"kwargs":`,
+      payloadTail: ',"depth":0}',
+    };
+  }
+
+  /** The options of every job but its id: `cooldown` seconds of delay, one attempt, retention. */
+  private jobOptions(cooldown: number): Omit<JobsOptions, 'jobId'> {
+    return {
+      delay: Math.max(0, Math.round(cooldown * 1000)) || 0,
       attempts: 1,
       removeOnComplete: this.options.removeOnComplete ?? { age: ONE_DAY_SECONDS },
       removeOnFail: this.options.removeOnFail ?? { age: 7 * ONE_DAY_SECONDS },
     };
-    await queue.add(instance.config.run, payload, options);
   }
 
   /**
@@ -103,8 +132,15 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     if (fromConfig !== undefined) return checkQueueName(fromConfig, `the "queue" directive of task "${instance.taskName}"`);
     const fromRouter = this.router?.(instance, manager);
     if (fromRouter !== undefined) return checkQueueName(fromRouter, `the queue router (for instance "${instance.name}")`);
-    const classOptions = TriggerRegistry.global.get<ResolvedTaskOptions>('task', instance.config.run)?.options;
-    if (classOptions?.queue !== undefined) return checkQueueName(classOptions.queue, `@TriggerTask({ queue }) of "${instance.config.run}"`);
+    return this.taskQueueName(instance.config);
+  }
+
+  /** The queue of `task` when no router decides: configuration `queue` directive > task class `queue` option > default queue. */
+  private taskQueueName(task: TaskConfig): string {
+    const fromConfig = task.extras.queue;
+    if (fromConfig !== undefined) return checkQueueName(fromConfig, `the "queue" directive of task "${task.name}"`);
+    const classOptions = TriggerRegistry.global.get<ResolvedTaskOptions>('task', task.run)?.options;
+    if (classOptions?.queue !== undefined) return checkQueueName(classOptions.queue, `@TriggerTask({ queue }) of "${task.run}"`);
     return checkQueueName(this.options.defaultQueue ?? DEFAULT_QUEUE, 'the default queue option');
   }
 

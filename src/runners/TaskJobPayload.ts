@@ -30,18 +30,27 @@ export interface TaskJobPayload {
 
 /** The payload for `instance` of `manager`'s session. */
 export function payloadFor(manager: TriggerManager, instance: TaskInstance): TaskJobPayload {
-  const storage = TriggerRegistry.nameOf('storage', manager.storage.constructor);
-  if (storage === undefined) {
-    throw new MalformedJobError(`Storage class ${manager.storage.constructor.name} is not registered: decorate it with @Storage('name')`);
-  }
   return {
     uid: manager.storage.uid,
     instance: instance.name,
     manager: manager.typeName,
-    storage,
+    storage: storageNameOf(manager),
     kwargs: instance.kwargs,
     depth: instance.depth,
   };
+}
+
+/**
+ * The registered name of `manager`'s storage type, which a worker resolves.
+ *
+ * @throws MalformedJobError when the storage class is not registered
+ */
+export function storageNameOf(manager: TriggerManager): string {
+  const storage = TriggerRegistry.nameOf('storage', manager.storage.constructor);
+  if (storage === undefined) {
+    throw new MalformedJobError(`Storage class ${manager.storage.constructor.name} is not registered: decorate it with @Storage('name')`);
+  }
+  return storage;
 }
 
 /**

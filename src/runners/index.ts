@@ -1,5 +1,6 @@
 export { BaseTaskRunner } from './BaseTaskRunner';
 export { Runner } from './Runner';
+export type { ScriptedJob } from './ScriptedJob';
 export { parseTaskJobPayload, payloadFor } from './TaskJobPayload';
 export type { TaskJobPayload } from './TaskJobPayload';
 export { ThreadingTaskRunner } from './ThreadingTaskRunner';

@@ -1,4 +1,5 @@
 import type { Kwargs, TaskConfig, TaskInstance, TaskStatus } from '../model';
+import type { ScriptedJob } from '../runners/ScriptedJob';
 
 /**
  * A whole manager operation a backend may apply in one atomic step, with
@@ -22,6 +23,12 @@ export interface AtomicOperation {
    * before changing anything, and declines when one answers false.
    */
   canHandOff(task: TaskConfig): boolean;
+  /**
+   * How the backend may enqueue ready instances of `task` itself, in the
+   * same atomic step (asked after `canHandOff` answered true); undefined
+   * when the runner must be called. A backend that cannot honour it ignores it.
+   */
+  scriptedJob(task: TaskConfig): ScriptedJob | undefined;
 }
 
 /** What an applied {@link AtomicOperation} changed. */
@@ -30,4 +37,6 @@ export interface AtomicOutcome {
   readonly updated?: TaskInstance;
   /** The instances the fire made ready, now `scheduled`, in scheduling order. */
   readonly scheduled: TaskInstance[];
+  /** Names of the scheduled instances the backend already enqueued (through {@link AtomicOperation.scriptedJob}): no runner call. */
+  readonly enqueued?: ReadonlySet<string>;
 }

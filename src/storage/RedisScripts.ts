@@ -1,3 +1,4 @@
+import { bullmqAddStandardJobLua } from '../runners/bullmqAddJobLua';
 import { RedisLua } from './RedisLua';
 import { RedisScript } from './RedisScript';
 
@@ -295,9 +296,17 @@ return { 2, result[2], result[3] }`,
    * then the fire: trigger ('' = none) [, trigger JSON, kwargs JSON, #tasks,
    * per task: name, name JSON, andEvery is the trigger (0/1), trigger in
    * after (0/1), trigger in unless (0/1), #after, (name, JSON)..., #unless,
-   * (name, JSON)...] where `after` includes `andEvery`.
+   * (name, JSON)..., then the job timestamp (ms) and per task '0' or '1'
+   * and its ScriptedJob (queue key prefix, job name, options JSON,
+   * job id head, payload head, middle, tail)] where `after` includes `andEvery`.
+   *
+   * A scheduled instance of a task with a `ScriptedJob` and no `cooldown`
+   * or `depth` metadata gets its BullMQ job added here, by BullMQ's own add
+   * script (`bullmqAddStandardJob`), after the session writes: recording
+   * `scheduled` and enqueueing are one atomic step.
+   *
    * Returns { 0 } (declined) or { 2, updated record JSON ('' = none),
-   * [name, record JSON, ...] of the instances now `scheduled` }.
+   * [name, record JSON, enqueued (0/1), ...] of the instances now `scheduled` }.
    */
   applyAtomically: new RedisScript<AtomicReply>(
     'applyAtomically',
@@ -308,6 +317,7 @@ if ARGV[4] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[4] then return { 
       RedisLua.jsonText +
       RedisLua.refreshTtl +
       RedisLua.putRecord +
+      (bullmqAddStandardJobLua ?? "local function bullmqAddStandardJob() error('BullMQ add script unavailable') end\n") +
       `
 local iso = '"' .. ARGV[1] .. '"'
 local prefix = ARGV[3]
@@ -320,11 +330,13 @@ local function parseRecord(rec)
   local r = { text = rec, statusSpan = status }
   r.status = string.sub(rec, status[1], status[2] - 1)
   r.task = string.sub(rec, task[1], task[2] - 1)
+  r.kwStart = kwargs[1]
   r.kw, r.kwEnd = members(rec, kwargs[1])
   r.kwEmpty = r.kwEnd == kwargs[1] + 1
   r.ab, r.abEnd = items(rec, ab[1])
   r.abEmpty = r.abEnd == ab[1] + 1
   r.meta, r.metaEnd = members(rec, meta[1])
+  r.jobMeta = r.meta['"cooldown"'] ~= nil or r.meta['"depth"'] ~= nil
   local stamps = r.meta['"timestamps"']
   if not stamps then error('no timestamps') end
   r.stamps, r.stampsEnd = members(rec, stamps[1])
@@ -365,7 +377,8 @@ local function rewrite(r, status, kwarg, abandon, meta)
   return splice(r.text, edits)
 end
 
-local writes, counts, ready = {}, {}, {}
+local writes, counts, ready, enqueue, jobs = {}, {}, {}, {}, {}
+local jobTimestamp
 local updatedText, latestWrite = '', nil
 
 local ok = pcall(function()
@@ -407,7 +420,7 @@ local ok = pcall(function()
     end
     return v
   end
-  for _ = 1, nTasks do
+  for ti = 1, nTasks do
     local task, taskJson = ARGV[p], ARGV[p + 1]
     local isEvery, inAfter, inUnless = ARGV[p + 2] == '1', ARGV[p + 3] == '1', ARGV[p + 4] == '1'
     local after, unless = {}, {}
@@ -439,7 +452,7 @@ local ok = pcall(function()
       if rec then
         local r = parseRecord(rec)
         if r.status == '"unstarted"' then
-          local inst = { name = item[2], r = r, kw = r.kw, ab = r.ab }
+          local inst = { name = item[2], n = item[1], r = r, kw = r.kw, ab = r.ab }
           if inAfter and not r.kw[triggerJson] then
             inst.kwarg = { triggerJson, kwargs }
             r.kw[triggerJson] = true
@@ -528,11 +541,34 @@ local ok = pcall(function()
         if status == 'scheduled' then
           ready[#ready + 1] = inst.name
           ready[#ready + 1] = text
+          ready[#ready + 1] = '0'
+          if inst.new or not inst.r.jobMeta then
+            local kwText = inst.kwText
+            if not inst.new then
+              local r = inst.r
+              kwText = string.sub(r.text, r.kwStart, r.kwEnd - 1) ..
+                (inst.kwarg and ((r.kwEmpty and '' or ',') .. inst.kwarg[1] .. ':' .. inst.kwarg[2]) or '') .. '}'
+            end
+            enqueue[#enqueue + 1] = { ti = ti, flag = #ready, nameJson = string.sub(taskJson, 1, -2) .. '#' .. inst.n .. '"', kwText = kwText }
+          end
         end
       end
     end
   end
   latestWrite = { trigger, kwargs }
+
+  -- How each task's ready instances may be enqueued here (BullMQ's own add script), or '0'.
+  jobTimestamp = tonumber(ARGV[p])
+  p = p + 1
+  for ti = 1, nTasks do
+    if ARGV[p] == '1' then
+      jobs[ti] = { queue = ARGV[p + 1], name = ARGV[p + 2], opts = cjson.decode(ARGV[p + 3]), idHead = ARGV[p + 4],
+        head = ARGV[p + 5], middle = ARGV[p + 6], tail = ARGV[p + 7] }
+      p = p + 8
+    else
+      p = p + 1
+    end
+  end
 end)
 if not ok then return { 0 } end
 
@@ -540,6 +576,18 @@ for _, w in ipairs(writes) do putRecord(w[1], w[2], w[3], w[4], prefix) end
 for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end
 if latestWrite then redis.call('HSET', KEYS[6], latestWrite[1], latestWrite[2]) end
 refreshTtl(tonumber(ARGV[2]), prefix)
+for _, e in ipairs(enqueue) do
+  local job = jobs[e.ti]
+  if job then
+    local q = job.queue
+    local jobId = 'i-' .. redis.sha1hex(job.idHead .. e.nameJson .. ']')
+    job.opts['jobId'] = jobId
+    bullmqAddStandardJob(
+      { q .. 'wait', q .. 'paused', q .. 'meta', q .. 'id', q .. 'completed', q .. 'delayed', q .. 'active', q .. 'events', q .. 'marker' },
+      { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }), job.head .. e.nameJson .. job.middle .. e.kwText .. job.tail, cmsgpack.pack(job.opts) })
+    ready[e.flag] = '1'
+  end
+end
 return { 2, updatedText, ready }`,
   ),
 
@@ -559,7 +607,11 @@ return redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], K
   ),
 };
 
-/** What {@link RedisScripts.applyAtomically} returns: declined, or the updated record and the scheduled [name, record] pairs. */
+/**
+ * What {@link RedisScripts.applyAtomically} returns: declined, or the
+ * updated record and the scheduled instances as [name, record, enqueued
+ * ('1': its job was added by the script, '0': hand it to its runner)] triples.
+ */
 export type AtomicReply = [0] | [2, string, string[]];
 
 /** Marker in the error a fenced script returns when the lock was lost. */

@@ -284,11 +284,18 @@ export class RedisStorageBackend extends StorageBackend {
       args.push('');
     } else {
       const item = atomicFireArgs(cached, fire.trigger);
+      const jobs: string[] = [String(operation.now.getTime())];
       for (const task of item.tasks) {
         const config = configOf(task);
         if (config === undefined || !operation.canHandOff(config)) return undefined;
+        const job = operation.scriptedJob(config);
+        if (job === undefined || job.redisUrl !== this.connection.settings.url) {
+          jobs.push('0');
+        } else {
+          jobs.push('1', job.queueKeyPrefix, job.jobName, job.optionsJson, job.jobIdHead, job.payloadHead, job.payloadMiddle, job.payloadTail);
+        }
       }
-      args.push(fire.trigger, item.triggerJson, toJson(fire.kwargs, `kwargs of trigger "${fire.trigger}"`), ...item.args);
+      args.push(fire.trigger, item.triggerJson, toJson(fire.kwargs, `kwargs of trigger "${fire.trigger}"`), ...item.args, ...jobs);
     }
 
     const keys = this.keys;
@@ -301,9 +308,13 @@ export class RedisStorageBackend extends StorageBackend {
       return TaskInstance.fromRecord(record, configs.get(record.task) ?? (configOf(record.task) as TaskConfig));
     };
     const scheduled: TaskInstance[] = [];
-    const pairs = reply[2];
-    for (let i = 0; i < pairs.length; i += 2) scheduled.push(toInstance(pairs[i + 1]));
-    return { updated: reply[1] === '' ? undefined : toInstance(reply[1]), scheduled };
+    const enqueued = new Set<string>();
+    const triples = reply[2];
+    for (let i = 0; i < triples.length; i += 3) {
+      scheduled.push(toInstance(triples[i + 1]));
+      if (triples[i + 2] === '1') enqueued.add(triples[i]);
+    }
+    return { updated: reply[1] === '' ? undefined : toInstance(reply[1]), scheduled, enqueued };
   }
 
   private rememberRecord(name: string, text: string): void {

@@ -1,0 +1,34 @@
+/**
+ * How a storage that applies an operation as one server-side script may
+ * enqueue the job of an instance it schedules **in that same script**, so
+ * recording `scheduled` and enqueueing happen atomically and in one round
+ * trip (see {@link BaseTaskRunner.scriptedJob}).
+ *
+ * Everything the script needs is text the runner prepared; the script only
+ * concatenates, with `instanceJson` the JSON string of the instance name and
+ * `kwargsJson` the instance's kwargs object as recorded:
+ * - job id: `'i-' .. sha1hex(jobIdHead .. instanceJson .. ']')`;
+ * - job data: `payloadHead .. instanceJson .. payloadMiddle .. kwargsJson .. payloadTail`.
+ *
+ * Only instances without `cooldown` or `depth` metadata qualify (their job
+ * options are then the same for every instance of the task); the others are
+ * handed to the runner's `run` as usual.
+ */
+export interface ScriptedJob {
+  /** The Redis server the queue lives on (`redis://...`): the script must run on the same one. */
+  readonly redisUrl: string;
+  /** The BullMQ queue's key prefix, `<prefix>:bull:<queue>:`. */
+  readonly queueKeyPrefix: string;
+  /** The BullMQ job name (the task class name). */
+  readonly jobName: string;
+  /** The job options as JSON, without `jobId` (the script adds it). */
+  readonly optionsJson: string;
+  /** Start of the JSON array hashed into the job id: `[<prefix>,<uid>,`. */
+  readonly jobIdHead: string;
+  /** Start of the job data, up to `"instance":`. */
+  readonly payloadHead: string;
+  /** Job data between the instance name and the kwargs object. */
+  readonly payloadMiddle: string;
+  /** End of the job data after the kwargs object. */
+  readonly payloadTail: string;
+}
