@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     targets: [],
     history: [],
     roundTrips: {},
+    cpu: {},
   };
   try {
     for (const scenario of selected) {
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       report.targets.push(...(result.targets ?? []));
       report.history.push(...(result.history ?? []));
       Object.assign(report.roundTrips, result.roundTrips ?? {});
+      Object.assign(report.cpu, result.cpu ?? {});
     }
   } finally {
     await probe.close();

@@ -70,6 +70,20 @@ function markdown(report: BenchReport, svgName: string): string {
         .join(', '),
     ])), '');
   }
+  if (Object.keys(report.cpu).length > 0) {
+    md.push('## CPU per unit of work (microseconds, one accounted run per side)', '');
+    md.push(
+      'Every process shares the same cores, so a throughput ratio cannot beat the ratio of total CPU per task.',
+      '',
+    );
+    md.push(mdTable(['operation', 'redis-server', 'worker process', 'producer', 'total'], Object.entries(report.cpu).map(([op, c]) => [
+      op,
+      String(c.redis),
+      String(c.worker),
+      String(c.producer),
+      String(c.total),
+    ])), '');
+  }
   return `${md.join('\n')}\n`;
 }
 

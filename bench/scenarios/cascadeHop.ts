@@ -1,4 +1,5 @@
 import type { BenchContext } from '../support/BenchContext';
+import { CpuAccount, cpuPerUnit } from '../support/CpuAccount';
 import { compare, target } from '../support/BenchReport';
 import type { ScenarioResult } from '../support/BenchReport';
 import { RawBullmqSide } from '../sides/RawBullmqSide';
@@ -44,11 +45,16 @@ export async function cascadeHopScenario(ctx: BenchContext): Promise<ScenarioRes
     const triggersHop = await perHop(() => triggers.chain('probe-triggers', probeLength));
     const rawHopCount = await perHop(() => raw.chain('probe-raw', probeLength));
     ctx.log(`  per hop: Triggers ${triggersHop.client} client commands, raw BullMQ ${rawHopCount.client}`);
+    const cpuLength = Math.min(length, 500);
+    const triggersCpu = cpuPerUnit(await new CpuAccount(() => ctx.probe.cpuSeconds(), triggers.workerPid).during(() => triggers.chain('cpu-triggers', cpuLength)), cpuLength);
+    const rawCpu = cpuPerUnit(await new CpuAccount(() => ctx.probe.cpuSeconds(), raw.workerPid).during(() => raw.chain('cpu-raw', cpuLength)), cpuLength);
+    ctx.log(`  CPU per hop (us): Triggers ${JSON.stringify(triggersCpu)}, raw BullMQ ${JSON.stringify(rawCpu)}`);
     const comparison = compare('cascadeHop', `cascade hop vs raw BullMQ (chain of ${length})`, hop, rawHop, 'per-hop latency; lower is better');
     return {
       measurements: [hop, rawHop],
       comparisons: [comparison],
       roundTrips: { 'Triggers cascade hop (per hop, chain of 20)': triggersHop, 'raw BullMQ chain hop (per hop, chain of 20)': rawHopCount },
+      cpu: { [`Triggers cascade hop (chain of ${cpuLength})`]: triggersCpu, [`raw BullMQ chain hop (chain of ${cpuLength})`]: rawCpu },
       targets: [target('cascadeHop', 'cascade hop <= 1.5x raw BullMQ', comparison.ratio, '<=', 1.5, 'x')],
     };
   } finally {

@@ -1,4 +1,5 @@
 import type { BenchContext } from '../support/BenchContext';
+import { CpuAccount, cpuPerUnit } from '../support/CpuAccount';
 import { compare, target } from '../support/BenchReport';
 import type { ScenarioResult } from '../support/BenchReport';
 import { RawBullmqSide } from '../sides/RawBullmqSide';
@@ -33,10 +34,15 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
       },
       { repetitions: ctx.sizes.heavyRepetitions },
     );
+    const account = (pid: number, block: () => Promise<unknown>) => new CpuAccount(() => ctx.probe.cpuSeconds(), pid).during(block);
+    const triggersCpu = cpuPerUnit(await account(triggers.workerPid, () => triggers.workflows('cpu-triggers', sessions, 50)), tasks);
+    const rawCpu = cpuPerUnit(await account(raw.workerPid, () => raw.flows('cpu-raw', sessions, 3, 50)), tasks);
+    ctx.log(`  CPU per task (us): Triggers ${JSON.stringify(triggersCpu)}, raw BullMQ ${JSON.stringify(rawCpu)}`);
     const comparison = compare('throughput', 'throughput vs raw BullMQ', tps, rawTps, 'tasks/s; higher is better');
     return {
       measurements: [tps, rawTps],
       comparisons: [comparison],
+      cpu: { [`Triggers workflow task (${sessions} sessions x 3)`]: triggersCpu, [`raw BullMQ job (${tasks} jobs)`]: rawCpu },
       targets: [target('throughput', 'throughput >= 0.6x raw BullMQ', comparison.ratio, '>=', 0.6, 'x')],
     };
   } finally {

@@ -43,6 +43,11 @@ export class RawBullmqSide {
     return performance.now() - start;
   }
 
+  /** The worker process id (for CPU accounting). */
+  get workerPid(): number {
+    return this.worker.pid;
+  }
+
   /** Stops the worker process and closes connections. */
   async close(): Promise<void> {
     await this.worker.close();

@@ -30,6 +30,11 @@ export class SideWorker {
     return new SideWorker(worker, new DoneCounter(new Redis(url)));
   }
 
+  /** The worker process id (for CPU accounting). */
+  get pid(): number {
+    return this.worker.pid;
+  }
+
   /** Resolves when run `run` has signalled its end; rejects after `timeoutMs`. */
   async waitFor(run: string, timeoutMs: number): Promise<void> {
     await this.done.waitFor(run, timeoutMs);

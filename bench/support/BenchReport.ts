@@ -40,6 +40,8 @@ export interface ScenarioResult {
   targets?: TargetResult[];
   history?: HistoryPoint[];
   roundTrips?: Record<string, Record<string, number>>;
+  /** CPU microseconds per unit of work by process (redis, worker, producer, total), from one accounted run per side. */
+  cpu?: Record<string, Record<string, number>>;
 }
 
 /** The whole run, as written to `bench/results/latest.json`. */
@@ -54,6 +56,8 @@ export interface BenchReport {
   history: HistoryPoint[];
   /** Redis commands issued per operation, from INFO commandstats. */
   roundTrips: Record<string, Record<string, number>>;
+  /** CPU microseconds per unit of work, by process. */
+  cpu: Record<string, Record<string, number>>;
 }
 
 /** Builds a comparison from two measurements (ratio of medians). */

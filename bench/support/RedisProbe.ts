@@ -33,6 +33,13 @@ export class RedisProbe {
     return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
   }
 
+  /** CPU seconds the server has used so far (INFO cpu: user + sys). */
+  async cpuSeconds(): Promise<number> {
+    const info = await this.admin.info('cpu');
+    const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    return field('used_cpu_user') + field('used_cpu_sys');
+  }
+
   /** Runs `fn` while MONITOR records every command, and counts them. */
   async count(fn: () => Promise<void>): Promise<CommandCount> {
     const monitor = await new Redis(this.url).monitor();

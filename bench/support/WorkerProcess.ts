@@ -36,6 +36,11 @@ export class WorkerProcess {
     return new WorkerProcess(child);
   }
 
+  /** The child's process id (for CPU accounting). */
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

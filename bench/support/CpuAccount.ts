@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+
+/** CPU time (ms) spent by each process of a benchmark side while a block ran. */
+export interface CpuSpent {
+  /** The redis-server (INFO cpu: user + sys, all its threads). */
+  redis: number;
+  /** The worker process (/proc/<pid>/stat: utime + stime). */
+  worker: number;
+  /** This (producer) process (`process.cpuUsage`). */
+  producer: number;
+}
+
+/**
+ * Where the CPU of an operation goes, per process, on a machine whose cores
+ * everything shares: the ratio of two sides' throughput cannot beat the
+ * ratio of their total CPU per task, which makes a CPU-bound target
+ * explainable with numbers from the same run.
+ */
+export class CpuAccount {
+  private static ticksPerSecond = 100;
+
+  constructor(
+    private readonly redisCpuSeconds: () => Promise<number>,
+    private readonly workerPid: number,
+  ) {}
+
+  /** Runs `block` and returns the CPU milliseconds each process spent meanwhile. */
+  async during(block: () => Promise<unknown>): Promise<CpuSpent> {
+    const [redis0, worker0] = await Promise.all([this.redisCpuSeconds(), this.workerCpuMs()]);
+    const producer0 = process.cpuUsage();
+    await block();
+    const producer = process.cpuUsage(producer0);
+    const [redis1, worker1] = await Promise.all([this.redisCpuSeconds(), this.workerCpuMs()]);
+    return { redis: (redis1 - redis0) * 1000, worker: worker1 - worker0, producer: (producer.user + producer.system) / 1000 };
+  }
+
+  /** utime + stime of the worker process, in ms (0 where /proc is missing). */
+  private async workerCpuMs(): Promise<number> {
+    try {
+      const stat = await readFile(`/proc/${this.workerPid}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CpuAccount.ticksPerSecond;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+/** CPU microseconds per unit of work (task, hop) by process, and their sum. */
+export function cpuPerUnit(spent: CpuSpent, units: number): Record<string, number> {
+  const us = (ms: number): number => Math.round((ms * 1000) / units);
+  return { redis: us(spent.redis), worker: us(spent.worker), producer: us(spent.producer), total: us(spent.redis + spent.worker + spent.producer) };
+}
