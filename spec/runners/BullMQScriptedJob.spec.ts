@@ -34,6 +34,12 @@ async function storedJob(container: Container, runner: BullMQTaskRunner, queue: 
   return fields;
 }
 
+/** An instance record as stored (raw JSON text). */
+async function storedRecord(manager: TriggerManager, name: string): Promise<string | null> {
+  const storage = manager.storage as RedisStorageBackend;
+  return storage.connection.redis.hget(storage.keys.instances, name);
+}
+
 function jobIdOf(prefix: string, manager: TriggerManager, instance: string): string {
   return BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, instance);
 }
@@ -81,9 +87,12 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
     expect(queued.runs).to.deep.equal([instance.name]);
     const viaAdd = await storedJob(queued.container, queued.runner, 'triggers', jobIdOf(queued.prefix, direct, instance.name));
 
-    expect(viaScript.data).to.equal(JSON.stringify(payloadFor(manager, instance)));
+    // The script's job also carries the record text it wrote (no "/" here: cjson would escape it as "\/").
+    const record = await storedRecord(manager, instance.name);
+    expect(viaScript.data).to.equal(JSON.stringify({ ...payloadFor(manager, instance), record }));
+    expect(viaAdd.data).to.equal(JSON.stringify(payloadFor(direct, instance)));
     expect(JSON.parse(viaScript.opts)).to.deep.equal({ ...JSON.parse(viaAdd.opts), jobId: id });
-    expect({ ...viaScript, opts: undefined }).to.deep.equal({ ...viaAdd, opts: undefined });
+    expect({ ...viaScript, opts: undefined, data: undefined }).to.deep.equal({ ...viaAdd, opts: undefined, data: undefined });
     for (const side of [scripted, queued]) {
       const client = connectionOf(side.container).redis;
       const keys = side.runner.queue('triggers').keys;
@@ -107,6 +116,7 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
       storage: 'redis',
       kwargs: { a: { from: 'a' }, b: { from: 'b' } },
       depth: 0,
+      record: await storedRecord(manager, 't_join#0'),
     });
   });
 
@@ -160,5 +170,47 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
     await done;
     await expectInstance(manager, 't_3#0').finished({ ran: 't_3#0' });
     expect(runs).to.deep.equal([]);
+  });
+
+  describe('a worker starts the instance from the record text its job carries', () => {
+    async function scheduledJoin(withParams?: Record<string, Record<string, unknown>>) {
+      const { container, runner, prefix } = await redisBullmq();
+      const manager = await bullmqSession(container, { t_join: { after: ['a', 'b'], run: 'BMQ_Count', ...(withParams ? { withParams } : {}) } });
+      await manager.fire('a', { x: 1 });
+      await manager.fire('b', { y: 2 });
+      const job = await runner.queue('triggers').getJob(jobIdOf(prefix, manager, 't_join#0'));
+      return { container, manager, record: (job?.data as { record?: string }).record as string };
+    }
+
+    it('in one script that compares texts, with withParams merged as the locked path does', async () => {
+      const { container, manager, record } = await scheduledJoin({ a: { x: 0, fromParams: true } });
+      const sent = await commandsSent(container, () => manager.startInstance('t_join#0', record));
+      expect(sent.map((command) => command.name)).to.deep.equal(['evalsha']);
+      const running = await manager.storage.getInstance('t_join#0');
+      expect(running.status).to.equal('running');
+      expect(running.metadata.actualKwargs).to.deep.equal({ a: { x: 1, fromParams: true }, b: { y: 2 } });
+      expect(await storedRecord(manager, 't_join#0')).to.equal(JSON.stringify(running.toRecord()));
+    });
+
+    it('falls back to reading the record when it changed since the job was added', async () => {
+      const { manager, record } = await scheduledJoin();
+      await manager.updateInstanceMetadata('t_join#0', { note: 'changed' });
+      const started = await manager.startInstance('t_join#0', record);
+      expect(started?.status).to.equal('running');
+      const running = await manager.storage.getInstance('t_join#0');
+      expect(running.metadata).to.include({ note: 'changed' });
+      expect(running.metadata.actualKwargs).to.deep.equal({ a: { x: 1 }, b: { y: 2 } });
+    });
+
+    it('never starts an instance that is no longer scheduled, whatever text the job carries', async () => {
+      const { manager, record } = await scheduledJoin();
+      await manager.updateInstanceStatus('t_join#0', 'skipped');
+      expect(await manager.startInstance('t_join#0', record)).to.equal(undefined);
+      const forged = record.replace('"y":2', '"y":3');
+      expect(forged).to.not.equal(record);
+      expect(await manager.startInstance('t_join#0', forged)).to.equal(undefined);
+      expect(await manager.startInstance('t_join#0', 'not json')).to.equal(undefined);
+      expect((await manager.storage.getInstance('t_join#0')).status).to.equal('skipped');
+    });
   });
 });

@@ -455,11 +455,12 @@ export class TriggerManager {
    * A backend that can do this transition in one step without the lock
    * round trips (`startScheduledInstance`, the Redis backend when nobody
    * holds or waits for the session) does it; otherwise, and whenever it
-   * declines, the transition below runs under the lock.
+   * declines, the transition below runs under the lock. `scheduledRecord`
+   * is the record text the job carried, a hint for that backend.
    */
-  async startInstance(name: string): Promise<TaskInstance | undefined> {
+  async startInstance(name: string, scheduledRecord?: string): Promise<TaskInstance | undefined> {
     return OperationScope.run(async () => {
-      const quick = await this.storage.startScheduledInstance(name, new Date());
+      const quick = await this.storage.startScheduledInstance(name, new Date(), scheduledRecord);
       if (quick === 'not-scheduled') return undefined;
       if (quick !== undefined) return quick;
       return this.startLocked(name);

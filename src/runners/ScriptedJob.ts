@@ -8,7 +8,9 @@
  * concatenates, with `instanceJson` the JSON string of the instance name and
  * `kwargsJson` the instance's kwargs object as recorded:
  * - job id: `'i-' .. sha1hex(jobIdHead .. instanceJson .. ']')`;
- * - job data: `payloadHead .. instanceJson .. payloadMiddle .. kwargsJson .. payloadTail`.
+ * - job data: `payloadHead .. instanceJson .. payloadMiddle .. kwargsJson ..
+ *   payloadTail .. recordJson .. '}'`, with `recordJson` the instance's
+ *   record text (as just written) as a JSON string (the payload's `record`).
  *
  * Only instances without `cooldown` or `depth` metadata qualify (their job
  * options are then the same for every instance of the task); the others are
@@ -29,6 +31,6 @@ export interface ScriptedJob {
   readonly payloadHead: string;
   /** Job data between the instance name and the kwargs object. */
   readonly payloadMiddle: string;
-  /** End of the job data after the kwargs object. */
+  /** Job data after the kwargs object, up to the `"record":` key (the script appends the record and `}`). */
   readonly payloadTail: string;
 }

@@ -26,6 +26,13 @@ export interface TaskJobPayload {
    * the task reads its instance's depth from fresh state.
    */
   depth?: number;
+  /**
+   * The instance's record text as it was written `scheduled`, when the
+   * storage's script enqueued the job: a hint that lets the worker compute
+   * the start itself (the storage only compares texts). Verified, never
+   * trusted: a record that changed since takes the usual path.
+   */
+  record?: string;
 }
 
 /** The payload for `instance` of `manager`'s session. */
@@ -70,6 +77,7 @@ export function parseTaskJobPayload(data: unknown): TaskJobPayload {
   if (data.depth !== undefined && !(Number.isInteger(data.depth) && (data.depth as number) >= 0)) {
     problems.push('"depth" must be a non-negative integer');
   }
+  if (data.record !== undefined && typeof data.record !== 'string') problems.push('"record" must be a string');
   if (problems.length > 0) throw new MalformedJobError(`Malformed job payload: ${problems.join('; ')}`);
   return {
     uid: data.uid as string,
@@ -78,5 +86,6 @@ export function parseTaskJobPayload(data: unknown): TaskJobPayload {
     storage: data.storage as string,
     kwargs: (data.kwargs ?? {}) as TriggerKwargs,
     ...(data.depth === undefined ? {} : { depth: data.depth as number }),
+    ...(data.record === undefined ? {} : { record: data.record as string }),
   };
 }

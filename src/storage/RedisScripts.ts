@@ -268,6 +268,31 @@ return { 2, result[2], result[3] }`,
   ),
 
   /**
+   * A worker's start when it knows the record text the instance was
+   * scheduled with (its job carried it) and computed the `running` record
+   * itself, with the configuration cached at version ARGV[6]: applied only
+   * if the lock is free, no waiter is marked, the configuration is still
+   * that version and the stored text is still exactly ARGV[4]. No parsing.
+   * KEYS: lock, next, tasks, tt, inst, latest, counts, unresolved, tv.
+   * ARGV: name, ttlSeconds, unstarted prefix, expected text, new text, tasks version, task.
+   * Returns 1 when applied, 0 otherwise (nothing written).
+   */
+  startKnown: new RedisScript<number>(
+    'startKnown',
+    `
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+if ARGV[6] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[6] then return 0 end
+if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return 0 end
+` +
+      RedisLua.refreshTtl +
+      RedisLua.putRecord +
+      `
+putRecord(ARGV[1], ARGV[7], ARGV[5], 'o', ARGV[3])
+refreshTtl(tonumber(ARGV[2]), ARGV[3])
+return 1`,
+  ),
+
+  /**
    * A whole operation in one atomic step, without the lock: optionally a
    * status change of one instance (with metadata merged, as
    * `updateInstanceStatus` does), then optionally a fire (SPEC 5 step 1-3:
@@ -303,7 +328,9 @@ return { 2, result[2], result[3] }`,
    * A scheduled instance of a task with a `ScriptedJob` and no `cooldown`
    * or `depth` metadata gets its BullMQ job added here, by BullMQ's own add
    * script (`bullmqAddStandardJob`), after the session writes: recording
-   * `scheduled` and enqueueing are one atomic step.
+   * `scheduled` and enqueueing are one atomic step. The job data carries
+   * the record text just written (`record`), so the worker can start the
+   * instance by text comparison ({@link RedisScripts.startKnown}).
    *
    * Returns { 0 } (declined) or { 2, updated record JSON ('' = none),
    * [name, record JSON, enqueued (0/1), ...] of the instances now `scheduled` }.
@@ -584,7 +611,8 @@ for _, e in ipairs(enqueue) do
     job.opts['jobId'] = jobId
     bullmqAddStandardJob(
       { q .. 'wait', q .. 'paused', q .. 'meta', q .. 'id', q .. 'completed', q .. 'delayed', q .. 'active', q .. 'events', q .. 'marker' },
-      { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }), job.head .. e.nameJson .. job.middle .. e.kwText .. job.tail, cmsgpack.pack(job.opts) })
+      { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }),
+        job.head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. cjson.encode(ready[e.flag - 1]) .. '}', cmsgpack.pack(job.opts) })
     ready[e.flag] = '1'
   end
 end

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'inversify';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidKwargsError, LockLostError } from '../errors';
-import { RESOLVED_STATUSES, TaskConfig, TaskInstance, TaskStatus } from '../model';
+import { RESOLVED_STATUSES, TaskConfig, TaskInstance, TaskStatus, deepMerge } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { RedisConnection } from './RedisConnection';
 import { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
@@ -209,8 +209,13 @@ export class RedisStorageBackend extends StorageBackend {
    * session's local queue is respected: while another operation of this
    * process holds or waits for the session, the locked path is used.
    */
-  override async startScheduledInstance(name: string, now: Date): Promise<TaskInstance | 'not-scheduled' | undefined> {
+  override async startScheduledInstance(name: string, now: Date, scheduledRecord?: string): Promise<TaskInstance | 'not-scheduled' | undefined> {
     if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
+    if (scheduledRecord !== undefined) {
+      const started = await this.startKnown(name, now, scheduledRecord);
+      if (started !== undefined) return started;
+      if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
+    }
     const keys = this.keys;
     const reply = await RedisScripts.startScheduled.run(
       this.redis,
@@ -222,6 +227,44 @@ export class RedisStorageBackend extends StorageBackend {
     this.rememberRecord(name, reply[1]);
     const record = JSON.parse(reply[1]) as InstanceRecord;
     return TaskInstance.fromRecord(record, TaskConfig.fromEntry(record.task, JSON.parse(reply[2]) as TaskConfigEntry));
+  }
+
+  /**
+   * The start computed here from the record text the job carried (what the
+   * script that scheduled the instance wrote), exactly as the locked path
+   * computes it, and applied by {@link RedisScripts.startKnown} only if the
+   * stored text and the configuration version are still those: the server
+   * compares texts instead of parsing JSON. Undefined (nothing written) when
+   * the hint does not apply; the caller then takes the usual path.
+   */
+  private async startKnown(name: string, now: Date, text: string): Promise<TaskInstance | undefined> {
+    if (text.includes('"__proto__"')) return undefined;
+    const cached = this.connection.taskCache.get(this.keys.base) ?? (await this.loadTaskCache());
+    if (cached === undefined || this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
+    let instance: TaskInstance;
+    let running: string;
+    try {
+      const record = JSON.parse(text) as InstanceRecord;
+      const entry = record.name === name && typeof record.task === 'string' ? cached.entries[record.task] : undefined;
+      if (entry === undefined) return undefined;
+      const config = TaskConfig.fromEntry(record.task, entry);
+      instance = TaskInstance.fromRecord(record, config);
+      if (instance.status !== TaskStatus.Scheduled) return undefined;
+      instance.metadata = { ...instance.metadata, actualKwargs: deepMerge(config.withParams, instance.kwargs) };
+      instance.setStatus(TaskStatus.Running, now);
+      running = JSON.stringify(instance.toRecord());
+    } catch {
+      return undefined;
+    }
+    const keys = this.keys;
+    const applied = await RedisScripts.startKnown.run(
+      this.redis,
+      [keys.lock, keys.next, ...keys.recordKeys],
+      [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, text, running, cached.version, instance.taskName],
+    );
+    if (applied !== 1) return undefined;
+    this.rememberRecord(name, running);
+    return instance;
   }
 
   /**

@@ -269,8 +269,12 @@ export abstract class StorageBackend {
    * decide on its own (the default; the Redis backend when the lock is held
    * or a waiter is queued, or the record is unusual): the manager then takes
    * the locked path, which also raises the unknown-instance errors.
+   *
+   * `scheduledRecord`, when given, is the record text the instance had when
+   * it was scheduled (carried by its job): a hint a backend may use to
+   * compute the change itself and only compare texts server-side.
    */
-  startScheduledInstance(_name: string, _now: Date): Promise<TaskInstance | 'not-scheduled' | undefined> {
+  startScheduledInstance(_name: string, _now: Date, _scheduledRecord?: string): Promise<TaskInstance | 'not-scheduled' | undefined> {
     return Promise.resolve(undefined);
   }
 

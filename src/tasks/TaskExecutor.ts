@@ -46,7 +46,7 @@ export class TaskExecutor {
           'execute it once the scheduling operation returned, outside the lock (see StorageBackend.outsideLocks)',
       );
     }
-    const instance = await manager.startInstance(payload.instance);
+    const instance = await manager.startInstance(payload.instance, payload.record);
     if (instance === undefined) return;
 
     const logger = new TaskLogger(this.container.get<LogSink>(TRIGGERS.LogSink), payload.uid, instance.name);
