@@ -46,8 +46,8 @@ export async function cascadeHopScenario(ctx: BenchContext): Promise<ScenarioRes
     const rawHopCount = await perHop(() => raw.chain('probe-raw', probeLength));
     ctx.log(`  per hop: Triggers ${triggersHop.client} client commands, raw BullMQ ${rawHopCount.client}`);
     const cpuLength = Math.min(length, 500);
-    const triggersCpu = cpuPerUnit(await new CpuAccount(() => ctx.probe.cpuSeconds(), triggers.workerPid).during(() => triggers.chain('cpu-triggers', cpuLength)), cpuLength);
-    const rawCpu = cpuPerUnit(await new CpuAccount(() => ctx.probe.cpuSeconds(), raw.workerPid).during(() => raw.chain('cpu-raw', cpuLength)), cpuLength);
+    const triggersCpu = cpuPerUnit(await new CpuAccount(() => ctx.probe.cpuSeconds(), triggers.workerPid).during((timed) => triggers.chain('cpu-triggers', cpuLength, timed)), cpuLength);
+    const rawCpu = cpuPerUnit(await new CpuAccount(() => ctx.probe.cpuSeconds(), raw.workerPid).during((timed) => timed(() => raw.chain('cpu-raw', cpuLength))), cpuLength);
     ctx.log(`  CPU per hop (us): Triggers ${JSON.stringify(triggersCpu)}, raw BullMQ ${JSON.stringify(rawCpu)}`);
     const comparison = compare('cascadeHop', `cascade hop vs raw BullMQ (chain of ${length})`, hop, rawHop, 'per-hop latency; lower is better');
     return {

@@ -1,5 +1,6 @@
 import type { BenchContext } from '../support/BenchContext';
 import { CpuAccount, cpuPerUnit } from '../support/CpuAccount';
+import type { Timed } from '../support/CpuAccount';
 import { compare, target } from '../support/BenchReport';
 import type { ScenarioResult } from '../support/BenchReport';
 import { RawBullmqSide } from '../sides/RawBullmqSide';
@@ -34,9 +35,9 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
       },
       { repetitions: ctx.sizes.heavyRepetitions },
     );
-    const account = (pid: number, block: () => Promise<unknown>) => new CpuAccount(() => ctx.probe.cpuSeconds(), pid).during(block);
-    const triggersCpu = cpuPerUnit(await account(triggers.workerPid, () => triggers.workflows('cpu-triggers', sessions, 50)), tasks);
-    const rawCpu = cpuPerUnit(await account(raw.workerPid, () => raw.flows('cpu-raw', sessions, 3, 50)), tasks);
+    const account = (pid: number, run: (timed: Timed) => Promise<unknown>) => new CpuAccount(() => ctx.probe.cpuSeconds(), pid).during(run);
+    const triggersCpu = cpuPerUnit(await account(triggers.workerPid, (timed) => triggers.workflows('cpu-triggers', sessions, 50, timed)), tasks);
+    const rawCpu = cpuPerUnit(await account(raw.workerPid, (timed) => timed(() => raw.flows('cpu-raw', sessions, 3, 50))), tasks);
     ctx.log(`  CPU per task (us): Triggers ${JSON.stringify(triggersCpu)}, raw BullMQ ${JSON.stringify(rawCpu)}`);
     const comparison = compare('throughput', 'throughput vs raw BullMQ', tps, rawTps, 'tasks/s; higher is better');
     return {

@@ -2,6 +2,8 @@ import type { Container } from 'inversify';
 import { closeTriggersContainer, createTriggersContainer, getManager } from '../../src';
 import type { TriggerConfiguration, TriggerManager } from '../../src';
 import { lanes } from '../support/lanes';
+import { untimed } from '../support/CpuAccount';
+import type { Timed } from '../support/CpuAccount';
 import '../tasks';
 import { SideWorker } from './SideWorker';
 
@@ -31,17 +33,19 @@ export class TriggersSide {
   }
 
   /** A chain of `length` tasks (`t_i after t_(i-1)`); ms from `fire('go')` to the last task's end. */
-  async chain(run: string, length: number): Promise<number> {
+  async chain(run: string, length: number, timed: Timed = untimed): Promise<number> {
     const config: TriggerConfiguration = {};
     for (let i = 0; i < length; i += 1) {
       config[`t_${i}`] = { after: [i === 0 ? 'go' : `t_${i - 1}`], run: 'BenchNoopTask' };
     }
     config[`t_${length - 1}`] = { ...config[`t_${length - 1}`], run: 'BenchCountTask', withParams: { bench: { run, expected: 1 } } };
     const manager = await this.session(`chain-${run}`, config);
-    const start = performance.now();
-    await manager.fire('go');
-    await this.worker.waitFor(run, 120_000);
-    return performance.now() - start;
+    return timed(async () => {
+      const start = performance.now();
+      await manager.fire('go');
+      await this.worker.waitFor(run, 120_000);
+      return performance.now() - start;
+    });
   }
 
   /**
@@ -49,13 +53,13 @@ export class TriggersSide {
    * `t_second after [t_join]`, `t_third after [t_second]`); A and B fired by
    * `producers` concurrent producers; ms until every `t_third` ran.
    */
-  async workflows(run: string, sessions: number, producers: number): Promise<number> {
+  async workflows(run: string, sessions: number, producers: number, timed: Timed = untimed): Promise<number> {
     const config: TriggerConfiguration = {
       t_join: { after: ['A', 'B'], run: 'BenchNoopTask' },
       t_second: { after: ['t_join'], run: 'BenchNoopTask' },
       t_third: { after: ['t_second'], run: 'BenchCountTask', withParams: { bench: { run, expected: sessions } } },
     };
-    return this.fireJoins(run, sessions, producers, config);
+    return this.fireJoins(run, sessions, producers, config, timed);
   }
 
   /** `sessions` sessions of `t_join after [A, B]` alone; ms until every join ran. */
@@ -66,17 +70,19 @@ export class TriggersSide {
     return this.fireJoins(run, sessions, producers, config);
   }
 
-  private async fireJoins(run: string, sessions: number, producers: number, config: TriggerConfiguration): Promise<number> {
+  private async fireJoins(run: string, sessions: number, producers: number, config: TriggerConfiguration, timed: Timed = untimed): Promise<number> {
     const managers: TriggerManager[] = [];
     await lanes(sessions, producers, async (i) => {
       managers[i] = await this.session(`${run}-s${i}`, config);
     });
-    const start = performance.now();
-    await lanes(sessions * 2, producers, async (i) => {
-      await managers[i >> 1].fire(i % 2 === 0 ? 'A' : 'B', { i });
+    return timed(async () => {
+      const start = performance.now();
+      await lanes(sessions * 2, producers, async (i) => {
+        await managers[i >> 1].fire(i % 2 === 0 ? 'A' : 'B', { i });
+      });
+      await this.worker.waitFor(run, 300_000);
+      return performance.now() - start;
     });
-    await this.worker.waitFor(run, 300_000);
-    return performance.now() - start;
   }
 
   /** The worker process id (for CPU accounting). */

@@ -24,14 +24,29 @@ export class CpuAccount {
     private readonly workerPid: number,
   ) {}
 
-  /** Runs `block` and returns the CPU milliseconds each process spent meanwhile. */
-  async during(block: () => Promise<unknown>): Promise<CpuSpent> {
+  /**
+   * Runs `run`, accounting the CPU of the part it passes to its {@link Timed}
+   * argument only (its setup is left out), and returns the CPU milliseconds
+   * each process spent meanwhile.
+   */
+  async during(run: (timed: Timed) => Promise<unknown>): Promise<CpuSpent> {
+    let spent: CpuSpent | undefined;
+    await run(async (block) => {
+      const [result, cpu] = await this.around(block);
+      spent = cpu;
+      return result;
+    });
+    if (spent === undefined) throw new Error('CpuAccount.during: the run never called its timed block');
+    return spent;
+  }
+
+  private async around<T>(block: () => Promise<T>): Promise<[T, CpuSpent]> {
     const [redis0, worker0] = await Promise.all([this.redisCpuSeconds(), this.workerCpuMs()]);
     const producer0 = process.cpuUsage();
-    await block();
+    const result = await block();
     const producer = process.cpuUsage(producer0);
     const [redis1, worker1] = await Promise.all([this.redisCpuSeconds(), this.workerCpuMs()]);
-    return { redis: (redis1 - redis0) * 1000, worker: worker1 - worker0, producer: (producer.user + producer.system) / 1000 };
+    return [result, { redis: (redis1 - redis0) * 1000, worker: worker1 - worker0, producer: (producer.user + producer.system) / 1000 }];
   }
 
   /** utime + stime of the worker process, in ms (0 where /proc is missing). */
@@ -52,3 +67,12 @@ export function cpuPerUnit(spent: CpuSpent, units: number): Record<string, numbe
   const us = (ms: number): number => Math.round((ms * 1000) / units);
   return { redis: us(spent.redis), worker: us(spent.worker), producer: us(spent.producer), total: us(spent.redis + spent.worker + spent.producer) };
 }
+
+/**
+ * Wraps the timed part of a benchmark run (after its setup), so a CPU
+ * account covers exactly what the clock covers.
+ */
+export type Timed = <T>(block: () => Promise<T>) => Promise<T>;
+
+/** The identity {@link Timed}. */
+export const untimed: Timed = (block) => block();

@@ -300,6 +300,7 @@ export class RedisStorageBackend extends StorageBackend {
     };
 
     const { update, fire } = operation;
+    let computed: { text: string; instance: TaskInstance } | undefined;
     if (update === undefined) {
       args.push('');
     } else {
@@ -316,7 +317,8 @@ export class RedisStorageBackend extends StorageBackend {
         instance.setStatus(update.status, operation.now);
         const record = instance.toRecord();
         if (record.task !== task) return undefined;
-        args.push(known, toJson(record, `instance "${update.name}"`));
+        computed = { text: toJson(record, `instance "${update.name}"`), instance };
+        args.push(known, computed.text);
       } else {
         const metadata = encodeMetadata(update.metadata);
         if (metadata === undefined) return undefined;
@@ -357,7 +359,9 @@ export class RedisStorageBackend extends StorageBackend {
       scheduled.push(toInstance(triples[i + 1]));
       if (triples[i + 2] === '1') enqueued.add(triples[i]);
     }
-    return { updated: reply[1] === '' ? undefined : toInstance(reply[1]), scheduled, enqueued };
+    // The script wrote the text computed here as is: no need to parse it back.
+    const updated = reply[1] === '' ? undefined : reply[1] === computed?.text ? computed.instance : toInstance(reply[1]);
+    return { updated, scheduled, enqueued };
   }
 
   private rememberRecord(name: string, text: string): void {
