@@ -38,6 +38,10 @@ const ONE_DAY_SECONDS = 24 * 3600;
  *   to `TRIGGERS.QueueRouter`, else the task class's `@TriggerTask({ queue })`,
  *   else the default queue (`triggers`). Queues live under the BullMQ prefix
  *   `<prefix>:bull`.
+ * - **Enqueued by the storage**: with Redis storage on the same server, the
+ *   storage's script adds the job itself, through BullMQ's own add script,
+ *   in the step that marks the instance `scheduled` ({@link scriptedJob});
+ *   `run` is called only for what that cannot cover (delays, routers...).
  * - **Refused modes**: it never runs a task synchronously inside the
  *   session lock it is called under; asking for it (`inline`,
  *   `waitForCompletion`) throws {@link RunnerConfigurationError} when the
