@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Command } from 'ioredis';
 import type { Redis } from 'ioredis';
 
 /**
@@ -27,11 +28,27 @@ export class RedisScript<R> {
    */
   async run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>, onResent?: () => void): Promise<R> {
     try {
-      return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as R;
+      return (await RedisScript.evalsha(redis, [this.sha, keys.length, ...keys, ...args])) as R;
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       onResent?.();
       return (await redis.eval(this.lua, keys.length, ...keys, ...args)) as R;
     }
+  }
+
+  /**
+   * `EVALSHA`, written at once when the connection has no auto-pipeline
+   * batch waiting, else appended to that batch. Auto-pipelining defers
+   * every write to the next `setImmediate` so that commands issued together
+   * share one socket write: worth it under load, but a lone command (a
+   * worker's start, then its finish) pays an event-loop turn for nothing —
+   * measured here ~60 µs of latency and ~40 µs of CPU per command. With no
+   * batch waiting, writing now cannot overtake anything: order is kept.
+   */
+  private static evalsha(redis: Redis, args: Array<string | number>): Promise<unknown> {
+    if (redis.options.enableAutoPipelining === true && redis.autoPipelineQueueSize === 0 && redis.status === 'ready') {
+      return redis.sendCommand(new Command('evalsha', args, { replyEncoding: 'utf8' })) as Promise<unknown>;
+    }
+    return redis.evalsha(args[0] as string, args[1] as number, ...args.slice(2));
   }
 }
