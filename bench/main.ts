@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     history: [],
     roundTrips: {},
     cpu: {},
+    floors: [],
   };
   try {
     for (const scenario of selected) {
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       report.history.push(...(result.history ?? []));
       Object.assign(report.roundTrips, result.roundTrips ?? {});
       Object.assign(report.cpu, result.cpu ?? {});
+      report.floors.push(...(result.floors ?? []));
     }
   } finally {
     await probe.close();

@@ -84,6 +84,10 @@ function markdown(report: BenchReport, svgName: string): string {
       String(c.total),
     ])), '');
   }
+  if (report.floors.length > 0) {
+    md.push('## Structural floors (from this run)', '');
+    md.push(mdTable(['floor', 'ratio', 'from'], report.floors.map((f) => [f.label, `${f.value.toFixed(2)}x`, f.detail])), '');
+  }
   return `${md.join('\n')}\n`;
 }
 

@@ -42,6 +42,15 @@ export interface ScenarioResult {
   roundTrips?: Record<string, Record<string, number>>;
   /** CPU microseconds per unit of work by process (redis, worker, producer, total), from one accounted run per side. */
   cpu?: Record<string, Record<string, number>>;
+  /** Lower bounds derived from measurements of this run (ratio the structure alone implies). */
+  floors?: Floor[];
+}
+
+/** A ratio the structure of an operation implies by itself, from this run's measurements. */
+export interface Floor {
+  label: string;
+  value: number;
+  detail: string;
 }
 
 /** The whole run, as written to `bench/results/latest.json`. */
@@ -58,6 +67,7 @@ export interface BenchReport {
   roundTrips: Record<string, Record<string, number>>;
   /** CPU microseconds per unit of work, by process. */
   cpu: Record<string, Record<string, number>>;
+  floors: Floor[];
 }
 
 /** Builds a comparison from two measurements (ratio of medians). */
