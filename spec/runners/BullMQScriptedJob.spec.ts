@@ -120,6 +120,19 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
     });
   });
 
+  it('leaves the record out of the job when it is over 8 KiB (the worker then reads it), and the worker still runs it', async () => {
+    const { container, runner, prefix } = await redisBullmq();
+    const manager = await bullmqSession(container, { t_big: { after: ['a'], run: 'BMQ_Count' } });
+    await manager.fire('a', { blob: 'x'.repeat(9000) });
+    const job = await runner.queue('triggers').getJob(jobIdOf(prefix, manager, 't_big#0'));
+    expect(job?.data).to.not.have.property('record');
+    expect((job?.data.kwargs.a as { blob: string }).blob).to.have.length(9000);
+    const worker = await startWorker(container);
+    const done = new Promise<void>((resolve) => worker.on('completed', () => resolve()));
+    await done;
+    await expectInstance(manager, 't_big#0').finished({ ran: 't_big#0' });
+  });
+
   it('sends the job to the configuration "queue" directive', async () => {
     const { container, runner, prefix, runs } = await redisBullmq();
     const manager = await bullmqSession(container, { t_a: { after: ['a'], run: 'BMQ_Count', queue: 'special' } });

@@ -111,7 +111,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
       jobIdHead: `[${JSON.stringify(settings.prefix)},${uidJson},`,
       payloadHead: `{"uid":${uidJson},"instance":`,
       payloadMiddle: `,"manager":${JSON.stringify(manager.typeName)},"storage":${JSON.stringify(storageNameOf(manager))},"kwargs":`,
-      payloadTail: ',"depth":0,"record":',
+      payloadTail: ',"depth":0',
     };
   }
 

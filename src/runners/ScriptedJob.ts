@@ -9,8 +9,10 @@
  * `kwargsJson` the instance's kwargs object as recorded:
  * - job id: `'i-' .. sha1hex(jobIdHead .. instanceJson .. ']')`;
  * - job data: `payloadHead .. instanceJson .. payloadMiddle .. kwargsJson ..
- *   payloadTail .. recordJson .. '}'`, with `recordJson` the instance's
- *   record text (as just written) as a JSON string (the payload's `record`).
+ *   payloadTail`, then `,"record":` and the instance's record text (as just
+ *   written) as a JSON string when that text is at most 8 KiB (the
+ *   payload's `record`, a hint for the worker's start; bigger records are
+ *   not copied into the job), then `}`.
  *
  * Only instances without `cooldown` or `depth` metadata qualify (their job
  * options are then the same for every instance of the task); the others are
@@ -31,6 +33,6 @@ export interface ScriptedJob {
   readonly payloadHead: string;
   /** Job data between the instance name and the kwargs object. */
   readonly payloadMiddle: string;
-  /** Job data after the kwargs object, up to the `"record":` key (the script appends the record and `}`). */
+  /** Job data after the kwargs object, without the closing brace (the script appends `record` and `}`). */
   readonly payloadTail: string;
 }

@@ -329,7 +329,7 @@ return 1`,
    * or `depth` metadata gets its BullMQ job added here, by BullMQ's own add
    * script (`bullmqAddStandardJob`), after the session writes: recording
    * `scheduled` and enqueueing are one atomic step. The job data carries
-   * the record text just written (`record`), so the worker can start the
+   * the record text just written (`record`, up to 8 KiB), so the worker can start the
    * instance by text comparison ({@link RedisScripts.startKnown}).
    *
    * Returns { 0 } (declined) or { 2, updated record JSON ('' = none),
@@ -603,6 +603,11 @@ for _, w in ipairs(writes) do putRecord(w[1], w[2], w[3], w[4], prefix) end
 for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end
 if latestWrite then redis.call('HSET', KEYS[6], latestWrite[1], latestWrite[2]) end
 refreshTtl(tonumber(ARGV[2]), prefix)
+-- The record text as a job data member, a hint for the worker's start (not for big records).
+local function recordMember(text)
+  if #text > 8192 then return '' end
+  return ',"record":' .. cjson.encode(text)
+end
 for _, e in ipairs(enqueue) do
   local job = jobs[e.ti]
   if job then
@@ -612,7 +617,7 @@ for _, e in ipairs(enqueue) do
     bullmqAddStandardJob(
       { q .. 'wait', q .. 'paused', q .. 'meta', q .. 'id', q .. 'completed', q .. 'delayed', q .. 'active', q .. 'events', q .. 'marker' },
       { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }),
-        job.head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. cjson.encode(ready[e.flag - 1]) .. '}', cmsgpack.pack(job.opts) })
+        job.head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. recordMember(ready[e.flag - 1]) .. '}', cmsgpack.pack(job.opts) })
     ready[e.flag] = '1'
   end
 end
