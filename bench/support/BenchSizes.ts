@@ -37,7 +37,7 @@ export function benchSizes(env: NodeJS.ProcessEnv = process.env): BenchSizes {
         quick,
         warmup: 1,
         repetitions: 5,
-        heavyRepetitions: 3,
+        heavyRepetitions: 5,
         embeddedFires: 20_000,
         chainLength: 1_000,
         sessions: 1_000,
