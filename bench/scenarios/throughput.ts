@@ -1,5 +1,6 @@
 import type { BenchContext } from '../support/BenchContext';
 import { CpuAccount, cpuPerUnit } from '../support/CpuAccount';
+import { emptyCommandCost } from '../support/emptyCommandCost';
 import type { Timed } from '../support/CpuAccount';
 import { compare, target } from '../support/BenchReport';
 import type { ScenarioResult } from '../support/BenchReport';
@@ -39,11 +40,17 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
     const triggersCpu = cpuPerUnit(await account(triggers.workerPid, (timed) => triggers.workflows('cpu-triggers', sessions, 50, timed)), tasks);
     const rawCpu = cpuPerUnit(await account(raw.workerPid, (timed) => timed(() => raw.flows('cpu-raw', sessions, 3, 50))), tasks);
     ctx.log(`  CPU per task (us): Triggers ${JSON.stringify(triggersCpu)}, raw BullMQ ${JSON.stringify(rawCpu)}`);
+    const batched = await emptyCommandCost(ctx.redisUrl, ctx.probe, concurrency, 20_000);
+    ctx.log(`  one empty EVALSHA among ${concurrency} concurrent callers: ${batched.client} us client + ${batched.redis} us server CPU`);
     const comparison = compare('throughput', 'throughput vs raw BullMQ', tps, rawTps, 'tasks/s; higher is better');
     return {
       measurements: [tps, rawTps],
       comparisons: [comparison],
-      cpu: { [`Triggers workflow task (${sessions} sessions x 3)`]: triggersCpu, [`raw BullMQ job (${tasks} jobs)`]: rawCpu },
+      cpu: {
+        [`Triggers workflow task (${sessions} sessions x 3)`]: triggersCpu,
+        [`raw BullMQ job (${tasks} jobs)`]: rawCpu,
+        [`one empty EVALSHA among ${concurrency} concurrent callers`]: { redis: batched.redis, worker: 0, producer: batched.client, total: batched.redis + batched.client },
+      },
       targets: [target('throughput', 'throughput >= 0.6x raw BullMQ', comparison.ratio, '>=', 0.6, 'x')],
     };
   } finally {
