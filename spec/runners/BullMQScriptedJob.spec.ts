@@ -5,7 +5,7 @@ import type { ScriptedJob, TriggerConfiguration, TriggerManager } from '../../sr
 import { bullmqAddStandardJobLua } from '../../src/runners/bullmqAddJobLua';
 import { expectInstance } from '../../src/testing';
 import { bullmqContainer, bullmqSession, closeBullmq, startWorker } from '../support/bullmqFixtures';
-import { commandsSent, connectionOf } from '../support/redisContainers';
+import { commandsSent, connectionOf, waitFor } from '../support/redisContainers';
 import '../support/bullmqTasks';
 
 /** Names that need escaping in JSON, in Lua patterns, or both. */
@@ -127,9 +127,8 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
     const job = await runner.queue('triggers').getJob(jobIdOf(prefix, manager, 't_big#0'));
     expect(job?.data).to.not.have.property('record');
     expect((job?.data.kwargs.a as { blob: string }).blob).to.have.length(9000);
-    const worker = await startWorker(container);
-    const done = new Promise<void>((resolve) => worker.on('completed', () => resolve()));
-    await done;
+    await startWorker(container);
+    await waitFor('t_big#0 finished', async () => (await manager.storage.getInstance('t_big#0')).status === 'finished');
     await expectInstance(manager, 't_big#0').finished({ ran: 't_big#0' });
   });
 

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { RedisSettings } from '../container/RedisSettings';
 import type { TaskConfigEntry } from '../model';
 import type { FireIndex } from './FireIndex';
+import type { PipelinedFinish } from './PipelinedFinish';
 import type { AtomicFireArgs } from './RedisStorageBackend';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidStorageSettingsError } from '../errors';
@@ -79,6 +80,31 @@ export class RedisConnection {
       atomicFires?: Map<string, AtomicFireArgs>;
     }
   >();
+
+  private readonly pipelinedFinishes = new Map<string, PipelinedFinish>();
+
+  /**
+   * Offers the finish of `instance` of session `uid` to be sent on a job's
+   * connection ({@link PipelinedFinish}); the first atomic status change of
+   * that instance through this connection takes it. Returns the withdrawal
+   * (call it once the job's execution settled).
+   */
+  offerPipelinedFinish(uid: string, instance: string, finish: PipelinedFinish): () => void {
+    const key = `${this.keysFor(uid).base}\u0000${instance}`;
+    this.pipelinedFinishes.set(key, finish);
+    return () => {
+      if (this.pipelinedFinishes.get(key) === finish) this.pipelinedFinishes.delete(key);
+    };
+  }
+
+  /** Takes the offer for `instance` of the session whose key base is `base`, if any (once). */
+  takePipelinedFinish(base: string, instance: string): PipelinedFinish | undefined {
+    if (this.pipelinedFinishes.size === 0) return undefined;
+    const key = `${base}\u0000${instance}`;
+    const finish = this.pipelinedFinishes.get(key);
+    if (finish !== undefined) this.pipelinedFinishes.delete(key);
+    return finish;
+  }
 
   /** Key names of session `uid` under the configured prefix. */
   keysFor(uid: string): RedisSessionKeys {

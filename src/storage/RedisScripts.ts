@@ -311,7 +311,10 @@ return 1`,
    * for byte. Anything else returns { 0 } having written nothing, and the
    * caller takes the locked path.
    *
-   * KEYS: lock, next, tasks, tt, inst, latest, counts, unresolved, tv.
+   * KEYS: lock, next, tasks, tt, inst, latest, counts, unresolved, tv, and
+   * optionally the BullMQ lock key of the job whose finish this is, sent
+   * ahead of BullMQ's completion on the same connection (PipelinedFinish):
+   * declining deletes it, so BullMQ cannot complete that job.
    * ARGV: ISO time, ttlSeconds (0 = none), unstarted prefix, tasks version,
    * then the update: instance name ('' = none) [, task, task JSON, status,
    * index flag (u/o/r), then either '', #metadata, (key JSON, value JSON)...
@@ -338,8 +341,12 @@ return 1`,
   applyAtomically: new RedisScript<AtomicReply>(
     'applyAtomically',
     `
-if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return { 0 } end
-if ARGV[4] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[4] then return { 0 } end
+local function decline()
+  if KEYS[10] then redis.call('DEL', KEYS[10]) end
+  return { 0 }
+end
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return decline() end
+if ARGV[4] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[4] then return decline() end
 ` +
       RedisLua.jsonText +
       RedisLua.refreshTtl +
@@ -597,7 +604,7 @@ local ok = pcall(function()
     end
   end
 end)
-if not ok then return { 0 } end
+if not ok then return decline() end
 
 for _, w in ipairs(writes) do putRecord(w[1], w[2], w[3], w[4], prefix) end
 for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end

@@ -344,9 +344,18 @@ export class RedisStorageBackend extends StorageBackend {
     }
 
     const keys = this.keys;
-    const reply = await RedisScripts.applyAtomically.run(this.redis, [keys.lock, keys.next, ...keys.recordKeys], args);
+    const scriptKeys = [keys.lock, keys.next, ...keys.recordKeys];
+    // A worker finishing its job may have offered to send this on BullMQ's connection, ahead of the job's completion.
+    const pipelined = update === undefined ? undefined : this.connection.takePipelinedFinish(keys.base, update.name);
+    if (pipelined !== undefined) scriptKeys.push(pipelined.jobLockKey);
+    const replyPromise = RedisScripts.applyAtomically.run(pipelined?.redis ?? this.redis, scriptKeys, args);
+    pipelined?.sent();
+    const reply = await replyPromise;
     if (update !== undefined) this.knownRecords.delete(update.name);
-    if (reply[0] !== 2) return undefined;
+    if (reply[0] !== 2) {
+      pipelined?.declined();
+      return undefined;
+    }
     if (update !== undefined) this.rememberRecord(update.name, reply[1]);
     const toInstance = (json: string): TaskInstance => {
       const record = JSON.parse(json) as InstanceRecord;

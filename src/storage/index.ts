@@ -7,6 +7,7 @@ export { FireIndex } from './FireIndex';
 export type { FireIndexEntry } from './FireIndex';
 export type { MemorySession } from './MemoryStore';
 export { RedisConnection } from './RedisConnection';
+export type { PipelinedFinish } from './PipelinedFinish';
 export { RedisScript } from './RedisScript';
 export { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
 export type { AtomicReply, FireReply } from './RedisScripts';

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Job } from 'bullmq';
 import type { Container } from 'inversify';
 import { resolveNamed } from '../container/resolveNamed';
@@ -9,9 +10,12 @@ import { RunnerConfigurationError, WorkerLostError } from '../errors';
 import { TaskStatus, isPlainObject } from '../model';
 import { DEFAULT_QUEUE } from '../runners/BullMQRunnerOptions';
 import type { BullMQTaskRunner } from '../runners/BullMQTaskRunner';
-import { bullmqConnection, bullmqPrefix } from '../runners/bullmqConnection';
+import { bullmqPrefix } from '../runners/bullmqConnection';
 import { parseTaskJobPayload } from '../runners/TaskJobPayload';
 import type { TaskJobPayload } from '../runners/TaskJobPayload';
+import type { PipelinedFinish } from '../storage/PipelinedFinish';
+import type { RedisConnection } from '../storage/RedisConnection';
+import { RedisScripts } from '../storage/RedisScripts';
 import type { StorageBackend } from '../storage/StorageBackend';
 import { failureMetadata } from '../tasks/failureMetadata';
 import type { TaskExecutor } from '../tasks/TaskExecutor';
@@ -79,6 +83,20 @@ export interface TriggerWorkerEvents {
  * `running`: the task is not run again (it may have had side effects); the
  * instance is failed with {@link WorkerLostError} so an operator can replay it.
  *
+ * **One round trip to finish a job.** BullMQ completes jobs on a connection
+ * this worker owns, and a job whose instance lives in this container's
+ * Redis storage sends its finish (outcome, cascade, next jobs: one script)
+ * on that same connection, right before BullMQ's `moveToFinished`, without
+ * waiting for the reply in between ({@link PipelinedFinish}): Redis runs
+ * them in that order, in one round trip. The rest of the outcome handling
+ * (hooks, runners for jobs the script could not enqueue) goes on after the
+ * processor returned; the `'completed'` event still comes once it is all
+ * recorded, and {@link close} waits for it. When the finish script declines
+ * (the session lock is held elsewhere at that instant) it deletes the job's
+ * BullMQ lock, so BullMQ cannot complete the job; the outcome is recorded
+ * under the lock instead, and BullMQ's stalled check re-delivers the job
+ * later to a worker that finds the instance resolved and does nothing.
+ *
  * ```ts
  * const worker = new TriggerWorker(createTriggersContainer({ redis, prefix }), { queues: ['triggers'], concurrency: 4 });
  * await worker.start();
@@ -92,6 +110,12 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private workers: Array<Worker<unknown, void>> = [];
   private closing?: Promise<void>;
   private readonly completedPayloads = new WeakMap<Job<unknown, void>, TaskJobPayload>();
+  /** The connection BullMQ's workers use for everything but blocking waits, and that pipelined finishes travel on. */
+  private jobConnection?: Redis;
+  /** Outcome handling still running after its processor returned (pipelined finishes). */
+  private readonly finishing = new Set<Promise<void>>();
+  /** Jobs whose pipelined finish declined: BullMQ's "Missing lock" errors for them are expected. */
+  private readonly handedBack = new Set<string>();
 
   constructor(
     private readonly container: Container,
@@ -142,16 +166,22 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (this.workers.length > 0) return;
     if (this.closing !== undefined) throw new RunnerConfigurationError('TriggerWorker was closed; create a new one');
     if (options !== undefined) this.configure({ ...this.options, ...options });
+    const connection = new Redis(this.settings.url, { maxRetriesPerRequest: null });
+    this.jobConnection = connection;
+    // Loaded ahead, so a pipelined finish is never re-sent as EVAL behind BullMQ's completion.
+    await connection.script('LOAD', RedisScripts.applyAtomically.lua);
     this.workers = this.queueNames.map((queue) => {
-      const worker = new Worker<unknown, void>(queue, (job) => this.process(job), {
-        connection: bullmqConnection(this.settings),
+      const worker = new Worker<unknown, void>(queue, (job) => this.process(queue, job), {
+        connection,
         prefix: bullmqPrefix(this.settings),
         concurrency: this.options.concurrency ?? 1,
         ...(this.options.lockDurationMs === undefined ? {} : { lockDuration: this.options.lockDurationMs }),
         ...(this.options.stalledIntervalMs === undefined ? {} : { stalledInterval: this.options.stalledIntervalMs }),
         autorun: true,
       });
-      worker.on('error', (error) => this.emit('error', error));
+      worker.on('error', (error) => {
+        if (!this.isHandedBackError(error)) this.emit('error', error);
+      });
       worker.on('completed', (job) => {
         const payload = this.completedPayloads.get(job);
         this.completedPayloads.delete(job);
@@ -181,13 +211,16 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all(this.workers.map((worker) => worker.close()));
+      while (this.finishing.size > 0) await Promise.all([...this.finishing]);
+      await this.jobConnection?.quit().catch(() => this.jobConnection?.disconnect());
       const token = runnerToken('bullmq');
       if (this.container.isBound(token)) await this.container.get<BullMQTaskRunner>(token).close();
     })();
     return this.closing;
   }
 
-  private async process(job: Job<unknown, void>): Promise<void> {
+  private async process(queue: string, job: Job<unknown, void>): Promise<void> {
+    if (job.id !== undefined) this.handedBack.delete(job.id);
     let payload: TaskJobPayload;
     try {
       payload = parseTaskJobPayload(job.data);
@@ -203,12 +236,85 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       const failed = await this.failInstance(payload, lost, [TaskStatus.Running]).catch(() => false);
       if (failed) return this.reject(job, lost, [], payload);
     }
+    const pipelined = this.offerPipelinedFinish(queue, job, payload);
     try {
-      await this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload);
+      const execution = this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload);
+      if (pipelined !== undefined && (await Promise.race([execution.then(() => false), pipelined.sent.then(() => true)]))) {
+        // The finish is on its way, ahead of BullMQ's completion: let BullMQ complete, record the rest meanwhile.
+        this.finishInBackground(queue, job, payload, execution, pipelined.withdraw);
+        return;
+      }
+      pipelined?.withdraw();
+      await execution;
     } catch (error) {
+      pipelined?.withdraw();
       return this.reject(job, error, [TaskStatus.Scheduled, TaskStatus.Running]);
     }
     this.completedPayloads.set(job, payload);
+  }
+
+  /**
+   * Offers to send the finish of the job's instance on {@link jobConnection}
+   * (see the class comment); undefined when this container has no Redis
+   * storage connection to offer it through.
+   */
+  private offerPipelinedFinish(
+    queue: string,
+    job: Job<unknown, void>,
+    payload: TaskJobPayload,
+  ): { sent: Promise<void>; withdraw: () => void } | undefined {
+    const redis = this.jobConnection;
+    if (redis === undefined || job.id === undefined || !this.container.isBound(TRIGGERS.RedisConnection)) return undefined;
+    const jobId = job.id;
+    let markSent!: () => void;
+    const sent = new Promise<void>((resolve) => (markSent = resolve));
+    const finish: PipelinedFinish = {
+      redis,
+      jobLockKey: `${bullmqPrefix(this.settings)}:${queue}:${jobId}:lock`,
+      sent: markSent,
+      declined: () => this.handBack(jobId),
+    };
+    const withdraw = this.container.get<RedisConnection>(TRIGGERS.RedisConnection).offerPipelinedFinish(payload.uid, payload.instance, finish);
+    return { sent, withdraw };
+  }
+
+  /** Emits `'completed'` (or `'failed'`) once the outcome of a job whose processor already returned is recorded. */
+  private finishInBackground(queue: string, job: Job<unknown, void>, payload: TaskJobPayload, execution: Promise<void>, withdraw: () => void): void {
+    const settled: Promise<void> = execution
+      .then(
+        () => {
+          this.emit('completed', { queue, jobId: job.id ?? '', payload });
+        },
+        async (error: unknown) => {
+          const cause = error instanceof Error ? error : new Error(String(error));
+          const failed = await this.failInstance(payload, cause, [TaskStatus.Scheduled, TaskStatus.Running]).catch(() => false);
+          this.emit('failed', {
+            queue,
+            jobId: job.id,
+            data: job.data,
+            error: cause,
+            failedInstance: failed ? { uid: payload.uid, instance: payload.instance } : undefined,
+          });
+        },
+      )
+      .finally(() => {
+        withdraw();
+        this.finishing.delete(settled);
+      });
+    this.finishing.add(settled);
+  }
+
+  /** Notes a job whose pipelined finish declined (bounded: BullMQ re-delivers it within its stalled interval). */
+  private handBack(jobId: string): void {
+    if (this.handedBack.size >= 10_000) this.handedBack.clear();
+    this.handedBack.add(jobId);
+  }
+
+  /** Whether `error` is BullMQ failing to complete a handed-back job (its lock was deleted on purpose). */
+  private isHandedBackError(error: Error): boolean {
+    if (this.handedBack.size === 0 || !error.message.startsWith('Missing lock for job ')) return false;
+    const jobId = /^Missing lock for job (\S+?)\.? /.exec(error.message)?.[1];
+    return jobId !== undefined && this.handedBack.has(jobId);
   }
 
   /**
