@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { Redis } from 'ioredis';
 import type { RedisSettings } from '../container/RedisSettings';
-import type { TaskConfigEntry } from '../model';
+import type { TaskConfig, TaskConfigEntry } from '../model';
 import type { FireIndex } from './FireIndex';
 import type { PipelinedFinish } from './PipelinedFinish';
 import type { AtomicFireArgs } from './RedisStorageBackend';
@@ -78,6 +78,8 @@ export class RedisConnection {
       fireIndex?: FireIndex;
       /** trigger -> the arguments of an atomic fire, derived from `entries` on demand. */
       atomicFires?: Map<string, AtomicFireArgs>;
+      /** task -> its `TaskConfig`, built from `entries` on demand. */
+      configs?: Map<string, TaskConfig>;
     }
   >();
 

@@ -245,9 +245,8 @@ export class RedisStorageBackend extends StorageBackend {
     let running: string;
     try {
       const record = JSON.parse(text) as InstanceRecord;
-      const entry = record.name === name && typeof record.task === 'string' ? cached.entries[record.task] : undefined;
-      if (entry === undefined) return undefined;
-      const config = TaskConfig.fromEntry(record.task, entry);
+      const config = record.name === name && typeof record.task === 'string' ? cachedConfig(cached, record.task) : undefined;
+      if (config === undefined) return undefined;
       instance = TaskInstance.fromRecord(record, config);
       if (instance.status !== TaskStatus.Scheduled) return undefined;
       instance.metadata = { ...instance.metadata, actualKwargs: deepMerge(config.withParams, instance.kwargs) };
@@ -292,10 +291,8 @@ export class RedisStorageBackend extends StorageBackend {
     ];
     const configs = new Map<string, TaskConfig>();
     const configOf = (task: string): TaskConfig | undefined => {
-      const entry = cached.entries[task];
-      if (entry === undefined) return undefined;
-      const config = TaskConfig.fromEntry(task, entry);
-      configs.set(task, config);
+      const config = cachedConfig(cached, task);
+      if (config !== undefined) configs.set(task, config);
       return config;
     };
 
@@ -489,7 +486,29 @@ export interface AtomicFireArgs {
   args: readonly string[];
 }
 
-type CachedTasks = { version: string; entries: Readonly<Record<string, TaskConfigEntry>>; fireIndex?: FireIndex; atomicFires?: Map<string, AtomicFireArgs> };
+type CachedTasks = {
+  version: string;
+  entries: Readonly<Record<string, TaskConfigEntry>>;
+  fireIndex?: FireIndex;
+  atomicFires?: Map<string, AtomicFireArgs>;
+  configs?: Map<string, TaskConfig>;
+};
+
+/**
+ * The `TaskConfig` of `task` at the cached version, built once per version
+ * (task configurations are never mutated; transactions share them too).
+ */
+function cachedConfig(cached: CachedTasks, task: string): TaskConfig | undefined {
+  cached.configs ??= new Map();
+  let config = cached.configs.get(task);
+  if (config === undefined) {
+    const entry = cached.entries[task];
+    if (entry === undefined || !Object.hasOwn(cached.entries, task)) return undefined;
+    config = TaskConfig.fromEntry(task, entry);
+    cached.configs.set(task, config);
+  }
+  return config;
+}
 
 /** The script arguments for firing `trigger`, built once per configuration version and trigger. */
 function atomicFireArgs(cached: CachedTasks, trigger: string): AtomicFireArgs {
@@ -500,7 +519,7 @@ function atomicFireArgs(cached: CachedTasks, trigger: string): AtomicFireArgs {
   const tasks = cached.fireIndex.get(trigger).using;
   const args: string[] = [String(tasks.length)];
   for (const task of tasks) {
-    const config = TaskConfig.fromEntry(task, cached.entries[task]);
+    const config = cachedConfig(cached, task) as TaskConfig;
     args.push(
       task,
       JSON.stringify(task),
