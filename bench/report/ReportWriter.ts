@@ -37,9 +37,13 @@ export class ReportWriter {
 export function consoleTable(report: BenchReport): string {
   const rows = report.measurements.map((m) => [m.label, format(m.median), format(m.min), format(m.max), m.unit]);
   const lines = [table(['measurement', 'median', 'min', 'max', 'unit'], rows, [false, true, true, true, false])];
-  lines.push('', table(['comparison', 'ratio (Triggers / baseline)', 'reading'], report.comparisons.map((c) => [c.label, `${c.ratio.toFixed(2)}x`, c.reading]), [false, true, false]));
+  lines.push('', table(['comparison', 'ratio (Triggers / baseline)', 'per repetition (median, min-max)', 'reading'], report.comparisons.map((c) => [c.label, `${c.ratio.toFixed(2)}x`, pairedText(c), c.reading]), [false, true, true, false]));
   lines.push('', table(['target', 'value', 'threshold', 'result'], targetRows(report), [false, true, true, false]));
   return lines.join('\n');
+}
+
+function pairedText(c: BenchReport['comparisons'][number]): string {
+  return `${c.paired.median.toFixed(2)}x (${c.paired.min.toFixed(2)}-${c.paired.max.toFixed(2)})`;
 }
 
 function targetRows(report: BenchReport): string[][] {
@@ -52,7 +56,7 @@ function markdown(report: BenchReport, svgName: string): string {
   md.push(`Generated ${report.generatedAt} by \`npm run bench\` in ${report.durationSeconds.toFixed(0)} s.`, '');
   md.push(Object.entries(report.environment).map(([k, v]) => `- ${k}: ${v}`).join('\n'), '');
   md.push('## Measurements', '', mdTable(['measurement', 'median', 'min', 'max', 'unit', 'runs'], report.measurements.map(measurementRow)), '');
-  md.push('## Comparisons (same run)', '', mdTable(['comparison', 'ratio', 'reading'], report.comparisons.map((c) => [c.label, `${c.ratio.toFixed(2)}x`, c.reading])), '');
+  md.push('## Comparisons (same run)', '', mdTable(['comparison', 'ratio', 'per repetition (median, min-max)', 'reading'], report.comparisons.map((c) => [c.label, `${c.ratio.toFixed(2)}x`, pairedText(c), c.reading])), '');
   md.push('## Targets (issue 4)', '', mdTable(['target', 'value', 'threshold', 'result'], targetRows(report)), '');
   if (report.history.length > 0) {
     md.push('## Fire latency vs session history', '', `![fire latency vs history](${svgName})`, '');

@@ -3,7 +3,7 @@ import type { TriggerConfiguration, TriggerManager } from '../../src';
 import { format } from '../harness';
 import type { Measurement } from '../harness';
 import type { BenchContext } from '../support/BenchContext';
-import { target } from '../support/BenchReport';
+import { compare, target } from '../support/BenchReport';
 import type { HistoryPoint, ScenarioResult } from '../support/BenchReport';
 import '../tasks';
 
@@ -87,14 +87,13 @@ export async function historyScenario(ctx: BenchContext): Promise<ScenarioResult
       measurements,
       history,
       comparisons: [
-        {
-          id: 'history',
-          label: `fire latency, ${historySizes[historySizes.length - 1].toLocaleString('en-US')} vs ${historySizes[0]} resolved instances`,
-          triggers: measurements[measurements.length - 1].id,
-          baseline: measurements[0].id,
-          ratio,
-          reading: 'lower is better; 1.0 means history costs nothing',
-        },
+        compare(
+          'history',
+          `fire latency, ${historySizes[historySizes.length - 1].toLocaleString('en-US')} vs ${historySizes[0]} resolved instances`,
+          measurements[measurements.length - 1],
+          measurements[0],
+          'lower is better; 1.0 means history costs nothing',
+        ),
       ],
       targets: [target('history', `history ratio (${historySizes[historySizes.length - 1].toLocaleString('en-US')} vs ${historySizes[0]}) <= 1.2`, ratio, '<=', 1.2, 'x')],
       roundTrips: { 'Redis fire (andEvery task, schedules one instance)': { client: counted.client, scripted: counted.scripted, ...counted.byCommand } },

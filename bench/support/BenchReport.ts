@@ -1,3 +1,4 @@
+import { summarise } from '../harness';
 import type { Measurement } from '../harness';
 
 /** Triggers measured against a baseline in the same run. */
@@ -10,6 +11,12 @@ export interface Comparison {
   baseline: string;
   /** Triggers median / baseline median. */
   ratio: number;
+  /**
+   * The ratio within each repetition (both sides ran back to back in it):
+   * median, min and max. Less sensitive to load that drifts between
+   * repetitions; the target uses {@link ratio}.
+   */
+  paired: { median: number; min: number; max: number };
   /** How to read the ratio (`lower is better: per-hop latency`). */
   reading: string;
 }
@@ -72,7 +79,9 @@ export interface BenchReport {
 
 /** Builds a comparison from two measurements (ratio of medians). */
 export function compare(id: string, label: string, triggers: Measurement, baseline: Measurement, reading: string): Comparison {
-  return { id, label, triggers: triggers.id, baseline: baseline.id, ratio: triggers.median / baseline.median, reading };
+  const ratios = triggers.samples.map((value, i) => value / baseline.samples[i]).filter(Number.isFinite);
+  const { median, min, max } = summarise(`${id}.paired`, label, 'x', 'lower', ratios.length > 0 ? ratios : [Number.NaN]);
+  return { id, label, triggers: triggers.id, baseline: baseline.id, ratio: triggers.median / baseline.median, paired: { median, min, max }, reading };
 }
 
 /** Evaluates a target. */
