@@ -67,7 +67,7 @@ export async function cascadeHopScenario(ctx: BenchContext): Promise<ScenarioRes
         {
           label: 'raw BullMQ hop + one empty command, vs raw BullMQ hop',
           value: floor,
-          detail: `${empty.latency} us per empty round trip; a Triggers hop makes 3 commands where raw BullMQ makes 2`,
+          detail: `${empty.latency} us per empty round trip: what one more sequential command costs a hop (Triggers sends 3 commands per hop in 2 sequential round trips, raw BullMQ 2 in 2)`,
         },
       ],
       targets: [target('cascadeHop', 'cascade hop <= 1.5x raw BullMQ', comparison.ratio, '<=', 1.5, 'x')],
