@@ -297,6 +297,10 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
           });
         },
       )
+      // A throwing 'completed'/'failed' listener must not become an unhandled rejection of the worker.
+      .catch((error: unknown) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+      })
       .finally(() => {
         withdraw();
         this.finishing.delete(settled);
