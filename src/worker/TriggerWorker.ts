@@ -112,8 +112,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private readonly completedPayloads = new WeakMap<Job<unknown, void>, TaskJobPayload>();
   /** The connection BullMQ's workers use for everything but blocking waits, and that pipelined finishes travel on. */
   private jobConnection?: Redis;
-  /** Outcome handling still running after its processor returned (pipelined finishes). */
-  private readonly finishing = new Set<Promise<void>>();
+  /** Outcome handling still running after its processor returned (pipelined finishes), by job id. */
+  private readonly finishing = new Map<string, Promise<void>>();
   /** Jobs whose pipelined finish declined: BullMQ's "Missing lock" errors for them are expected. */
   private readonly handedBack = new Set<string>();
 
@@ -211,7 +211,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all(this.workers.map((worker) => worker.close()));
-      while (this.finishing.size > 0) await Promise.all([...this.finishing]);
+      while (this.finishing.size > 0) await Promise.all([...this.finishing.values()]);
       await this.jobConnection?.quit().catch(() => this.jobConnection?.disconnect());
       const token = runnerToken('bullmq');
       if (this.container.isBound(token)) await this.container.get<BullMQTaskRunner>(token).close();
@@ -220,7 +220,11 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   }
 
   private async process(queue: string, job: Job<unknown, void>): Promise<void> {
-    if (job.id !== undefined) this.handedBack.delete(job.id);
+    if (job.id !== undefined) {
+      this.handedBack.delete(job.id);
+      // A job handed back by this process: its outcome may still be being recorded here; let it land first.
+      await this.finishing.get(job.id);
+    }
     let payload: TaskJobPayload;
     try {
       payload = parseTaskJobPayload(job.data);
@@ -280,6 +284,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
 
   /** Emits `'completed'` (or `'failed'`) once the outcome of a job whose processor already returned is recorded. */
   private finishInBackground(queue: string, job: Job<unknown, void>, payload: TaskJobPayload, execution: Promise<void>, withdraw: () => void): void {
+    const key = job.id ?? `${queue}\u0000${payload.uid}\u0000${payload.instance}`;
     const settled: Promise<void> = execution
       .then(
         () => {
@@ -303,9 +308,9 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       })
       .finally(() => {
         withdraw();
-        this.finishing.delete(settled);
+        if (this.finishing.get(key) === settled) this.finishing.delete(key);
       });
-    this.finishing.add(settled);
+    this.finishing.set(key, settled);
   }
 
   /** Notes a job whose pipelined finish declined (bounded: BullMQ re-delivers it within its stalled interval). */
