@@ -238,4 +238,28 @@ describe('model: TaskInstance', () => {
       expect([...back.abandonState]).to.deep.equal(['x']);
     });
   });
+
+  describe('transitions', () => {
+    it('start() records withParams deep-merged under the kwargs as actualKwargs and moves to running, stamped', () => {
+      const target = instance({ withParams: { a: { n: 0, fromParams: true } } }, TaskStatus.Scheduled);
+      target.kwargs = { a: { n: 1 }, b: {} };
+      const now = new Date('2024-01-02T03:04:05.678Z');
+      target.start(now);
+      expect(target.status).to.equal('running');
+      expect(target.metadata.actualKwargs).to.deep.equal({ a: { n: 1, fromParams: true }, b: {} });
+      expect(target.metadata.timestamps).to.include({ running: '2024-01-02T03:04:05.678Z', lastModified: '2024-01-02T03:04:05.678Z' });
+    });
+
+    it('changeStatus() merges a private copy of the metadata and sets the status', () => {
+      const target = instance({}, TaskStatus.Running);
+      target.metadata = { ...target.metadata, keep: 'me', result: { old: true } };
+      const metadata = { result: { r: [1] } };
+      target.changeStatus(TaskStatus.Finished, metadata);
+      metadata.result.r.push(2);
+      expect(target.status).to.equal('finished');
+      expect(target.metadata).to.include({ keep: 'me' });
+      expect(target.metadata.result).to.deep.equal({ r: [1] });
+      expect(target.metadata.timestamps).to.have.property('finished');
+    });
+  });
 });

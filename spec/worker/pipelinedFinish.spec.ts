@@ -26,8 +26,8 @@ let gated = false;
 function recordTakenOffers(connection: RedisConnection): string[] {
   const taken: string[] = [];
   const take = connection.takePipelinedFinish.bind(connection);
-  connection.takePipelinedFinish = (base: string, instance: string): PipelinedFinish | undefined => {
-    const finish = take(base, instance);
+  connection.takePipelinedFinish = (uid: string, instance: string): PipelinedFinish | undefined => {
+    const finish = take(uid, instance);
     if (finish !== undefined) taken.push(instance);
     return finish;
   };

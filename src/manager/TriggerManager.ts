@@ -4,7 +4,7 @@ import { TriggerRegistry } from '../container/TriggerRegistry';
 import { isNamedBound, resolveNamed } from '../container/resolveNamed';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, UnknownManagerError } from '../errors';
-import { ALL_TASK_STATUSES, TaskInstance, TaskStatus, assertJsonObject, deepMerge, isPlainObject, isReservedName } from '../model';
+import { ALL_TASK_STATUSES, TaskInstance, TaskStatus, assertJsonObject, isPlainObject, isReservedName } from '../model';
 import type { InstanceMetadata, Kwargs, TaskConfig, TriggerConfiguration, TriggerKwargs } from '../model';
 import type { BaseTaskRunner } from '../runners/BaseTaskRunner';
 import type { AtomicOperation, AtomicOutcome } from '../storage/AtomicOperation';
@@ -387,8 +387,7 @@ export class TriggerManager {
       }
       const change = async (tx: SessionTransaction): Promise<TaskInstance> => {
         const target = await tx.instance(name);
-        target.metadata = { ...target.metadata, ...structuredClone(options.metadata ?? {}) };
-        target.setStatus(status);
+        target.changeStatus(status, (options.metadata ?? {}) as Record<string, unknown>);
         tx.put(target);
         return target;
       };
@@ -471,8 +470,7 @@ export class TriggerManager {
     return this.storage.withLock(async (tx) => {
       const target = await tx.instance(name);
       if (target.status !== TaskStatus.Scheduled) return undefined;
-      target.metadata = { ...target.metadata, actualKwargs: deepMerge(target.config.withParams, target.kwargs) };
-      target.setStatus(TaskStatus.Running);
+      target.start();
       tx.put(target);
       return target;
     });

@@ -4,6 +4,7 @@ import type { Kwargs, TriggerKwargs } from './Kwargs';
 import type { LogLevel } from './LogLevel';
 import type { TaskConfig } from './TaskConfig';
 import { RESOLVED_STATUSES, TaskStatus } from './TaskStatus';
+import { deepMerge } from './deepMerge';
 
 /**
  * One execution of a task, named `<task>#<n>`.
@@ -123,6 +124,27 @@ export class TaskInstance {
       applied = true;
     }
     return applied;
+  }
+
+  /**
+   * The worker's start (SPEC 6 step 1): records the kwargs the task runs
+   * with (`actualKwargs`: the task's `withParams` deep-merged under the
+   * instance's kwargs) and moves to `running`. One definition for every path
+   * that starts an instance, so they write the same record.
+   */
+  start(now: Date = new Date()): void {
+    this.metadata = { ...this.metadata, actualKwargs: deepMerge(this.config.withParams, this.kwargs) };
+    this.setStatus(TaskStatus.Running, now);
+  }
+
+  /**
+   * A status change with metadata (`updateInstanceStatus`, a task's
+   * outcome): merges a private copy of `metadata` over the instance's, then
+   * sets the status. One definition for every path that records one.
+   */
+  changeStatus(status: TaskStatus, metadata: Readonly<Record<string, unknown>>, now: Date = new Date()): void {
+    this.metadata = { ...this.metadata, ...structuredClone(metadata) };
+    this.setStatus(status, now);
   }
 
   /**

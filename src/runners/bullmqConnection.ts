@@ -1,4 +1,5 @@
 import type { RedisOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { RedisSettings } from '../container/RedisSettings';
 
 /**
@@ -9,6 +10,15 @@ import type { RedisSettings } from '../container/RedisSettings';
  */
 export function bullmqConnection(settings: RedisSettings): RedisOptions {
   return { url: settings.url, maxRetriesPerRequest: null };
+}
+
+/**
+ * An ioredis client with the options of {@link bullmqConnection}, for a
+ * connection the caller owns and hands to BullMQ (BullMQ then shares it and
+ * leaves closing it to the caller).
+ */
+export function bullmqClient(settings: RedisSettings): Redis {
+  return new Redis(settings.url, { maxRetriesPerRequest: null });
 }
 
 /**

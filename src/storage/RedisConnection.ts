@@ -92,17 +92,17 @@ export class RedisConnection {
    * (call it once the job's execution settled).
    */
   offerPipelinedFinish(uid: string, instance: string, finish: PipelinedFinish): () => void {
-    const key = `${this.keysFor(uid).base}\u0000${instance}`;
+    const key = `${uid}\u0000${instance}`;
     this.pipelinedFinishes.set(key, finish);
     return () => {
       if (this.pipelinedFinishes.get(key) === finish) this.pipelinedFinishes.delete(key);
     };
   }
 
-  /** Takes the offer for `instance` of the session whose key base is `base`, if any (once). */
-  takePipelinedFinish(base: string, instance: string): PipelinedFinish | undefined {
+  /** Takes the offer for `instance` of session `uid`, if any (once). */
+  takePipelinedFinish(uid: string, instance: string): PipelinedFinish | undefined {
     if (this.pipelinedFinishes.size === 0) return undefined;
-    const key = `${base}\u0000${instance}`;
+    const key = `${uid}\u0000${instance}`;
     const finish = this.pipelinedFinishes.get(key);
     if (finish !== undefined) this.pipelinedFinishes.delete(key);
     return finish;

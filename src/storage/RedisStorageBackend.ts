@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'inversify';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidKwargsError, LockLostError } from '../errors';
-import { RESOLVED_STATUSES, TaskConfig, TaskInstance, TaskStatus, deepMerge } from '../model';
+import { RESOLVED_STATUSES, TaskConfig, TaskInstance, TaskStatus } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { RedisConnection } from './RedisConnection';
 import { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
@@ -249,8 +249,7 @@ export class RedisStorageBackend extends StorageBackend {
       if (config === undefined) return undefined;
       instance = TaskInstance.fromRecord(record, config);
       if (instance.status !== TaskStatus.Scheduled) return undefined;
-      instance.metadata = { ...instance.metadata, actualKwargs: deepMerge(config.withParams, instance.kwargs) };
-      instance.setStatus(TaskStatus.Running, now);
+      instance.start(now);
       running = JSON.stringify(instance.toRecord());
     } catch {
       return undefined;
@@ -310,8 +309,7 @@ export class RedisStorageBackend extends StorageBackend {
         // This process wrote the record last (a worker finishing what it started): compute the new
         // record here, exactly as the locked path would, and let the script compare texts.
         const instance = TaskInstance.fromRecord(JSON.parse(known) as InstanceRecord, config);
-        instance.metadata = { ...instance.metadata, ...structuredClone(update.metadata) };
-        instance.setStatus(update.status, operation.now);
+        instance.changeStatus(update.status, update.metadata, operation.now);
         const record = instance.toRecord();
         if (record.task !== task) return undefined;
         computed = { text: toJson(record, `instance "${update.name}"`), instance };
@@ -343,7 +341,7 @@ export class RedisStorageBackend extends StorageBackend {
     const keys = this.keys;
     const scriptKeys = [keys.lock, keys.next, ...keys.recordKeys];
     // A worker finishing its job may have offered to send this on BullMQ's connection, ahead of the job's completion.
-    const pipelined = update === undefined ? undefined : this.connection.takePipelinedFinish(keys.base, update.name);
+    const pipelined = update === undefined ? undefined : this.connection.takePipelinedFinish(this.uid, update.name);
     if (pipelined !== undefined) scriptKeys.push(pipelined.jobLockKey);
     const replyPromise = RedisScripts.applyAtomically.run(pipelined?.redis ?? this.redis, scriptKeys, args);
     pipelined?.sent();

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Job } from 'bullmq';
 import type { Container } from 'inversify';
 import { resolveNamed } from '../container/resolveNamed';
@@ -10,7 +9,7 @@ import { RunnerConfigurationError, WorkerLostError } from '../errors';
 import { TaskStatus, isPlainObject } from '../model';
 import { DEFAULT_QUEUE } from '../runners/BullMQRunnerOptions';
 import type { BullMQTaskRunner } from '../runners/BullMQTaskRunner';
-import { bullmqPrefix } from '../runners/bullmqConnection';
+import { bullmqClient, bullmqPrefix } from '../runners/bullmqConnection';
 import { parseTaskJobPayload } from '../runners/TaskJobPayload';
 import type { TaskJobPayload } from '../runners/TaskJobPayload';
 import type { PipelinedFinish } from '../storage/PipelinedFinish';
@@ -111,7 +110,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private closing?: Promise<void>;
   private readonly completedPayloads = new WeakMap<Job<unknown, void>, TaskJobPayload>();
   /** The connection BullMQ's workers use for everything but blocking waits, and that pipelined finishes travel on. */
-  private jobConnection?: Redis;
+  private jobConnection?: ReturnType<typeof bullmqClient>;
   /** Outcome handling still running after its processor returned (pipelined finishes), by job id. */
   private readonly finishing = new Map<string, Promise<void>>();
   /** Jobs whose pipelined finish declined: BullMQ's "Missing lock" errors for them are expected. */
@@ -166,7 +165,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (this.workers.length > 0) return;
     if (this.closing !== undefined) throw new RunnerConfigurationError('TriggerWorker was closed; create a new one');
     if (options !== undefined) this.configure({ ...this.options, ...options });
-    const connection = new Redis(this.settings.url, { maxRetriesPerRequest: null });
+    const connection = bullmqClient(this.settings);
     this.jobConnection = connection;
     // Loaded ahead, so a pipelined finish is never re-sent as EVAL behind BullMQ's completion.
     await connection.script('LOAD', RedisScripts.applyAtomically.lua);
@@ -291,20 +290,14 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
           this.emit('completed', { queue, jobId: job.id ?? '', payload });
         },
         async (error: unknown) => {
-          const cause = error instanceof Error ? error : new Error(String(error));
-          const failed = await this.failInstance(payload, cause, [TaskStatus.Scheduled, TaskStatus.Running]).catch(() => false);
-          this.emit('failed', {
-            queue,
-            jobId: job.id,
-            data: job.data,
-            error: cause,
-            failedInstance: failed ? { uid: payload.uid, instance: payload.instance } : undefined,
-          });
+          const cause = asError(error);
+          const failedInstance = await this.failIfReachable(payload, cause, [TaskStatus.Scheduled, TaskStatus.Running]);
+          this.emit('failed', { queue, jobId: job.id, data: job.data, error: cause, failedInstance });
         },
       )
       // A throwing 'completed'/'failed' listener must not become an unhandled rejection of the worker.
       .catch((error: unknown) => {
-        if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+        if (this.listenerCount('error') > 0) this.emit('error', asError(error));
       })
       .finally(() => {
         withdraw();
@@ -337,19 +330,31 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     statuses: TaskStatus[],
     alreadyFailed?: Identity,
   ): Promise<never> {
-    const cause = error instanceof Error ? error : new Error(String(error));
-    let failedInstance: JobFailedEvent['failedInstance'];
-    const identity = alreadyFailed ?? identify(job.data);
-    if (alreadyFailed !== undefined) {
-      failedInstance = { uid: alreadyFailed.uid, instance: alreadyFailed.instance };
-    } else if (identity !== undefined && statuses.length > 0) {
-      try {
-        if (await this.failInstance(identity, cause, statuses)) failedInstance = { uid: identity.uid, instance: identity.instance };
-      } catch {
-        // The instance cannot be reached (unknown storage or instance): only the job records the error.
-      }
-    }
+    const cause = asError(error);
+    const failedInstance =
+      alreadyFailed !== undefined
+        ? { uid: alreadyFailed.uid, instance: alreadyFailed.instance }
+        : await this.failIfReachable(identify(job.data), cause, statuses);
     throw new JobRejection(cause, failedInstance);
+  }
+
+  /**
+   * Fails the instance `identity` names with `cause` when it is in one of
+   * `statuses`, and says which instance was failed (for the `'failed'`
+   * event); undefined when none was (no identity, another status, or an
+   * unreachable instance: then only the job records the error).
+   */
+  private async failIfReachable(
+    identity: Identity | undefined,
+    cause: Error,
+    statuses: TaskStatus[],
+  ): Promise<JobFailedEvent['failedInstance']> {
+    if (identity === undefined || statuses.length === 0) return undefined;
+    try {
+      return (await this.failInstance(identity, cause, statuses)) ? { uid: identity.uid, instance: identity.instance } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -389,6 +394,10 @@ interface Identity {
   uid: string;
   instance: string;
   storage: string;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function identify(data: unknown): Identity | undefined {
