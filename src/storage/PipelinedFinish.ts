@@ -17,12 +17,16 @@ import type { Redis } from 'ioredis';
  * outcome is recorded.
  */
 export interface PipelinedFinish {
-  /** The connection BullMQ completes the job on. */
-  readonly redis: Redis;
   /** The job's BullMQ lock key (`<queue key prefix><job id>:lock`). */
   readonly jobLockKey: string;
-  /** Called right after the finish script was written to {@link redis}. */
-  sent(): void;
+  /**
+   * Runs `command` (which must write its one Redis command synchronously)
+   * on the connection BullMQ completes the job on, and returns its reply.
+   * The offerer may hold the write back until the current run of
+   * microtasks is over, so that BullMQ's `moveToFinished` (and other jobs'
+   * finishes issued in the same turn) leave in the same socket write.
+   */
+  send<T>(command: (redis: Redis) => Promise<T>): Promise<T>;
   /** Called when that script declined (and so deleted the job's lock). */
   declined(): void;
 }

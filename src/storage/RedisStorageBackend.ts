@@ -343,9 +343,9 @@ export class RedisStorageBackend extends StorageBackend {
     // A worker finishing its job may have offered to send this on BullMQ's connection, ahead of the job's completion.
     const pipelined = update === undefined ? undefined : this.connection.takePipelinedFinish(this.uid, update.name);
     if (pipelined !== undefined) scriptKeys.push(pipelined.jobLockKey);
-    const replyPromise = RedisScripts.applyAtomically.run(pipelined?.redis ?? this.redis, scriptKeys, args);
-    pipelined?.sent();
-    const reply = await replyPromise;
+    const reply = await (pipelined === undefined
+      ? RedisScripts.applyAtomically.run(this.redis, scriptKeys, args)
+      : pipelined.send((redis) => RedisScripts.applyAtomically.run(redis, scriptKeys, args)));
     if (update !== undefined) this.knownRecords.delete(update.name);
     if (reply[0] !== 2) {
       pipelined?.declined();
