@@ -176,6 +176,18 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     await expectInstance(mine, 't_w#0').finished({ go: { n: 1 } });
   });
 
+  it('a process that configured the session fires into it in one script, with every task it configured (no configuration read back)', async () => {
+    const container = await redisTestContainer();
+    const manager = getManager(container, 'configured here');
+    await manager.updateConfiguration({ t_first: { after: ['go'], run: 'PassThruTask' } });
+    await manager.updateConfiguration({ t_second: { after: ['go'], unless: ['stop'], run: 'PassThruTask' } });
+    const sent = await shapesSent(container, () => manager.fire('go', { n: 1 }));
+    expect(sent.map((command) => command.split('/')[0])).to.deep.equal(['evalsha']);
+    await ThreadingTaskRunner.joinAll();
+    await expectInstance(manager, 't_first#0').finished({ go: { n: 1 } });
+    await expectInstance(manager, 't_second#0').finished({ go: { n: 1 } });
+  });
+
   it('does not use a configuration another process changed since this one cached it', async () => {
     const prefix = uniquePrefix('atomic-stale');
     const mine = getManager(await redisTestContainer({ prefix }), 'stale');

@@ -154,9 +154,11 @@ return { tasks, using, unstarted, counts, latest, version }`,
    * are written), then [task, json, triggers]...,
    * [trigger, json]..., [task, count]..., [name, task, json, flag]... where
    * flag is u (unstarted), o (other unresolved) or r (resolved).
-   * Returns whether another process is waiting for the lock (0/1).
+   * Returns { whether another process is waiting for the lock (0/1), the
+   * tasks version before this write ('' = none) }: the writer knows the
+   * configuration at the new version exactly when it knew it at that one.
    */
-  writeChanges: new RedisScript<number>(
+  writeChanges: new RedisScript<[number, string]>(
     'writeChanges',
     RedisLua.refreshTtl +
       RedisLua.putRecord +
@@ -166,6 +168,7 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
 end
 local prefix = ARGV[3]
 local i = 9
+local previousVersion = redis.call('GET', KEYS[9]) or ''
 if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[9], ARGV[8]) end
 for _ = 1, tonumber(ARGV[4]) do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
@@ -185,7 +188,7 @@ for _ = 1, tonumber(ARGV[7]) do
   i = i + 4
 end
 refreshTtl(tonumber(ARGV[2]), prefix)
-return redis.call('EXISTS', KEYS[2])`,
+return { redis.call('EXISTS', KEYS[2]), previousVersion }`,
   ),
 
   /**

@@ -169,7 +169,12 @@ export class RedisStorageBackend extends StorageBackend {
     const keys = this.keys;
     const args: Array<string | number> = [];
     const tasks = Object.entries(changes.tasks);
-    for (const [name, entry] of tasks) args.push(name, toJson(entry, `task "${name}"`), encodeTriggerList(entry));
+    const taskTexts: Array<[string, string]> = [];
+    for (const [name, entry] of tasks) {
+      const text = toJson(entry, `task "${name}"`);
+      taskTexts.push([name, text]);
+      args.push(name, text, encodeTriggerList(entry));
+    }
     const latest = Object.entries(changes.latestKwargs);
     for (const [trigger, kwargs] of latest) args.push(trigger, toJson(kwargs, `latest kwargs of trigger "${trigger}"`));
     const counts = Object.entries(changes.instanceCounts);
@@ -177,8 +182,9 @@ export class RedisStorageBackend extends StorageBackend {
     for (const record of changes.instances) {
       args.push(record.name, record.task, toJson(record, `instance "${record.name}"`), statusFlag(record.status));
     }
+    const version = tasks.length > 0 ? randomUUID() : '';
     try {
-      const waiting = await this.send(() =>
+      const [waiting, previousVersion] = await this.send(() =>
         RedisScripts.writeChanges.run(
           this.redis,
         [keys.lock, keys.next, ...keys.recordKeys],
@@ -190,12 +196,13 @@ export class RedisStorageBackend extends StorageBackend {
           latest.length,
           counts.length,
           changes.instances.length,
-          tasks.length > 0 ? randomUUID() : '',
+          version,
             ...args,
           ],
         ),
       );
       this.connection.locks.noteContention(lock.held, waiting === 1);
+      if (version !== '') this.rememberWrittenTasks(previousVersion, version, taskTexts);
     } catch (error) {
       throw this.lockLost(error);
     }
@@ -386,6 +393,21 @@ export class RedisStorageBackend extends StorageBackend {
     if (versionError !== null || tasksError !== null || version === null) return undefined;
     this.rememberTasks(version, parseHash<TaskConfigEntry>(hash));
     return this.connection.taskCache.get(this.keys.base);
+  }
+
+  /**
+   * After this process wrote task entries: the configuration at the new
+   * version is the one at the version the write replaced plus the entries
+   * written, so when that one was cached here (or there was none), the new
+   * one is cached too, and the next operation on the session (a producer's
+   * first fire after configuring it) need not read it back.
+   */
+  private rememberWrittenTasks(previousVersion: string, version: string, written: Array<[string, string]>): void {
+    const cached = this.connection.taskCache.get(this.keys.base);
+    if (previousVersion !== '' && cached?.version !== previousVersion) return;
+    const entries: Record<string, TaskConfigEntry> = previousVersion === '' ? {} : { ...(cached as CachedTasks).entries };
+    for (const [name, text] of written) entries[name] = JSON.parse(text) as TaskConfigEntry;
+    this.rememberTasks(version, entries);
   }
 
   /** Caches (frozen) task entries read at `version` ('' = unversioned: not cached), and returns them. */
