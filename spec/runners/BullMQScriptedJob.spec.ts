@@ -87,9 +87,10 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
     expect(queued.runs).to.deep.equal([instance.name]);
     const viaAdd = await storedJob(queued.container, queued.runner, 'triggers', jobIdOf(queued.prefix, direct, instance.name));
 
-    // The script's job also carries the record text it wrote (no "/" here: cjson would escape it as "\/").
+    // The script's job also carries the record text it wrote and the session's key base (no "/" here: cjson would escape it as "\/").
     const record = await storedRecord(manager, instance.name);
-    expect(viaScript.data).to.equal(JSON.stringify({ ...payloadFor(manager, instance), record }));
+    const session = (manager.storage as RedisStorageBackend).keys.base;
+    expect(viaScript.data).to.equal(JSON.stringify({ ...payloadFor(manager, instance), record, session }));
     expect(viaAdd.data).to.equal(JSON.stringify(payloadFor(direct, instance)));
     expect(JSON.parse(viaScript.opts)).to.deep.equal({ ...JSON.parse(viaAdd.opts), jobId: id });
     expect({ ...viaScript, opts: undefined, data: undefined }).to.deep.equal({ ...viaAdd, opts: undefined, data: undefined });
@@ -117,6 +118,7 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
       kwargs: { a: { from: 'a' }, b: { from: 'b' } },
       depth: 0,
       record: await storedRecord(manager, 't_join#0'),
+      session: (manager.storage as RedisStorageBackend).keys.base,
     });
   });
 

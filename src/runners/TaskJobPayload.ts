@@ -33,6 +33,14 @@ export interface TaskJobPayload {
    * trusted: a record that changed since takes the usual path.
    */
   record?: string;
+  /**
+   * With `record`: the Redis storage's key base of the session
+   * (`<prefix>:{<tag>}:`), where the script that fetches the job for a
+   * worker may start the instance in the same step (`startOnFetchScript`).
+   * A hint like `record`: used only under the worker's own prefix and only
+   * while the stored record is still exactly `record`.
+   */
+  session?: string;
 }
 
 /** The payload for `instance` of `manager`'s session. */
@@ -78,6 +86,7 @@ export function parseTaskJobPayload(data: unknown): TaskJobPayload {
     problems.push('"depth" must be a non-negative integer');
   }
   if (data.record !== undefined && typeof data.record !== 'string') problems.push('"record" must be a string');
+  if (data.session !== undefined && typeof data.session !== 'string') problems.push('"session" must be a string');
   if (problems.length > 0) throw new MalformedJobError(`Malformed job payload: ${problems.join('; ')}`);
   return {
     uid: data.uid as string,
@@ -87,5 +96,6 @@ export function parseTaskJobPayload(data: unknown): TaskJobPayload {
     kwargs: (data.kwargs ?? {}) as TriggerKwargs,
     ...(data.depth === undefined ? {} : { depth: data.depth as number }),
     ...(data.record === undefined ? {} : { record: data.record as string }),
+    ...(data.session === undefined ? {} : { session: data.session as string }),
   };
 }

@@ -4,6 +4,7 @@ import type { RedisSettings } from '../container/RedisSettings';
 import type { TaskConfig, TaskConfigEntry } from '../model';
 import type { FireIndex } from './FireIndex';
 import type { PipelinedFinish } from './PipelinedFinish';
+import type { FetchedStart } from './StartOnFetchScript';
 import type { AtomicFireArgs } from './RedisStorageBackend';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidStorageSettingsError } from '../errors';
@@ -101,11 +102,26 @@ export class RedisConnection {
 
   /** Takes the offer for `instance` of session `uid`, if any (once). */
   takePipelinedFinish(uid: string, instance: string): PipelinedFinish | undefined {
-    if (this.pipelinedFinishes.size === 0) return undefined;
-    const key = `${uid}\u0000${instance}`;
-    const finish = this.pipelinedFinishes.get(key);
-    if (finish !== undefined) this.pipelinedFinishes.delete(key);
-    return finish;
+    return takeOnce(this.pipelinedFinishes, uid, instance);
+  }
+
+  private readonly fetchedStarts = new Map<string, FetchedStart>();
+
+  /**
+   * Notes that `instance` of session `uid` was already started by the
+   * script that fetched its job ({@link startOnFetchScript}); the next start
+   * of that instance through this connection takes it instead of starting
+   * it again. Bounded (cleared when full): a start left here is a job the
+   * worker never ran, which BullMQ's stalled check treats as a lost worker.
+   */
+  noteFetchedStart(uid: string, start: FetchedStart): void {
+    if (this.fetchedStarts.size >= 10_000) this.fetchedStarts.clear();
+    this.fetchedStarts.set(`${uid}\u0000${start.instance}`, start);
+  }
+
+  /** Takes the noted start of `instance` of session `uid`, if any (once). */
+  takeFetchedStart(uid: string, instance: string): FetchedStart | undefined {
+    return takeOnce(this.fetchedStarts, uid, instance);
   }
 
   /** Key names of session `uid` under the configured prefix. */
@@ -129,4 +145,13 @@ export class RedisConnection {
       client.disconnect();
     }
   }
+}
+
+/** Removes and returns the entry of `instance` of session `uid` in a map keyed by both. */
+function takeOnce<T>(map: Map<string, T>, uid: string, instance: string): T | undefined {
+  if (map.size === 0) return undefined;
+  const key = `${uid}\u0000${instance}`;
+  const value = map.get(key);
+  if (value !== undefined) map.delete(key);
+  return value;
 }

@@ -26,7 +26,7 @@ export class RedisScript<R> {
    * `onResent` is called when it had to be re-sent as `EVAL`, i.e. after
    * commands issued in the meantime.
    */
-  async run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>, onResent?: () => void): Promise<R> {
+  async run(redis: Redis, keys: ReadonlyArray<string | Buffer | number>, args: ReadonlyArray<string | number | Buffer>, onResent?: () => void): Promise<R> {
     try {
       return (await RedisScript.evalsha(redis, [this.sha, keys.length, ...keys, ...args])) as R;
     } catch (error) {
@@ -45,7 +45,7 @@ export class RedisScript<R> {
    * measured here ~60 µs of latency and ~40 µs of CPU per command. With no
    * batch waiting, writing now cannot overtake anything: order is kept.
    */
-  private static evalsha(redis: Redis, args: Array<string | number>): Promise<unknown> {
+  private static evalsha(redis: Redis, args: Array<string | number | Buffer>): Promise<unknown> {
     if (redis.options.enableAutoPipelining === true && redis.autoPipelineQueueSize === 0 && redis.status === 'ready') {
       return redis.sendCommand(new Command('evalsha', args, { replyEncoding: 'utf8' })) as Promise<unknown>;
     }

@@ -335,8 +335,10 @@ return 1`,
    * or `depth` metadata gets its BullMQ job added here, by BullMQ's own add
    * script (`bullmqAddStandardJob`), after the session writes: recording
    * `scheduled` and enqueueing are one atomic step. The job data carries
-   * the record text just written (`record`, up to 8 KiB), so the worker can start the
-   * instance by text comparison ({@link RedisScripts.startKnown}).
+   * the record text just written (`record`, up to 8 KiB) and the session's key base
+   * (`session`), so the worker can start the instance by text comparison
+   * ({@link RedisScripts.startKnown}), or the script fetching the job can
+   * ({@link startOnFetchScript}).
    *
    * Returns { 0 } (declined) or { 2, updated record JSON ('' = none),
    * [name, record JSON, enqueued (0/1), ...] of the instances now `scheduled` }.
@@ -613,10 +615,12 @@ for _, w in ipairs(writes) do putRecord(w[1], w[2], w[3], w[4], prefix) end
 for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end
 if latestWrite then redis.call('HSET', KEYS[6], latestWrite[1], latestWrite[2]) end
 refreshTtl(tonumber(ARGV[2]), prefix)
--- The record text as a job data member, a hint for the worker's start (not for big records).
+-- The record text as a job data member, a hint for the worker's start (not for big records), with the
+-- session's key base (the lock key is <base>lock), where the script fetching the job may start it.
+local sessionMember = ',"session":' .. cjson.encode(string.sub(KEYS[1], 1, -5))
 local function recordMember(text)
   if #text > 8192 then return '' end
-  return ',"record":' .. cjson.encode(text)
+  return ',"record":' .. cjson.encode(text) .. sessionMember
 end
 for _, e in ipairs(enqueue) do
   local job = jobs[e.ti]

@@ -13,6 +13,7 @@ import type { SessionLock } from './SessionLock';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 import { Storage } from './Storage';
 import { StorageBackend } from './StorageBackend';
+import type { FetchedStart } from './StartOnFetchScript';
 import { FireIndex } from './FireIndex';
 
 /**
@@ -217,6 +218,8 @@ export class RedisStorageBackend extends StorageBackend {
    * process holds or waits for the session, the locked path is used.
    */
   override async startScheduledInstance(name: string, now: Date, scheduledRecord?: string): Promise<TaskInstance | 'not-scheduled' | undefined> {
+    const fetched = this.connection.takeFetchedStart(this.uid, name);
+    if (fetched !== undefined) return this.adoptFetchedStart(fetched);
     if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
     if (scheduledRecord !== undefined) {
       const started = await this.startKnown(name, now, scheduledRecord);
@@ -234,6 +237,22 @@ export class RedisStorageBackend extends StorageBackend {
     this.rememberRecord(name, reply[1]);
     const record = JSON.parse(reply[1]) as InstanceRecord;
     return TaskInstance.fromRecord(record, TaskConfig.fromEntry(record.task, JSON.parse(reply[2]) as TaskConfigEntry));
+  }
+
+  /**
+   * The instance the script that fetched its job already started
+   * ({@link startOnFetchScript}): nothing to write, only to know. Its task
+   * configuration is the cached one when the version is still that, else
+   * the entry the script read.
+   */
+  private async adoptFetchedStart(fetched: FetchedStart): Promise<TaskInstance> {
+    this.rememberRecord(fetched.instance, fetched.record);
+    const record = JSON.parse(fetched.record) as InstanceRecord;
+    const cached = this.connection.taskCache.get(this.keys.base);
+    const config =
+      (cached?.version === fetched.tasksVersion ? cachedConfig(cached, record.task) : undefined) ??
+      TaskConfig.fromEntry(record.task, JSON.parse(fetched.taskEntry) as TaskConfigEntry);
+    return TaskInstance.fromRecord(record, config);
   }
 
   /**

@@ -19,6 +19,8 @@ export type { SessionLock } from './SessionLock';
 export { emptySnapshot, isEmptyChanges } from './SessionRecords';
 export type { FireReadSet, SessionChanges, SessionSnapshot } from './SessionRecords';
 export { SessionTransaction } from './SessionTransaction';
+export { startOnFetchScript } from './StartOnFetchScript';
+export type { FetchedStart } from './StartOnFetchScript';
 export type { FirePlan } from './SessionTransaction';
 export { Storage } from './Storage';
 export { MAX_SESSION_UID_LENGTH, StorageBackend } from './StorageBackend';

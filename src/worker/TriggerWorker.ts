@@ -16,6 +16,7 @@ import type { TaskJobPayload } from '../runners/TaskJobPayload';
 import type { PipelinedFinish } from '../storage/PipelinedFinish';
 import type { RedisConnection } from '../storage/RedisConnection';
 import { RedisScripts } from '../storage/RedisScripts';
+import { StartOnFetch } from './StartOnFetch';
 import type { StorageBackend } from '../storage/StorageBackend';
 import { failureMetadata } from '../tasks/failureMetadata';
 import type { TaskExecutor } from '../tasks/TaskExecutor';
@@ -114,6 +115,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private jobConnection?: ReturnType<typeof bullmqClient>;
   /** Outcome handling still running after its processor returned (pipelined finishes), by job id. */
   private readonly finishing = new Map<string, Promise<void>>();
+  /** Starts of fetched jobs' instances made by BullMQ's fetch itself (with Redis storage). */
+  private startOnFetch?: StartOnFetch;
   /** Jobs whose pipelined finish declined: BullMQ's "Missing lock" errors for them are expected. */
   private readonly handedBack = new Set<string>();
 
@@ -168,6 +171,10 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (options !== undefined) this.configure({ ...this.options, ...options });
     const connection = bullmqClient(this.settings);
     this.jobConnection = connection;
+    if (this.container.isBound(TRIGGERS.RedisConnection)) {
+      this.startOnFetch = new StartOnFetch(this.settings);
+      this.startOnFetch.install(connection);
+    }
     // Loaded ahead, so a pipelined finish is never re-sent as EVAL behind BullMQ's completion.
     await connection.script('LOAD', RedisScripts.applyAtomically.lua);
     this.workers = this.queueNames.map((queue) => {
@@ -239,6 +246,11 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       );
       const failed = await this.failInstance(payload, lost, [TaskStatus.Running]).catch(() => false);
       if (failed) return this.reject(job, lost, [], payload);
+    }
+    const fetched = job.id === undefined ? undefined : this.startOnFetch?.take(job.id);
+    if (fetched !== undefined && fetched.instance === payload.instance) {
+      // BullMQ's fetch of this job already started the instance: the storage takes that start instead of making one.
+      this.container.get<RedisConnection>(TRIGGERS.RedisConnection).noteFetchedStart(payload.uid, fetched);
     }
     const pipelined = this.offerPipelinedFinish(queue, job, payload);
     try {

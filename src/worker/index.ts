@@ -1,2 +1,3 @@
+export { StartOnFetch } from './StartOnFetch';
 export { TriggerWorker } from './TriggerWorker';
 export type { JobCompletedEvent, JobFailedEvent, TriggerWorkerEvents, TriggerWorkerOptions } from './TriggerWorker';

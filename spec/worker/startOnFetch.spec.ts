@@ -1,0 +1,119 @@
+import { expect } from 'chai';
+import { Task, TaskInstance, TriggerTask } from '../../src';
+import type { FetchedStart, InstanceRecord, JobCompletedEvent, Kwargs, RedisConnection, RedisStorageBackend, TaskContext, TriggerWorker } from '../../src';
+import { bullmqContainer, bullmqSession, closeBullmq, startWorker } from '../support/bullmqFixtures';
+import { connectionOf } from '../support/redisContainers';
+
+/** Each instance's stored record text as its task saw it while running, by instance name. */
+const seenWhileRunning = new Map<string, string>();
+
+/** Reads its own stored record (raw text) while it runs, and passes its trigger kwargs on. */
+@TriggerTask({ name: 'SOF_Probe' })
+class StartOnFetchProbeTask extends Task {
+  async run(ctx: TaskContext): Promise<Kwargs> {
+    const storage = ctx.manager.storage as RedisStorageBackend;
+    seenWhileRunning.set(ctx.instanceName, (await storage.connection.redis.hget(storage.keys.instances, ctx.instanceName)) ?? '');
+    return { from: ctx.instanceName, passed: ctx.triggerKwargs };
+  }
+}
+void StartOnFetchProbeTask;
+
+/** Kwargs whose JSON text must reach `actualKwargs` byte for byte. */
+const AWKWARD = { text: 'é ☃ 🎉 \u2028', big: 1e21, third: 0.1 + 0.2, empties: { list: [], object: {} }, nested: [[[]], { a: null }] };
+
+/** The instances whose start the storage took from BullMQ's fetch instead of making one. */
+function recordFetchedStarts(connection: RedisConnection): string[] {
+  const taken: string[] = [];
+  const take = connection.takeFetchedStart.bind(connection);
+  connection.takeFetchedStart = (uid: string, instance: string): FetchedStart | undefined => {
+    const start = take(uid, instance);
+    if (start !== undefined) taken.push(instance);
+    return start;
+  };
+  return taken;
+}
+
+/** The payloads of the jobs the worker completed, by instance name, once `count` completed. */
+function completedPayloads(worker: TriggerWorker, count: number): Promise<Map<string, JobCompletedEvent['payload']>> {
+  const payloads = new Map<string, JobCompletedEvent['payload']>();
+  return new Promise((resolve) => {
+    worker.on('completed', (event: JobCompletedEvent) => {
+      payloads.set(event.payload.instance, event.payload);
+      if (payloads.size === count) resolve(payloads);
+    });
+  });
+}
+
+describe('TriggerWorker: the fetch of a cascade’s next job also starts its instance', () => {
+  afterEach(async () => {
+    seenWhileRunning.clear();
+    await closeBullmq();
+  });
+
+  it('starts each fetched instance in the completion of the previous job, writing exactly the record the worker’s own start writes', async () => {
+    const { container } = await bullmqContainer({ defaultStorage: 'redis' });
+    const taken = recordFetchedStarts(connectionOf(container));
+    const manager = await bullmqSession(container, {
+      t_1: { after: ['go'], run: 'SOF_Probe' },
+      t_2: { after: ['t_1'], run: 'SOF_Probe' },
+      t_3: { after: ['t_2'], run: 'SOF_Probe' },
+    });
+    const worker = await startWorker(container);
+    const completed = completedPayloads(worker, 3);
+    await manager.fire('go', AWKWARD);
+    const payloads = await completed;
+
+    // t_1 was fetched by an idle worker (BullMQ's moveToActive) and started by the worker itself.
+    expect(taken).to.deep.equal(['t_2#0', 't_3#0']);
+    const tasks = await manager.storage.getTasks();
+    for (const name of ['t_2#0', 't_3#0']) {
+      const seen = seenWhileRunning.get(name) as string;
+      const running = JSON.parse(seen) as InstanceRecord;
+      expect(running.status, name).to.equal('running');
+      // What TaskInstance.start() computes from the record the job carried, at the stamped time.
+      const scheduled = TaskInstance.fromRecord(JSON.parse(payloads.get(name)?.record as string) as InstanceRecord, tasks[running.task]);
+      scheduled.start(new Date(running.metadata.timestamps?.running as string));
+      expect(seen, name).to.equal(JSON.stringify(scheduled.toRecord()));
+    }
+    const t3 = await manager.storage.getInstance('t_3#0');
+    expect(t3.status).to.equal('finished');
+    expect((t3.metadata.result as { passed: Kwargs }).passed).to.deep.equal({ t_2: { from: 't_2#0', passed: { t_1: { from: 't_1#0', passed: { go: AWKWARD } } } } });
+  });
+
+  it('leaves a task with withParams to the worker’s own start, which merges them', async () => {
+    const { container } = await bullmqContainer({ defaultStorage: 'redis' });
+    const taken = recordFetchedStarts(connectionOf(container));
+    const manager = await bullmqSession(container, {
+      t_1: { after: ['go'], run: 'SOF_Probe' },
+      t_params: { after: ['t_1'], run: 'SOF_Probe', withParams: { extra: { fromParams: true } } },
+    });
+    const worker = await startWorker(container);
+    const completed = completedPayloads(worker, 2);
+    await manager.fire('go', { n: 1 });
+    await completed;
+    expect(taken).to.deep.equal([]);
+    const params = await manager.storage.getInstance('t_params#0');
+    expect(params.metadata.actualKwargs).to.deep.equal({ extra: { fromParams: true }, t_1: { from: 't_1#0', passed: { go: { n: 1 } } } });
+  });
+
+  it('leaves an instance whose record changed since its job was added to the worker, which starts it from the current record', async () => {
+    const { container } = await bullmqContainer({ defaultStorage: 'redis' });
+    const taken = recordFetchedStarts(connectionOf(container));
+    const config = { t_1: { after: ['go'], run: 'SOF_Probe' }, t_2: { after: ['t_1'], run: 'SOF_Probe' } };
+    const first = await bullmqSession(container, config);
+    const changed = await bullmqSession(container, { t_x: { after: ['go'], run: 'SOF_Probe' } });
+    // Queued in this order: first's t_1, then changed's t_x, whose record is edited while it waits.
+    await first.fire('go');
+    await changed.fire('go');
+    await changed.updateInstanceMetadata('t_x#0', { note: 'edited while queued' });
+    const worker = await startWorker(container);
+    const completed = completedPayloads(worker, 3);
+    await completed;
+    // t_x was fetched by t_1's completion but not started there; t_2 (queued after it) was.
+    expect(taken).to.deep.equal(['t_2#0']);
+    const tx = await changed.storage.getInstance('t_x#0');
+    expect(tx.status).to.equal('finished');
+    expect(tx.metadata.note).to.equal('edited while queued');
+    expect(JSON.parse(seenWhileRunning.get('t_x#0') as string).status).to.equal('running');
+  });
+});
