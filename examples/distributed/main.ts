@@ -68,20 +68,32 @@ function startWorker(name: string, redisUrl: string, prefix: string, env: NodeJS
   });
 }
 
-/** Waits until no job is queued, delayed or running and no instance of the sessions is scheduled or running. */
-async function settle(container: Container, managers: TriggerManager[]): Promise<void> {
+/**
+ * Waits until no job is queued, delayed or running, every job BullMQ
+ * completed was reported `completed` by a worker, and no instance of the
+ * sessions is scheduled or running. The reports matter: a worker records a
+ * job's outcome in the same round trip as BullMQ's completion, and runs the
+ * rest of the outcome handling (`postFire`, which may fire
+ * `sessionFinalized`) just after; its `completed` event comes once that is
+ * done, while BullMQ's counts already say the job is complete.
+ */
+async function settle(container: Container, managers: TriggerManager[], workers: WorkerProcess[]): Promise<void> {
   const queue = container.get<BullMQTaskRunner>(runnerToken('bullmq')).queue('triggers');
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
-    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    if (Object.values(counts).every((count) => count === 0)) {
+    const { completed, ...counts } = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed');
+    const reported = workers.reduce((sum, worker) => sum + worker.completed.length, 0);
+    if (Object.values(counts).every((count) => count === 0) && reported >= completed) {
       let busy = false;
       for (const manager of managers) {
         busy ||= (await manager.storage.getInstances()).some((i) => i.status === TaskStatus.Scheduled || i.status === TaskStatus.Running);
       }
       if (!busy) return;
     }
-    if (Date.now() > deadline) throw new Error(`The workers did not settle within ${SETTLE_TIMEOUT_MS} ms`);
+    if (Date.now() > deadline) {
+      const output = workers.map((worker) => `--- ${worker.name}:\n${worker.output}`).join('\n');
+      throw new Error(`The workers did not settle within ${SETTLE_TIMEOUT_MS} ms (jobs ${JSON.stringify({ ...counts, completed })}, reported ${reported})\n${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -112,7 +124,7 @@ async function main(): Promise<void> {
     const app = getManager(container, 'app-002', { manager: 'timeline' });
     const fire = async (manager: TriggerManager, ...triggers: Array<[string, Kwargs?]>): Promise<void> => {
       for (const [trigger, kwargs] of triggers) await manager.fire(trigger, kwargs);
-      await settle(container, [manager]);
+      await settle(container, [manager], workers);
       await timeline.observe(manager, 'settled (workers idle)');
     };
 
@@ -149,7 +161,7 @@ async function main(): Promise<void> {
       await timeline.note(`${instance.name} is ${instance.status} (${String(instance.metadata.exceptionType)}); replay it.`);
       await web.replayFailedInstance(instance);
     }
-    await settle(container, [web]);
+    await settle(container, [web], workers);
     await timeline.observe(web, 'settled (workers idle)');
 
     await timeline.heading('Summary');
