@@ -68,12 +68,15 @@ describe('TriggerWorker: a job finishes in one round trip with its BullMQ comple
     expect((await manager.storage.getInstance('t_2#0')).metadata.result).to.deep.equal({ ran: 't_2#0' });
   });
 
-  it('a finish that declines (lock held elsewhere) keeps BullMQ from completing the job; the outcome is recorded under the lock and the re-delivered job runs nothing', async () => {
+  it('a finish that declines (lock held elsewhere) keeps BullMQ from completing the job until the outcome is recorded under the lock, then completes it without waiting for the stalled check', async () => {
     const { container, prefix, runner } = await bullmqContainer({ defaultStorage: 'redis' });
     const manager = await bullmqSession(container, { t_gated: { after: ['go'], run: 'PF_GatedCount' } });
     const errors: Error[] = [];
-    const worker = await startWorker(container, { lockDurationMs: 2_000, stalledIntervalMs: 300 });
+    // Stalled checks far apart: the job can only complete in time if the worker completes it itself.
+    const worker = await startWorker(container, { lockDurationMs: 30_000, stalledIntervalMs: 60_000 });
     worker.on('error', (error) => errors.push(error));
+    const completedEvents: string[] = [];
+    worker.on('completed', (event: JobCompletedEvent) => completedEvents.push(event.payload.instance));
     gated = true;
     Gate.arm();
     await manager.fire('go');
@@ -99,7 +102,9 @@ describe('TriggerWorker: a job finishes in one round trip with its BullMQ comple
 
     await waitFor('t_gated#0 finished under the lock', async () => (await manager.storage.getInstance('t_gated#0')).status === 'finished', 10_000);
     const queue = runner.queue('triggers');
-    await waitFor('the re-delivered job completed', async () => (await queue.getJob(jobId))?.finishedOn !== undefined && (await queue.getJobState(jobId)) === 'completed', 10_000);
+    await waitFor('the job completed', async () => (await queue.getJobState(jobId)) === 'completed', 10_000);
+    expect(completedEvents).to.deep.equal(['t_gated#0']);
+    expect((await queue.getJob(jobId))?.attemptsStarted).to.equal(1);
     expect(runs.get('t_gated#0')).to.equal(1);
     expect((await manager.storage.getInstance('t_gated#0')).metadata.result).to.deep.equal({ ran: 't_gated#0' });
     expect(errors.map((error) => error.message)).to.deep.equal([]);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
@@ -15,6 +16,7 @@ import { parseTaskJobPayload } from '../runners/TaskJobPayload';
 import type { TaskJobPayload } from '../runners/TaskJobPayload';
 import type { PipelinedFinish } from '../storage/PipelinedFinish';
 import type { RedisConnection } from '../storage/RedisConnection';
+import { RedisScript } from '../storage/RedisScript';
 import { RedisScripts } from '../storage/RedisScripts';
 import { StartOnFetch } from './StartOnFetch';
 import type { StorageBackend } from '../storage/StorageBackend';
@@ -304,7 +306,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const key = job.id ?? `${queue}\u0000${payload.uid}\u0000${payload.instance}`;
     const settled: Promise<void> = execution
       .then(
-        () => {
+        async () => {
+          if (job.id !== undefined && this.handedBack.has(job.id)) await this.completeHandedBack(queue, job);
           this.emit('completed', { queue, jobId: job.id ?? '', payload });
         },
         async (error: unknown) => {
@@ -330,10 +333,31 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     this.handedBack.add(jobId);
   }
 
-  /** Whether `error` is BullMQ failing to complete a handed-back job (its lock was deleted on purpose). */
+  /**
+   * Completes a job whose pipelined finish declined, once its outcome is
+   * recorded (under the lock): without this, the job would stay `active`
+   * until BullMQ's stalled check re-delivered it (`--stalled-interval`,
+   * 30 s by default) only to find the instance resolved. The job's lock
+   * was deleted by the declining script; it is set again under a token of
+   * this method's own — only if the job is still active and nobody locked
+   * it since — so BullMQ's own attempts for that job, which use the old
+   * token, keep failing, and the completion goes through BullMQ's
+   * `moveToCompleted` as usual. If the stalled check moved the job first,
+   * the re-delivery completes it as before.
+   */
+  private async completeHandedBack(queue: string, job: Job<unknown, void>): Promise<void> {
+    const redis = this.jobConnection;
+    if (redis === undefined || job.id === undefined) return;
+    const token = `${randomUUID()}:handed-back`;
+    const keyPrefix = `${bullmqPrefix(this.settings)}:${queue}:`;
+    const relocked = await RELOCK_HANDED_BACK.run(redis, [`${keyPrefix}${job.id}:lock`, `${keyPrefix}active`], [job.id, token, this.options.lockDurationMs ?? 30_000]);
+    if (relocked === 1) await job.moveToCompleted(undefined, token, false);
+  }
+
+  /** Whether `error` is BullMQ failing to complete or fail a handed-back job (its lock was deleted, or replaced, on purpose). */
   private isHandedBackError(error: Error): boolean {
-    if (this.handedBack.size === 0 || !error.message.startsWith('Missing lock for job ')) return false;
-    const jobId = /^Missing lock for job (\S+?)\.? /.exec(error.message)?.[1];
+    if (this.handedBack.size === 0) return false;
+    const jobId = /^(?:Missing lock|Lock mismatch) for job (\S+?)\.? /.exec(error.message)?.[1];
     return jobId !== undefined && this.handedBack.has(jobId);
   }
 
@@ -444,3 +468,16 @@ function corkedUntilMicrotasksRan<T>(redis: Redis, command: (redis: Redis) => Pr
     process.nextTick(() => stream.uncork());
   }
 }
+
+/**
+ * Sets a handed-back job's lock to a new token (KEYS: job lock key, the
+ * queue's active list; ARGV: job id, token, lock duration ms), only if no
+ * lock is set and the job is still in the active list. Returns 1 when set.
+ */
+const RELOCK_HANDED_BACK = new RedisScript<number>(
+  'relockHandedBack',
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 or not redis.call('LPOS', KEYS[2], ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`,
+);
