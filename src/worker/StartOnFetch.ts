@@ -30,10 +30,18 @@ export class StartOnFetch {
     connection.defineCommand = (name, definition) => {
       define(name, definition);
       if (!name.startsWith('moveToFinished:') || definition.numberOfKeys !== 14) return;
+      const original = (connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
       const script = startOnFetchScript(definition.lua);
-      // Loaded right away (ahead of its first use on this connection): never re-sent as EVAL later.
-      connection.script('LOAD', script.lua).catch(() => undefined);
-      const wrapped = (args: CommandArgument[]) => this.moveToFinished(connection, script.run.bind(script), args);
+      // Loaded right away, ahead of its first use on this connection (so never re-sent as EVAL later).
+      // Should the wrapped text not load (a BullMQ whose script no longer fits), BullMQ's own is used.
+      const loaded = connection.script('LOAD', script.lua).then(
+        () => true,
+        () => false,
+      );
+      const wrapped = async (...args: unknown[]): Promise<unknown> => {
+        if (!(await loaded)) return original.apply(connection, args);
+        return this.moveToFinished(connection, script.run.bind(script), args.flat() as CommandArgument[]);
+      };
       Object.assign(connection, { [name]: wrapped });
     };
   }
