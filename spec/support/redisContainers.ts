@@ -81,3 +81,22 @@ export async function commandsSent(container: Container, block: () => Promise<un
   }
   return sent;
 }
+
+/**
+ * Records, in order, the instances for which the storage took what a worker
+ * left on the connection for it (`takePipelinedFinish`: a finish offered to
+ * travel with BullMQ's completion; `takeFetchedStart`: a start made by
+ * BullMQ's fetch).
+ */
+export function recordTaken(connection: RedisConnection, method: 'takePipelinedFinish' | 'takeFetchedStart'): string[] {
+  const taken: string[] = [];
+  const take = connection[method].bind(connection) as (uid: string, instance: string) => unknown;
+  Object.assign(connection, {
+    [method]: (uid: string, instance: string): unknown => {
+      const found = take(uid, instance);
+      if (found !== undefined) taken.push(instance);
+      return found;
+    },
+  });
+  return taken;
+}

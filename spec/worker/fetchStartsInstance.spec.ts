@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { Task, TaskInstance, TriggerTask } from '../../src';
-import type { FetchedStart, InstanceRecord, JobCompletedEvent, Kwargs, RedisConnection, RedisStorageBackend, TaskContext, TriggerWorker } from '../../src';
+import type { InstanceRecord, JobCompletedEvent, Kwargs, RedisStorageBackend, TaskContext, TriggerWorker } from '../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, startWorker } from '../support/bullmqFixtures';
-import { connectionOf } from '../support/redisContainers';
+import { connectionOf, recordTaken } from '../support/redisContainers';
 
 /** Each instance's stored record text as its task saw it while running, by instance name. */
 const seenWhileRunning = new Map<string, string>();
@@ -20,18 +20,6 @@ void StartOnFetchProbeTask;
 
 /** Kwargs whose JSON text must reach `actualKwargs` byte for byte. */
 const AWKWARD = { text: 'é ☃ 🎉 \u2028', big: 1e21, third: 0.1 + 0.2, empties: { list: [], object: {} }, nested: [[[]], { a: null }] };
-
-/** The instances whose start the storage took from BullMQ's fetch instead of making one. */
-function recordFetchedStarts(connection: RedisConnection): string[] {
-  const taken: string[] = [];
-  const take = connection.takeFetchedStart.bind(connection);
-  connection.takeFetchedStart = (uid: string, instance: string): FetchedStart | undefined => {
-    const start = take(uid, instance);
-    if (start !== undefined) taken.push(instance);
-    return start;
-  };
-  return taken;
-}
 
 /** The payloads of the jobs the worker completed, by instance name, once `count` completed. */
 function completedPayloads(worker: TriggerWorker, count: number): Promise<Map<string, JobCompletedEvent['payload']>> {
@@ -52,7 +40,7 @@ describe('TriggerWorker: the fetch of a cascade’s next job also starts its ins
 
   it('starts each fetched instance in the completion of the previous job, writing exactly the record the worker’s own start writes', async () => {
     const { container } = await bullmqContainer({ defaultStorage: 'redis' });
-    const taken = recordFetchedStarts(connectionOf(container));
+    const taken = recordTaken(connectionOf(container), 'takeFetchedStart');
     const manager = await bullmqSession(container, {
       t_1: { after: ['go'], run: 'SOF_Probe' },
       t_2: { after: ['t_1'], run: 'SOF_Probe' },
@@ -82,7 +70,7 @@ describe('TriggerWorker: the fetch of a cascade’s next job also starts its ins
 
   it('leaves a task with withParams to the worker’s own start, which merges them', async () => {
     const { container } = await bullmqContainer({ defaultStorage: 'redis' });
-    const taken = recordFetchedStarts(connectionOf(container));
+    const taken = recordTaken(connectionOf(container), 'takeFetchedStart');
     const manager = await bullmqSession(container, {
       t_1: { after: ['go'], run: 'SOF_Probe' },
       t_params: { after: ['t_1'], run: 'SOF_Probe', withParams: { extra: { fromParams: true } } },
@@ -98,7 +86,7 @@ describe('TriggerWorker: the fetch of a cascade’s next job also starts its ins
 
   it('leaves an instance whose record changed since its job was added to the worker, which starts it from the current record', async () => {
     const { container } = await bullmqContainer({ defaultStorage: 'redis' });
-    const taken = recordFetchedStarts(connectionOf(container));
+    const taken = recordTaken(connectionOf(container), 'takeFetchedStart');
     const config = { t_1: { after: ['go'], run: 'SOF_Probe' }, t_2: { after: ['t_1'], run: 'SOF_Probe' } };
     const first = await bullmqSession(container, config);
     const changed = await bullmqSession(container, { t_x: { after: ['go'], run: 'SOF_Probe' } });

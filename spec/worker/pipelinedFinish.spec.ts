@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { BullMQTaskRunner, Task, TriggerTask, closeTriggersContainer, createTriggersContainer, getManager } from '../../src';
-import type { JobCompletedEvent, Kwargs, PipelinedFinish, RedisConnection, TaskContext } from '../../src';
+import type { JobCompletedEvent, Kwargs, TaskContext } from '../../src';
 import { MemoryLogSink } from '../../src/testing';
 import { bullmqContainer, bullmqSession, closeBullmq, startWorker } from '../support/bullmqFixtures';
 import { Gate } from '../support/bullmqTasks';
-import { connectionOf, waitFor } from '../support/redisContainers';
+import { connectionOf, recordTaken, waitFor } from '../support/redisContainers';
 import { sharedRedis } from '../support/sharedRedis';
 
 /** Runs of {@link PipelinedGatedTask}, by instance name. */
@@ -22,18 +22,6 @@ class PipelinedGatedTask extends Task {
 void PipelinedGatedTask;
 let gated = false;
 
-/** Records the pipelined finishes the storage took from the worker's offers. */
-function recordTakenOffers(connection: RedisConnection): string[] {
-  const taken: string[] = [];
-  const take = connection.takePipelinedFinish.bind(connection);
-  connection.takePipelinedFinish = (uid: string, instance: string): PipelinedFinish | undefined => {
-    const finish = take(uid, instance);
-    if (finish !== undefined) taken.push(instance);
-    return finish;
-  };
-  return taken;
-}
-
 describe('TriggerWorker: a job finishes in one round trip with its BullMQ completion', () => {
   afterEach(async () => {
     gated = false;
@@ -43,7 +31,7 @@ describe('TriggerWorker: a job finishes in one round trip with its BullMQ comple
 
   it('sends each finish on the worker connection ahead of the completion, and reports completed once the outcome is recorded', async () => {
     const { container } = await bullmqContainer({ defaultStorage: 'redis' });
-    const taken = recordTakenOffers(connectionOf(container));
+    const taken = recordTaken(connectionOf(container), 'takePipelinedFinish');
     const manager = await bullmqSession(container, {
       t_1: { after: ['go'], run: 'PF_GatedCount' },
       t_2: { after: ['t_1'], run: 'PF_GatedCount' },
