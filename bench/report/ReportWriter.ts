@@ -89,7 +89,7 @@ function markdown(report: BenchReport, svgName: string): string {
     ])), '');
   }
   if (report.floors.length > 0) {
-    md.push('## Structural floors (from this run)', '');
+    md.push('## What bounds the ratios (from this run)', '');
     md.push(mdTable(['floor', 'ratio', 'from'], report.floors.map((f) => [f.label, `${f.value.toFixed(2)}x`, f.detail])), '');
   }
   return `${md.join('\n')}\n`;
