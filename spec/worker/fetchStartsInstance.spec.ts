@@ -68,12 +68,32 @@ describe('TriggerWorker: the fetch of a cascade’s next job also starts its ins
     expect((t3.metadata.result as { passed: Kwargs }).passed).to.deep.equal({ t_2: { from: 't_2#0', passed: { t_1: { from: 't_1#0', passed: { go: AWKWARD } } } } });
   });
 
-  it('leaves a task with withParams to the worker’s own start, which merges them', async () => {
+  it('starts a task with withParams there too when they share no top-level key with the kwargs, merged exactly as the worker would', async () => {
     const { container } = await bullmqContainer({ defaultStorage: 'redis' });
     const taken = recordTaken(connectionOf(container), 'takeFetchedStart');
     const manager = await bullmqSession(container, {
       t_1: { after: ['go'], run: 'SOF_Probe' },
-      t_params: { after: ['t_1'], run: 'SOF_Probe', withParams: { extra: { fromParams: true } } },
+      t_params: { after: ['t_1'], run: 'SOF_Probe', withParams: { extra: { fromParams: true, list: [1e21, 'é'] }, other: {} } },
+    });
+    const worker = await startWorker(container);
+    const completed = completedPayloads(worker, 2);
+    await manager.fire('go', AWKWARD);
+    const payloads = await completed;
+    expect(taken).to.deep.equal(['t_params#0']);
+    const seen = seenWhileRunning.get('t_params#0') as string;
+    const running = JSON.parse(seen) as InstanceRecord;
+    const scheduled = TaskInstance.fromRecord(JSON.parse(payloads.get('t_params#0')?.record as string) as InstanceRecord, (await manager.storage.getTasks()).t_params);
+    scheduled.start(new Date(running.metadata.timestamps?.running as string));
+    expect(seen).to.equal(JSON.stringify(scheduled.toRecord()));
+    expect(running.metadata.actualKwargs).to.deep.equal({ extra: { fromParams: true, list: [1e21, 'é'] }, other: {}, t_1: { from: 't_1#0', passed: { go: AWKWARD } } });
+  });
+
+  it('leaves withParams that share a key with the kwargs (a recursive merge) to the worker’s own start, which merges them', async () => {
+    const { container } = await bullmqContainer({ defaultStorage: 'redis' });
+    const taken = recordTaken(connectionOf(container), 'takeFetchedStart');
+    const manager = await bullmqSession(container, {
+      t_1: { after: ['go'], run: 'SOF_Probe' },
+      t_params: { after: ['t_1'], run: 'SOF_Probe', withParams: { t_1: { fromParams: true } } },
     });
     const worker = await startWorker(container);
     const completed = completedPayloads(worker, 2);
@@ -81,7 +101,7 @@ describe('TriggerWorker: the fetch of a cascade’s next job also starts its ins
     await completed;
     expect(taken).to.deep.equal([]);
     const params = await manager.storage.getInstance('t_params#0');
-    expect(params.metadata.actualKwargs).to.deep.equal({ extra: { fromParams: true }, t_1: { from: 't_1#0', passed: { go: { n: 1 } } } });
+    expect(params.metadata.actualKwargs).to.deep.equal({ t_1: { fromParams: true, from: 't_1#0', passed: { go: { n: 1 } } } });
   });
 
   it('leaves an instance whose record changed since its job was added to the worker, which starts it from the current record', async () => {

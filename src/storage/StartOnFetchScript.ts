@@ -31,8 +31,10 @@ export interface FetchedStart {
  * session's lock is free and nobody waits for it, the record has the
  * shape the script writes (metadata holding only its four timestamps, no
  * integer-like trigger names, which `JSON.parse` would reorder), and the
- * task has no `withParams` (whose deep merge is computed in JavaScript).
- * Anything else leaves the instance `scheduled`, and the worker starts it
+ * task's `withParams` share no top-level key with the kwargs (so their
+ * deep merge is the two texts' members one after the other; a recursive
+ * merge is left to JavaScript). Anything else leaves the instance
+ * `scheduled`, and the worker starts it
  * as usual. BullMQ's own result is returned unchanged, with the start
  * appended as a fifth element when there was one.
  *
@@ -96,15 +98,29 @@ local function startFetched(flat)
   if string.sub(rec, kwClose + 1, abStart - 1) ~= ABANDON_STATE or skipValue(rec, abStart) ~= metaAt then return nil end
   local task = string.sub(rawTask, 2, -2)
   local entry = redis.call('HGET', base .. 'tasks', task)
-  if not entry then return nil end
-  local wp = cjson.decode(entry)['withParams']
-  if wp ~= nil and wp ~= cjson.null and (type(wp) ~= 'table' or next(wp) ~= nil) then return nil end
+  if not entry or string.find(entry, '"__proto__"', 1, true) then return nil end
+
+  -- actualKwargs = withParams deep-merged under the kwargs. Done here only when no top-level key is in
+  -- both (nothing to merge recursively) and none is integer-like: then JSON.stringify of the merge is the
+  -- withParams members followed by the kwargs members, as stored (both are JSON.stringify output).
+  local actual = string.sub(rec, kwStart, kwClose)
+  local wpSpan = members(entry, 1)['"withParams"']
+  if wpSpan then
+    local wpText = string.sub(entry, wpSpan[1], wpSpan[2] - 1)
+    if wpText ~= 'null' and wpText ~= '{}' then
+      if string.sub(wpText, 1, 1) ~= '{' then return nil end
+      for key in pairs(members(entry, wpSpan[1])) do
+        if kw[key] or string.find(key, '^"%d+"$') then return nil end
+      end
+      if actual == '{}' then actual = wpText else actual = string.sub(wpText, 1, -2) .. ',' .. string.sub(actual, 2) end
+    end
+  end
 
   -- What TaskInstance.start() gives: status running, lastModified and running stamped, actualKwargs appended.
   local now = '"' .. iso .. '"'
   local text = string.sub(rec, 1, taskEnd - 1) .. ',"status":"running","kwargs":' .. string.sub(rec, kwStart, metaAt - 1) ..
     ',"metadata":{"timestamps":{"created":' .. created .. ',"lastModified":' .. now .. ',"unstarted":' .. unstarted ..
-    ',"scheduled":' .. scheduled .. ',"running":' .. now .. '},"actualKwargs":' .. string.sub(rec, kwStart, kwClose) .. '}}'
+    ',"scheduled":' .. scheduled .. ',"running":' .. now .. '},"actualKwargs":' .. actual .. '}}'
   redis.call('HSET', base .. 'inst', name, text)
   redis.call('SREM', base .. 'u:' .. task, name)
   redis.call('SADD', base .. 'unresolved', name)
