@@ -111,11 +111,12 @@ export class RedisConnection {
    * Notes that `instance` of session `uid` was already started by the
    * script that fetched its job ({@link startOnFetchScript}); the next start
    * of that instance through this connection takes it instead of starting
-   * it again. Bounded (cleared when full): a start left here is a job the
-   * worker never ran, which BullMQ's stalled check treats as a lost worker.
+   * it again. Bounded (the oldest goes first when full): a start left here
+   * is a job the worker never ran, which BullMQ's stalled check treats as a
+   * lost worker.
    */
   noteFetchedStart(uid: string, start: FetchedStart): void {
-    if (this.fetchedStarts.size >= 10_000) this.fetchedStarts.clear();
+    if (this.fetchedStarts.size >= 10_000) this.fetchedStarts.delete(this.fetchedStarts.keys().next().value as string);
     this.fetchedStarts.set(`${uid}\u0000${start.instance}`, start);
   }
 

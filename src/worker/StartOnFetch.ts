@@ -3,6 +3,9 @@ import type { RedisSettings } from '../container/RedisSettings';
 import { startOnFetchScript } from '../storage/StartOnFetchScript';
 import type { FetchedStart } from '../storage/StartOnFetchScript';
 
+/** How many fetched starts are kept at most (each is taken within moments, as its job begins). */
+const MAX_KEPT = 10_000;
+
 /** A Redis command argument as BullMQ passes them (its options are msgpack buffers). */
 type CommandArgument = string | number | Buffer;
 
@@ -67,8 +70,9 @@ export class StartOnFetch {
     ]);
     if (!Array.isArray(result) || result.length < 5) return result;
     const [instance, record, taskEntry, tasksVersion] = result[4] as string[];
-    // A start left here belongs to a job this worker never ran (bounded): BullMQ treats it as a lost worker.
-    if (this.started.size >= 10_000) this.started.clear();
+    // Each job's start is taken as the job begins; one never taken (a job BullMQ fetched and then dropped) goes
+    // first when the map is full, and its job, re-delivered, finds the instance running: a lost worker.
+    if (this.started.size >= MAX_KEPT) this.started.delete(this.started.keys().next().value as string);
     this.started.set(String(result[1]), { instance, record, taskEntry, tasksVersion });
     return result.slice(0, 4);
   }

@@ -229,6 +229,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   }
 
   private async process(queue: string, job: Job<unknown, void>): Promise<void> {
+    // Taken first, so that no job leaves its fetched start behind, whatever happens below.
+    const fetched = job.id === undefined ? undefined : this.startOnFetch?.take(job.id);
     if (job.id !== undefined) {
       this.handedBack.delete(job.id);
       // A job handed back by this process: its outcome may still be being recorded here; let it land first.
@@ -249,7 +251,6 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       const failed = await this.failInstance(payload, lost, [TaskStatus.Running]).catch(() => false);
       if (failed) return this.reject(job, lost, [], payload);
     }
-    const fetched = job.id === undefined ? undefined : this.startOnFetch?.take(job.id);
     if (fetched !== undefined && fetched.instance === payload.instance) {
       // BullMQ's fetch of this job already started the instance: the storage takes that start instead of making one.
       this.container.get<RedisConnection>(TRIGGERS.RedisConnection).noteFetchedStart(payload.uid, fetched);
