@@ -70,7 +70,7 @@ export async function cascadeHopScenario(ctx: BenchContext): Promise<ScenarioRes
           detail:
             `${triggersCpu.total} vs ${rawCpu.total} us. A chain runs one hop at a time, so a hop's latency is mostly CPU on its path; ` +
             `Triggers' hop is 1 round trip (its finish, then BullMQ's completion, which fetches and starts the next job), raw BullMQ's 2 ` +
-            `(add the next job, then complete), so the latency ratio sits below this CPU ratio by about one round trip ` +
+            `(add the next job, then complete): the latency ratio follows this CPU ratio, less the waiting of the round trip Triggers saves ` +
             `(${empty.latency} us for an empty command here; raw hop + 1 empty command = ${floor.toFixed(2)}x raw).`,
         },
       ],
