@@ -81,7 +81,27 @@ describe('BullMQTaskRunner', () => {
       const job = await runner.queue('triggers').getJob(BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_retry#1'));
       expect(job?.opts.delay).to.equal(30_000);
       expect(job?.data.depth).to.equal(1);
+      expect(job?.attemptsMade, 'the attempt counter reflects the depth (SPEC 7)').to.equal(1);
       expect(await job?.getState()).to.equal('delayed');
+    });
+
+    it("counts a replay's ancestors as attempts of its job: attemptsMade is depth + 1 once it ran", async () => {
+      const { container, prefix, runner } = await bullmqContainer();
+      const manager = await bullmqSession(container, { t_fail: { after: ['go'], run: 'FailingTask' } });
+      const worker = await startWorker(container);
+      const first = completedJob(worker, 't_fail#0');
+      await manager.fire('go');
+      await first;
+      for (const [failed, next] of [['t_fail#0', 't_fail#1'], ['t_fail#1', 't_fail#2']]) {
+        const ran = completedJob(worker, next);
+        await manager.replayFailedInstance(failed);
+        await ran;
+      }
+      await expectInstance(manager, 't_fail#2').failed('DeliberateFailure');
+      const attempts = await Promise.all(
+        ['t_fail#0', 't_fail#1', 't_fail#2'].map(async (name) => (await runner.queue('triggers').getJob(BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, name)))?.attemptsMade),
+      );
+      expect(attempts).to.deep.equal([1, 2, 3]);
     });
   });
 

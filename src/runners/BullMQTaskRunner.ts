@@ -53,6 +53,8 @@ const ONE_DAY_SECONDS = 24 * 3600;
 @Runner('bullmq')
 export class BullMQTaskRunner extends BaseTaskRunner {
   private readonly queues = new Map<string, Queue<TaskJobPayload>>();
+  /** The queue clients the attempts script is defined on. */
+  private readonly attemptsScriptDefined = new WeakSet<object>();
   private readonly options: BullMQRunnerOptions;
   private closed = false;
 
@@ -90,6 +92,15 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     const queue = this.queue(this.queueNameFor(manager, instance));
     const jobId = BullMQTaskRunner.jobIdFor(settings.prefix, payload.uid, payload.instance);
     await queue.add(instance.config.run, payload, { jobId, ...this.jobOptions(instance.cooldown) });
+    if (instance.depth > 0) {
+      // SPEC 7: the job's attempt counter reflects the depth (BullMQ's add cannot set it; BullMQ adds the run itself).
+      const client = await queue.backend.client;
+      if (!this.attemptsScriptDefined.has(client)) {
+        client.defineCommand(ATTEMPTS_FROM_DEPTH.name, { numberOfKeys: 1, lua: ATTEMPTS_FROM_DEPTH.lua });
+        this.attemptsScriptDefined.add(client);
+      }
+      await client.runCommand(ATTEMPTS_FROM_DEPTH.name, [queue.toKey(jobId), instance.depth]);
+    }
   }
 
   /**
@@ -204,3 +215,18 @@ function checkQueueName(name: unknown, source: string): string {
   }
   return name;
 }
+
+/**
+ * Counts an instance's replay ancestors as attempts already made on its
+ * job (`attemptsMade` = depth while it waits, depth + 1 once BullMQ
+ * finished it): added to the counter rather than set, so it is right
+ * whichever comes first, and skipped when the job is already gone.
+ * KEYS: the job's hash. ARGV: the depth.
+ */
+const ATTEMPTS_FROM_DEPTH = {
+  name: 'triggersAttemptsFromDepth',
+  lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], 'atm', ARGV[1])
+return 1`,
+} as const;

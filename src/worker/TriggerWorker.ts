@@ -308,7 +308,12 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const settled: Promise<void> = execution
       .then(
         async () => {
-          if (job.id !== undefined && this.handedBack.has(job.id)) await this.completeHandedBack(queue, job);
+          if (job.id !== undefined && this.handedBack.has(job.id)) {
+            // The outcome is recorded whatever happens here; a job left active is re-delivered by the stalled check.
+            await this.completeHandedBack(queue, job).catch((error: unknown) => {
+              if (this.listenerCount('error') > 0) this.emit('error', asError(error));
+            });
+          }
           this.emit('completed', { queue, jobId: job.id ?? '', payload });
         },
         async (error: unknown) => {
