@@ -32,13 +32,13 @@ function completedPayloads(worker: TriggerWorker, count: number): Promise<Map<st
   });
 }
 
-describe('TriggerWorker: the fetch of a cascade’s next job also starts its instance', () => {
+describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', () => {
   afterEach(async () => {
     seenWhileRunning.clear();
     await closeBullmq();
   });
 
-  it('starts each fetched instance in the completion of the previous job, writing exactly the record the worker’s own start writes', async () => {
+  it('starts each fetched instance in the fetch (an idle worker’s, or the completion of the previous job), writing exactly the record the worker’s own start writes', async () => {
     const { container } = await bullmqContainer({ defaultStorage: 'redis' });
     const taken = recordTaken(connectionOf(container), 'takeFetchedStart');
     const manager = await bullmqSession(container, {
@@ -51,10 +51,10 @@ describe('TriggerWorker: the fetch of a cascade’s next job also starts its ins
     await manager.fire('go', AWKWARD);
     const payloads = await completed;
 
-    // t_1 was fetched by an idle worker (BullMQ's moveToActive) and started by the worker itself.
-    expect(taken).to.deep.equal(['t_2#0', 't_3#0']);
+    // t_1 was fetched by the idle worker (BullMQ's moveToActive), t_2 and t_3 by the completion of the one before.
+    expect(taken).to.deep.equal(['t_1#0', 't_2#0', 't_3#0']);
     const tasks = await manager.storage.getTasks();
-    for (const name of ['t_2#0', 't_3#0']) {
+    for (const name of ['t_1#0', 't_2#0', 't_3#0']) {
       const seen = seenWhileRunning.get(name) as string;
       const running = JSON.parse(seen) as InstanceRecord;
       expect(running.status, name).to.equal('running');
@@ -79,7 +79,7 @@ describe('TriggerWorker: the fetch of a cascade’s next job also starts its ins
     const completed = completedPayloads(worker, 2);
     await manager.fire('go', AWKWARD);
     const payloads = await completed;
-    expect(taken).to.deep.equal(['t_params#0']);
+    expect(taken).to.deep.equal(['t_1#0', 't_params#0']);
     const seen = seenWhileRunning.get('t_params#0') as string;
     const running = JSON.parse(seen) as InstanceRecord;
     const scheduled = TaskInstance.fromRecord(JSON.parse(payloads.get('t_params#0')?.record as string) as InstanceRecord, (await manager.storage.getTasks()).t_params);
@@ -99,7 +99,7 @@ describe('TriggerWorker: the fetch of a cascade’s next job also starts its ins
     const completed = completedPayloads(worker, 2);
     await manager.fire('go', { n: 1 });
     await completed;
-    expect(taken).to.deep.equal([]);
+    expect(taken).to.deep.equal(['t_1#0']);
     const params = await manager.storage.getInstance('t_params#0');
     expect(params.metadata.actualKwargs).to.deep.equal({ t_1: { fromParams: true, from: 't_1#0', passed: { go: { n: 1 } } } });
   });
@@ -117,8 +117,8 @@ describe('TriggerWorker: the fetch of a cascade’s next job also starts its ins
     const worker = await startWorker(container);
     const completed = completedPayloads(worker, 3);
     await completed;
-    // t_x was fetched by t_1's completion but not started there; t_2 (queued after it) was.
-    expect(taken).to.deep.equal(['t_2#0']);
+    // t_x was fetched by t_1's completion but not started there; t_1 (fetched idle) and t_2 (queued after t_x) were.
+    expect(taken).to.deep.equal(['t_1#0', 't_2#0']);
     const tx = await changed.storage.getInstance('t_x#0');
     expect(tx.status).to.equal('finished');
     expect(tx.metadata.note).to.equal('edited while queued');

@@ -15,9 +15,10 @@ export interface FetchedStart {
 }
 
 /**
- * BullMQ's `moveToFinished` script (the one that completes a job and, with
- * `fetchNext`, fetches the worker's next job), wrapped so that the same
- * atomic step also *starts* the fetched job's instance: SPEC 6 step 1,
+ * A BullMQ script that fetches a job for a worker — `moveToFinished`, which
+ * completes a job and, with `fetchNext`, fetches the worker's next one, or
+ * `moveToActive`, which fetches a job for an idle worker — wrapped so that
+ * the same atomic step also *starts* the fetched job's instance: SPEC 6 step 1,
  * `scheduled` → `running` with `actualKwargs` and stamps, written exactly
  * as `TaskInstance.start()` computes it. A task's start then costs no
  * command of its own: on a cascade the next job is fetched and started in
@@ -38,25 +39,25 @@ export interface FetchedStart {
  * as usual. BullMQ's own result is returned unchanged, with the start
  * appended as a fifth element when there was one.
  *
- * KEYS: BullMQ's 14. ARGV: BullMQ's arguments, then the ISO time of the
+ * KEYS: BullMQ's. ARGV: BullMQ's arguments, then the ISO time of the
  * start, the session TTL in seconds (0 = none) and the worker's key head
  * (`<prefix>:{`).
  *
- * @param moveToFinishedLua the text of BullMQ's `moveToFinished` script, as
- *   BullMQ itself defines it on the worker's connection (so the wrapped
- *   script is always the installed BullMQ's).
+ * @param fetchingLua the text of BullMQ's script, as BullMQ itself defines
+ *   it on the worker's connection (so the wrapped script is always the
+ *   installed BullMQ's).
  */
-export function startOnFetchScript(moveToFinishedLua: string): RedisScript<unknown> {
+export function startOnFetchScript(fetchingLua: string): RedisScript<unknown> {
   return new RedisScript<unknown>(
     'startOnFetch',
-    `local function bullmqMoveToFinished(KEYS, ARGV)\n${moveToFinishedLua}\nend\n` +
+    `local function bullmqFetch(KEYS, ARGV)\n${fetchingLua}\nend\n` +
       RedisLua.jsonText +
       `
 local n = #ARGV
 local iso, ttl, keyHead = ARGV[n - 2], tonumber(ARGV[n - 1]), ARGV[n]
 local bullArgv = {}
 for i = 1, n - 3 do bullArgv[i] = ARGV[i] end
-local result = bullmqMoveToFinished(KEYS, bullArgv)
+local result = bullmqFetch(KEYS, bullArgv)
 if type(result) ~= 'table' or type(result[1]) ~= 'table' then return result end
 
 local TIMESTAMPS = ',"metadata":{"timestamps":{"created":("[^"]*"),"lastModified":"[^"]*","unstarted":("[^"]*"),"scheduled":("[^"]*")}}}$'

@@ -3,6 +3,14 @@ import type { RedisSettings } from '../container/RedisSettings';
 import { startOnFetchScript } from '../storage/StartOnFetchScript';
 import type { FetchedStart } from '../storage/StartOnFetchScript';
 
+/**
+ * BullMQ's scripts that fetch a job for a worker, by name, with their key
+ * count: `moveToFinished` (completes a job and, for a busy worker, fetches
+ * the next) and `moveToActive` (fetches a job for an idle worker). Both
+ * return the fetched job as `[job hash, job id, ...]`.
+ */
+const FETCHING_SCRIPTS: Readonly<Record<string, number>> = { moveToFinished: 14, moveToActive: 11 };
+
 /** How many fetched starts are kept at most (each is taken within moments, as its job begins). */
 const MAX_KEPT = 10_000;
 
@@ -10,10 +18,11 @@ const MAX_KEPT = 10_000;
 type CommandArgument = string | number | Buffer;
 
 /**
- * Makes a worker connection's `moveToFinished` — the BullMQ script that
- * completes a job and fetches the worker's next one — also start the
- * fetched job's instance ({@link startOnFetchScript}), and keeps what it
- * started by job id until the worker runs that job.
+ * Makes the BullMQ scripts that fetch a job on a worker connection —
+ * `moveToFinished` (complete a job, fetch the next one) and `moveToActive`
+ * (fetch a job for an idle worker) — also start the fetched job's instance
+ * ({@link startOnFetchScript}), and keeps what they started by job id until
+ * the worker runs that job.
  *
  * BullMQ defines its scripts on the connection once (`defineCommand`, named
  * `<script>:<bullmq version>`) and never redefines one that exists; this
@@ -32,18 +41,20 @@ export class StartOnFetch {
     const define = connection.defineCommand.bind(connection);
     connection.defineCommand = (name, definition) => {
       define(name, definition);
-      if (!name.startsWith('moveToFinished:') || definition.numberOfKeys !== 14) return;
+      const script = name.slice(0, name.indexOf(':'));
+      const keyCount = Object.hasOwn(FETCHING_SCRIPTS, script) ? FETCHING_SCRIPTS[script] : undefined;
+      if (keyCount === undefined || definition.numberOfKeys !== keyCount) return;
       const original = (connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
-      const script = startOnFetchScript(definition.lua);
+      const wrapping = startOnFetchScript(definition.lua);
       // Loaded right away, ahead of its first use on this connection (so never re-sent as EVAL later).
       // Should the wrapped text not load (a BullMQ whose script no longer fits), BullMQ's own is used.
-      const loaded = connection.script('LOAD', script.lua).then(
+      const loaded = connection.script('LOAD', wrapping.lua).then(
         () => true,
         () => false,
       );
       const wrapped = async (...args: unknown[]): Promise<unknown> => {
         if (!(await loaded)) return original.apply(connection, args);
-        return this.moveToFinished(connection, script.run.bind(script), args.flat() as CommandArgument[]);
+        return this.fetch(connection, wrapping.run.bind(wrapping), keyCount, args.flat() as CommandArgument[]);
       };
       Object.assign(connection, { [name]: wrapped });
     };
@@ -57,13 +68,14 @@ export class StartOnFetch {
     return start;
   }
 
-  private async moveToFinished(
+  private async fetch(
     connection: Redis,
     run: (redis: Redis, keys: readonly CommandArgument[], args: readonly CommandArgument[]) => Promise<unknown>,
+    keyCount: number,
     args: CommandArgument[],
   ): Promise<unknown> {
-    const result = await run(connection, args.slice(0, 14), [
-      ...args.slice(14),
+    const result = await run(connection, args.slice(0, keyCount), [
+      ...args.slice(keyCount),
       new Date().toISOString(),
       this.settings.sessionTtlSeconds ?? 0,
       `${this.settings.prefix}:{`,
