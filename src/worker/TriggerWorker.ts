@@ -18,10 +18,10 @@ import type { PipelinedFinish } from '../storage/PipelinedFinish';
 import type { RedisConnection } from '../storage/RedisConnection';
 import { RedisScript } from '../storage/RedisScript';
 import { RedisScripts } from '../storage/RedisScripts';
-import { StartOnFetch } from './StartOnFetch';
 import type { StorageBackend } from '../storage/StorageBackend';
 import { failureMetadata } from '../tasks/failureMetadata';
 import type { TaskExecutor } from '../tasks/TaskExecutor';
+import { StartOnFetch } from './StartOnFetch';
 
 /** Options of {@link TriggerWorker}. */
 export interface TriggerWorkerOptions {
