@@ -22,10 +22,15 @@ export async function bullmqContainer(
   return { container, prefix, runner };
 }
 
-/** A started worker on `container`, closed by {@link closeBullmq}. */
-export async function startWorker(container: Container, options: TriggerWorkerOptions = {}): Promise<TriggerWorker> {
+/**
+ * A started worker on `container`, closed by {@link closeBullmq}. `listen`
+ * runs before it starts: a job already queued may complete before `start()`
+ * resolves, so listeners for it must be attached there.
+ */
+export async function startWorker(container: Container, options: TriggerWorkerOptions = {}, listen?: (worker: TriggerWorker) => void): Promise<TriggerWorker> {
   const worker = new TriggerWorker(container, options);
   open.unshift(() => worker.close());
+  listen?.(worker);
   await worker.start();
   return worker;
 }

@@ -114,8 +114,8 @@ describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', ()
     await first.fire('go');
     await changed.fire('go');
     await changed.updateInstanceMetadata('t_x#0', { note: 'edited while queued' });
-    const worker = await startWorker(container);
-    const completed = completedPayloads(worker, 3);
+    let completed!: Promise<unknown>;
+    await startWorker(container, {}, (worker) => (completed = completedPayloads(worker, 3)));
     await completed;
     // t_x was fetched by t_1's completion but not started there; t_1 (fetched idle) and t_2 (queued after t_x) were.
     expect(taken).to.deep.equal(['t_1#0', 't_2#0']);
