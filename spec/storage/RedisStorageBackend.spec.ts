@@ -6,6 +6,7 @@ import {
   LockLostError,
   LockTimeoutError,
   RedisScripts,
+  RedisSessionKeys,
   RedisStorageBackend,
   StorageBackend,
   TaskConfig,
@@ -245,6 +246,26 @@ describe('storage: RedisStorageBackend', () => {
         expect(own.length, uid).to.be.greaterThan(3);
         expect(new Set(own.map((key) => calculateSlot(key))).size, uid).to.equal(1);
         expect(calculateSlot(own[0])).to.equal(calculateSlot(storage.keys.lock));
+      }
+    });
+
+    it('hand every script the same keys in one order (lock, next, the record keys), all under the prefix’s key head', () => {
+      for (const uid of hostile) {
+        const keys = new RedisSessionKeys('p:x', uid);
+        expect(keys.scriptKeys, uid).to.deep.equal([
+          keys.lock,
+          keys.next,
+          keys.tasks,
+          keys.taskTriggers,
+          keys.instances,
+          keys.latestKwargs,
+          keys.instanceCounts,
+          keys.unresolved,
+          keys.tasksVersion,
+        ]);
+        expect(keys.recordKeys, uid).to.deep.equal(keys.scriptKeys.slice(2));
+        expect(keys.base.startsWith(RedisSessionKeys.keyHead('p:x')), uid).to.equal(true);
+        expect(keys.unstarted('t'), uid).to.equal(`${keys.base}${RedisSessionKeys.UNSTARTED_PART}t`);
       }
     });
   });

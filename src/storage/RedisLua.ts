@@ -92,30 +92,32 @@ end
 `,
 
   /**
-   * `refreshTtl(ttlSeconds, prefix)`: with a session TTL set, pushes back
-   * the expiry of every record key (KEYS[3..9]) and of every per-task
-   * unstarted set, as every write does.
+   * `refreshTtl(K, ttlSeconds, prefix)`: with a session TTL set, pushes
+   * back the expiry of every record key (K[3..9]) and of every per-task
+   * unstarted set, as every write does. `K` holds the session's keys in
+   * the scripts' `KEYS` order (`RedisSessionKeys.scriptKeys`): a script
+   * that received them passes `KEYS`.
    */
   refreshTtl: `
-local function refreshTtl(ttl, prefix)
+local function refreshTtl(K, ttl, prefix)
   if ttl > 0 then
-    for k = 3, 9 do redis.call('EXPIRE', KEYS[k], ttl) end
-    for _, task in ipairs(redis.call('HKEYS', KEYS[4])) do redis.call('EXPIRE', prefix .. task, ttl) end
+    for k = 3, 9 do redis.call('EXPIRE', K[k], ttl) end
+    for _, task in ipairs(redis.call('HKEYS', K[4])) do redis.call('EXPIRE', prefix .. task, ttl) end
   end
 end
 `,
 
   /**
-   * `putRecord(name, task, json, flag, prefix)`: writes one instance record
-   * and keeps the indexes in step, as every write does. `flag` is u
-   * (unstarted: in its task's unstarted set), o (another unresolved status)
-   * or r (resolved: out of the unresolved set).
+   * `putRecord(K, name, task, json, flag, prefix)`: writes one instance
+   * record and keeps the indexes in step, as every write does (`K` as for
+   * `refreshTtl`). `flag` is u (unstarted: in its task's unstarted set), o
+   * (another unresolved status) or r (resolved: out of the unresolved set).
    */
   putRecord: `
-local function putRecord(name, task, json, flag, prefix)
-  redis.call('HSET', KEYS[5], name, json)
+local function putRecord(K, name, task, json, flag, prefix)
+  redis.call('HSET', K[5], name, json)
   if flag == 'u' then redis.call('SADD', prefix .. task, name) else redis.call('SREM', prefix .. task, name) end
-  if flag == 'r' then redis.call('SREM', KEYS[8], name) else redis.call('SADD', KEYS[8], name) end
+  if flag == 'r' then redis.call('SREM', K[8], name) else redis.call('SADD', K[8], name) end
 end
 `,
 } as const;

@@ -184,10 +184,10 @@ for _ = 1, tonumber(ARGV[6]) do
   i = i + 2
 end
 for _ = 1, tonumber(ARGV[7]) do
-  putRecord(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], prefix)
+  putRecord(KEYS, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], prefix)
   i = i + 4
 end
-refreshTtl(tonumber(ARGV[2]), prefix)
+refreshTtl(KEYS, tonumber(ARGV[2]), prefix)
 return { redis.call('EXISTS', KEYS[2]), previousVersion }`,
   ),
 
@@ -265,8 +265,8 @@ local ok, result = pcall(function()
 end)
 if not ok then return { 0 } end
 if result[1] ~= 2 then return result end
-putRecord(ARGV[1], result[4], result[2], 'o', ARGV[3])
-refreshTtl(tonumber(ARGV[2]), ARGV[3])
+putRecord(KEYS, ARGV[1], result[4], result[2], 'o', ARGV[3])
+refreshTtl(KEYS, tonumber(ARGV[2]), ARGV[3])
 return { 2, result[2], result[3] }`,
   ),
 
@@ -290,8 +290,8 @@ if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return 0 end
       RedisLua.refreshTtl +
       RedisLua.putRecord +
       `
-putRecord(ARGV[1], ARGV[7], ARGV[5], 'o', ARGV[3])
-refreshTtl(tonumber(ARGV[2]), ARGV[3])
+putRecord(KEYS, ARGV[1], ARGV[7], ARGV[5], 'o', ARGV[3])
+refreshTtl(KEYS, tonumber(ARGV[2]), ARGV[3])
 return 1`,
   ),
 
@@ -611,10 +611,10 @@ local ok = pcall(function()
 end)
 if not ok then return decline() end
 
-for _, w in ipairs(writes) do putRecord(w[1], w[2], w[3], w[4], prefix) end
+for _, w in ipairs(writes) do putRecord(KEYS, w[1], w[2], w[3], w[4], prefix) end
 for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end
 if latestWrite then redis.call('HSET', KEYS[6], latestWrite[1], latestWrite[2]) end
-refreshTtl(tonumber(ARGV[2]), prefix)
+refreshTtl(KEYS, tonumber(ARGV[2]), prefix)
 -- The record text as a job data member, a hint for the worker's start (not for big records), with the
 -- session's key base (the lock key is <base>lock), where the script fetching the job may start it.
 local sessionMember = ',"session":' .. cjson.encode(string.sub(KEYS[1], 1, -5))

@@ -17,6 +17,17 @@ import { InvalidStorageSettingsError } from '../errors';
  * the fixed parts keep those keys apart from the others.
  */
 export class RedisSessionKeys {
+  /**
+   * The parts of the keys the session scripts receive, in their `KEYS`
+   * order (lock, next, then the record keys): one definition for
+   * {@link scriptKeys} and for a script that rebuilds these names from the
+   * key base (`startOnFetchScript`).
+   */
+  static readonly SCRIPT_PARTS = ['lock', 'next', 'tasks', 'tt', 'inst', 'latest', 'counts', 'unresolved', 'tv'] as const;
+
+  /** The part after the key base that starts the per-task sets of unstarted instances. */
+  static readonly UNSTARTED_PART = 'u:';
+
   /** `<prefix>:{<tag>}:` shared by every key of the session. */
   readonly base: string;
 
@@ -25,7 +36,12 @@ export class RedisSessionKeys {
     readonly uid: string,
   ) {
     RedisSessionKeys.assertValidPrefix(prefix);
-    this.base = `${prefix}:{${RedisSessionKeys.tagOf(uid)}}:`;
+    this.base = `${RedisSessionKeys.keyHead(prefix)}${RedisSessionKeys.tagOf(uid)}}:`;
+  }
+
+  /** What the key base of every session under `prefix` starts with (`<prefix>:{`). */
+  static keyHead(prefix: string): string {
+    return `${prefix}:{`;
   }
 
   /** The session lock (a string holding the owner's token). */
@@ -75,7 +91,7 @@ export class RedisSessionKeys {
 
   /** Prefix of the per-task sets of unstarted instance names (append the task name). */
   get unstartedPrefix(): string {
-    return `${this.base}u:`;
+    return `${this.base}${RedisSessionKeys.UNSTARTED_PART}`;
   }
 
   /** Set: names of the unstarted instances of `task`. */
@@ -83,9 +99,14 @@ export class RedisSessionKeys {
     return `${this.unstartedPrefix}${task}`;
   }
 
+  /** The keys every session script receives, in its `KEYS` order: lock, next, then the {@link recordKeys}. */
+  get scriptKeys(): string[] {
+    return RedisSessionKeys.SCRIPT_PARTS.map((part) => `${this.base}${part}`);
+  }
+
   /** The record keys (everything but the lock keys and the per-task sets), in the order the scripts expect. */
   get recordKeys(): string[] {
-    return [this.tasks, this.taskTriggers, this.instances, this.latestKwargs, this.instanceCounts, this.unresolved, this.tasksVersion];
+    return this.scriptKeys.slice(2);
   }
 
   /** The hash-tag content for `uid`: base64url of its UTF-16LE code units. */

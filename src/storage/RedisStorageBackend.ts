@@ -188,7 +188,7 @@ export class RedisStorageBackend extends StorageBackend {
       const [waiting, previousVersion] = await this.send(() =>
         RedisScripts.writeChanges.run(
           this.redis,
-        [keys.lock, keys.next, ...keys.recordKeys],
+        keys.scriptKeys,
         [
           lock.held.token,
           this.connection.settings.sessionTtlSeconds ?? 0,
@@ -229,7 +229,7 @@ export class RedisStorageBackend extends StorageBackend {
     const keys = this.keys;
     const reply = await RedisScripts.startScheduled.run(
       this.redis,
-      [keys.lock, keys.next, ...keys.recordKeys],
+      keys.scriptKeys,
       [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, now.toISOString()],
     );
     if (reply[0] === 1) return 'not-scheduled';
@@ -283,7 +283,7 @@ export class RedisStorageBackend extends StorageBackend {
     const keys = this.keys;
     const applied = await RedisScripts.startKnown.run(
       this.redis,
-      [keys.lock, keys.next, ...keys.recordKeys],
+      keys.scriptKeys,
       [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, text, running, cached.version, instance.taskName],
     );
     if (applied !== 1) return undefined;
@@ -365,7 +365,7 @@ export class RedisStorageBackend extends StorageBackend {
     }
 
     const keys = this.keys;
-    const scriptKeys = [keys.lock, keys.next, ...keys.recordKeys];
+    const scriptKeys = keys.scriptKeys;
     // A worker finishing its job may have offered to send this on BullMQ's connection, ahead of the job's completion.
     const pipelined = update === undefined ? undefined : this.connection.takePipelinedFinish(this.uid, update.name);
     if (pipelined !== undefined) scriptKeys.push(pipelined.jobLockKey);

@@ -1,5 +1,6 @@
 import { RedisLua } from './RedisLua';
 import { RedisScript } from './RedisScript';
+import { RedisSessionKeys } from './RedisSessionKeys';
 
 /**
  * What {@link startOnFetchScript} reports for the job BullMQ fetched when it
@@ -52,7 +53,11 @@ export function startOnFetchScript(fetchingLua: string): RedisScript<unknown> {
     'startOnFetch',
     `local function bullmqFetch(KEYS, ARGV)\n${fetchingLua}\nend\n` +
       RedisLua.jsonText +
+      RedisLua.refreshTtl +
+      RedisLua.putRecord +
       `
+local SCRIPT_PARTS = { ${RedisSessionKeys.SCRIPT_PARTS.map((part) => `'${part}'`).join(', ')} }
+local UNSTARTED_PART = '${RedisSessionKeys.UNSTARTED_PART}'
 local n = #ARGV
 local iso, ttl, keyHead = ARGV[n - 2], tonumber(ARGV[n - 1]), ARGV[n]
 local bullArgv = {}
@@ -77,8 +82,11 @@ local function startFetched(flat)
   local base, name, expected = data['session'], data['instance'], data['record']
   if type(base) ~= 'string' or type(name) ~= 'string' or type(expected) ~= 'string' then return nil end
   if string.sub(base, 1, #keyHead) ~= keyHead or string.sub(base, -2) ~= '}:' then return nil end
-  if redis.call('EXISTS', base .. 'lock', base .. 'next') > 0 then return nil end
-  local rec = redis.call('HGET', base .. 'inst', name)
+  -- The session's keys in the KEYS order of the storage's scripts, for the shared fragments.
+  local K = {}
+  for i, part in ipairs(SCRIPT_PARTS) do K[i] = base .. part end
+  if redis.call('EXISTS', K[1], K[2]) > 0 then return nil end
+  local rec = redis.call('HGET', K[5], name)
   if rec ~= expected or string.find(rec, '"__proto__"', 1, true) then return nil end
 
   -- {"name":<string>,"task":<string>,"status":"scheduled","kwargs":<object>,"abandonState":<array>,"metadata":{"timestamps":{4 stamps}}}
@@ -98,7 +106,7 @@ local function startFetched(flat)
   local abStart = kwClose + 1 + #ABANDON_STATE
   if string.sub(rec, kwClose + 1, abStart - 1) ~= ABANDON_STATE or skipValue(rec, abStart) ~= metaAt then return nil end
   local task = string.sub(rawTask, 2, -2)
-  local entry = redis.call('HGET', base .. 'tasks', task)
+  local entry = redis.call('HGET', K[3], task)
   if not entry or string.find(entry, '"__proto__"', 1, true) then return nil end
 
   -- actualKwargs = withParams deep-merged under the kwargs. Done here only when no top-level key is in
@@ -122,14 +130,9 @@ local function startFetched(flat)
   local text = string.sub(rec, 1, taskEnd - 1) .. ',"status":"running","kwargs":' .. string.sub(rec, kwStart, metaAt - 1) ..
     ',"metadata":{"timestamps":{"created":' .. created .. ',"lastModified":' .. now .. ',"unstarted":' .. unstarted ..
     ',"scheduled":' .. scheduled .. ',"running":' .. now .. '},"actualKwargs":' .. actual .. '}}'
-  redis.call('HSET', base .. 'inst', name, text)
-  redis.call('SREM', base .. 'u:' .. task, name)
-  redis.call('SADD', base .. 'unresolved', name)
-  if ttl > 0 then
-    for _, part in ipairs({ 'tasks', 'tt', 'inst', 'latest', 'counts', 'unresolved', 'tv' }) do redis.call('EXPIRE', base .. part, ttl) end
-    for _, t in ipairs(redis.call('HKEYS', base .. 'tt')) do redis.call('EXPIRE', base .. 'u:' .. t, ttl) end
-  end
-  return { name, text, entry, redis.call('GET', base .. 'tv') or '' }
+  putRecord(K, name, task, text, 'o', base .. UNSTARTED_PART)
+  refreshTtl(K, ttl, base .. UNSTARTED_PART)
+  return { name, text, entry, redis.call('GET', K[9]) or '' }
 end
 
 local ok, started = pcall(startFetched, result[1])

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisSettings } from '../container/RedisSettings';
+import { RedisSessionKeys } from '../storage/RedisSessionKeys';
 import { startOnFetchScript } from '../storage/StartOnFetchScript';
 import type { FetchedStart } from '../storage/StartOnFetchScript';
 
@@ -33,8 +34,14 @@ type CommandArgument = string | number | Buffer;
  */
 export class StartOnFetch {
   private readonly started = new Map<string, FetchedStart>();
+  /** What every session key base under the worker's prefix starts with. */
+  private readonly keyHead: string;
+  private readonly ttlSeconds: number;
 
-  constructor(private readonly settings: RedisSettings) {}
+  constructor(settings: RedisSettings) {
+    this.keyHead = RedisSessionKeys.keyHead(settings.prefix);
+    this.ttlSeconds = settings.sessionTtlSeconds ?? 0;
+  }
 
   /** Installs the wrapping on `connection`; call before any BullMQ worker uses it. */
   install(connection: Redis): void {
@@ -77,8 +84,8 @@ export class StartOnFetch {
     const result = await run(connection, args.slice(0, keyCount), [
       ...args.slice(keyCount),
       new Date().toISOString(),
-      this.settings.sessionTtlSeconds ?? 0,
-      `${this.settings.prefix}:{`,
+      this.ttlSeconds,
+      this.keyHead,
     ]);
     if (!Array.isArray(result) || result.length < 5) return result;
     const [instance, record, taskEntry, tasksVersion] = result[4] as string[];

@@ -117,6 +117,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private jobConnection?: ReturnType<typeof bullmqClient>;
   /** Outcome handling still running after its processor returned (pipelined finishes), by job id. */
   private readonly finishing = new Map<string, Promise<void>>();
+  /** The container's Redis storage connection, when it has one: where finishes are offered and fetched starts noted. */
+  private storageConnection?: RedisConnection;
   /** Starts of fetched jobs' instances made by BullMQ's fetch itself (with Redis storage). */
   private startOnFetch?: StartOnFetch;
   /** Jobs whose pipelined finish declined: BullMQ's "Missing lock" errors for them are expected. */
@@ -174,6 +176,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const connection = bullmqClient(this.settings);
     this.jobConnection = connection;
     if (this.container.isBound(TRIGGERS.RedisConnection)) {
+      this.storageConnection = this.container.get<RedisConnection>(TRIGGERS.RedisConnection);
       this.startOnFetch = new StartOnFetch(this.settings);
       this.startOnFetch.install(connection);
     }
@@ -253,7 +256,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     }
     if (fetched !== undefined && fetched.instance === payload.instance) {
       // BullMQ's fetch of this job already started the instance: the storage takes that start instead of making one.
-      this.container.get<RedisConnection>(TRIGGERS.RedisConnection).noteFetchedStart(payload.uid, fetched);
+      this.storageConnection?.noteFetchedStart(payload.uid, fetched);
     }
     const pipelined = this.offerPipelinedFinish(queue, job, payload);
     try {
@@ -283,7 +286,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     payload: TaskJobPayload,
   ): { sent: Promise<void>; withdraw: () => void } | undefined {
     const redis = this.jobConnection;
-    if (redis === undefined || job.id === undefined || !this.container.isBound(TRIGGERS.RedisConnection)) return undefined;
+    const storage = this.storageConnection;
+    if (redis === undefined || storage === undefined || job.id === undefined) return undefined;
     const jobId = job.id;
     let markSent!: () => void;
     const sent = new Promise<void>((resolve) => (markSent = resolve));
@@ -298,7 +302,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       },
       declined: () => this.handBack(jobId),
     };
-    const withdraw = this.container.get<RedisConnection>(TRIGGERS.RedisConnection).offerPipelinedFinish(payload.uid, payload.instance, finish);
+    const withdraw = storage.offerPipelinedFinish(payload.uid, payload.instance, finish);
     return { sent, withdraw };
   }
 
