@@ -25,26 +25,39 @@ export class HandRolledJoin {
     return new HandRolledJoin(new Redis(url), queue, worker);
   }
 
-  /** Records `trigger` for session `uid`; queues the join when A and B are both in. */
-  async fire(run: string, uid: string, trigger: 'A' | 'B', expected: number): Promise<void> {
+  /**
+   * Records `trigger` for session `uid`; queues the join when A and B are
+   * both in. With `steps` > 1 the join's handler chains that many jobs in
+   * all (the hand-rolled 3-task workflow: join, then a cascade of two).
+   */
+  async fire(run: string, uid: string, trigger: 'A' | 'B', expected: number, steps = 1): Promise<void> {
     const key = `handrolled:${run}:{${uid}}:fired`;
     const replies = await this.redis.multi().sadd(key, trigger).scard(key).exec();
     const added = replies?.[0]?.[1];
     const count = replies?.[1]?.[1];
     if (added === 1 && count === 2) {
-      await this.queue.add('join', { step: 0, steps: 1, run, expected, session: uid }, { jobId: `join-${run}-${uid}`, removeOnComplete: true });
+      await this.queue.add('join', { step: 0, steps, run, expected, session: uid }, { jobId: `join-${run}-${uid}`, removeOnComplete: true });
     }
   }
 
-  /** `sessions` sessions each fire A then B, through `producers` concurrent producers; ms until every join ran. */
-  async joins(run: string, sessions: number, producers: number): Promise<number> {
+  /**
+   * `sessions` sessions each fire A then B, through `producers` concurrent
+   * producers; ms until every join ran (and, with `steps` > 1, the jobs its
+   * handler chains after it).
+   */
+  async joins(run: string, sessions: number, producers: number, steps = 1): Promise<number> {
     const start = performance.now();
     await lanes(sessions * 2, producers, async (i) => {
       const session = i >> 1;
-      await this.fire(run, `s${session}`, i % 2 === 0 ? 'A' : 'B', sessions);
+      await this.fire(run, `s${session}`, i % 2 === 0 ? 'A' : 'B', sessions, steps);
     });
     await this.worker.waitFor(run, 300_000);
     return performance.now() - start;
+  }
+
+  /** The worker process id (for CPU accounting). */
+  get workerPid(): number {
+    return this.worker.pid;
   }
 
   /** Stops the worker process and closes connections. */
