@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { Task, TaskInstance, TriggerTask } from '../../src';
 import type { InstanceRecord, JobCompletedEvent, Kwargs, RedisStorageBackend, TaskContext, TriggerWorker } from '../../src';
-import { bullmqContainer, bullmqSession, closeBullmq, startWorker } from '../support/bullmqFixtures';
-import { connectionOf, recordTaken } from '../support/redisContainers';
+import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../support/bullmqFixtures';
+import { commandsSent, connectionOf, recordTaken } from '../support/redisContainers';
+import { uniquePrefix } from '../support/sharedRedis';
 
 /** Each instance's stored record text as its task saw it while running, by instance name. */
 const seenWhileRunning = new Map<string, string>();
@@ -123,5 +124,35 @@ describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', ()
     expect(tx.status).to.equal('finished');
     expect(tx.metadata.note).to.equal('edited while queued');
     expect(JSON.parse(seenWhileRunning.get('t_x#0') as string).status).to.equal('running');
+  });
+  it('runs a job of a session this worker never saw without reading its configuration, when another session had the same one (the version is a digest)', async () => {
+    const prefix = uniquePrefix('sof-shared-config');
+    const { container: producer } = await bullmqContainer({ defaultStorage: 'redis', prefix });
+    const { container } = await bullmqContainer({ defaultStorage: 'redis', prefix });
+    const config = { t_1: { after: ['go'], run: 'SOF_Probe' }, t_2: { after: ['t_1'], run: 'SOF_Probe' } };
+    const seen = await bullmqSession(producer, config, 'sof seen');
+    const unseen = await bullmqSession(producer, config, 'sof unseen ☃');
+    const worker = await startWorker(container);
+
+    const storageCommands = (block: () => Promise<unknown>) =>
+      commandsSent(container, block).then((sent) => sent.map((command) => command.name));
+    const first = await storageCommands(async () => {
+      const done = completedJob(worker, 't_2#0', 'sof seen');
+      await seen.fire('go');
+      await done;
+    });
+    // The worker's first session: its finish reads the configuration (version and entries) once.
+    expect(first).to.include('hgetall');
+    const second = await storageCommands(async () => {
+      const done = completedJob(worker, 't_2#0', 'sof unseen ☃');
+      await unseen.fire('go');
+      await done;
+    });
+    // Started in the fetch, finished with the finish on the job connection: on the storage connection only
+    // the probe tasks' own reads of their records, one each.
+    expect(second).to.deep.equal(['hget', 'hget']);
+    const t2 = await unseen.storage.getInstance('t_2#0');
+    expect(t2.status).to.equal('finished');
+    expect((t2.metadata.result as { passed: Kwargs }).passed).to.deep.equal({ t_1: { from: 't_1#0', passed: { go: {} } } });
   });
 });

@@ -1,4 +1,5 @@
 export { assertJsonObject, isPlainObject } from './assertJsonObject';
+export { deepFreeze } from './deepFreeze';
 export { deepMerge } from './deepMerge';
 export { describeValue } from './describeValue';
 export { jsonCopy } from './jsonCopy';

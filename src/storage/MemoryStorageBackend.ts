@@ -1,5 +1,5 @@
 import { inject } from 'inversify';
-import { TaskStatus, jsonCopy } from '../model';
+import { TaskStatus, deepFreeze, jsonCopy } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { TRIGGERS } from '../container/tokens';
 import { Storage } from './Storage';
@@ -130,14 +130,6 @@ function latestKwargs(data: MemorySession, triggers: readonly string[]): Record<
     if (kwargs !== undefined) out[trigger] = jsonCopy(kwargs);
   }
   return out;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const item of Object.values(value)) deepFreeze(item);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 function copyOf<T extends object>(stored: T | undefined): T | undefined {

@@ -1,15 +1,13 @@
 import { inject, injectable } from 'inversify';
 import { Redis } from 'ioredis';
 import type { RedisSettings } from '../container/RedisSettings';
-import type { TaskConfig, TaskConfigEntry } from '../model';
-import type { FireIndex } from './FireIndex';
 import type { PipelinedFinish } from './PipelinedFinish';
 import type { FetchedStart } from './StartOnFetchScript';
-import type { AtomicFireArgs } from './RedisStorageBackend';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidStorageSettingsError } from '../errors';
 import { RedisSessionKeys } from './RedisSessionKeys';
 import { RedisSessionLocks } from './RedisSessionLocks';
+import { TaskConfigCache } from './TaskConfigCache';
 import type { RedisLockOptions } from './RedisSessionLocks';
 
 const DEFAULT_LOCK_TTL_MS = 10_000;
@@ -66,23 +64,12 @@ export class RedisConnection {
   }
 
   /**
-   * Task entries per session as last read, keyed by the session's key base,
-   * with the version token they had: a fire skips transferring and parsing
-   * them while the version is unchanged. Bounded; cleared when full.
+   * Configurations per session and per version, as last read or written
+   * through this connection: a fire skips transferring and parsing them
+   * while the version is unchanged, and sessions sharing a configuration
+   * share its parsed form.
    */
-  readonly taskCache = new Map<
-    string,
-    {
-      version: string;
-      entries: Readonly<Record<string, TaskConfigEntry>>;
-      /** trigger -> tasks mentioning it and the triggers those mention, derived from `entries` on demand. */
-      fireIndex?: FireIndex;
-      /** trigger -> the arguments of an atomic fire, derived from `entries` on demand. */
-      atomicFires?: Map<string, AtomicFireArgs>;
-      /** task -> its `TaskConfig`, built from `entries` on demand. */
-      configs?: Map<string, TaskConfig>;
-    }
-  >();
+  readonly taskCache = new TaskConfigCache();
 
   private readonly pipelinedFinishes = new Map<string, PipelinedFinish>();
 

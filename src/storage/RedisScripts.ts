@@ -150,15 +150,23 @@ return { tasks, using, unstarted, counts, latest, version }`,
    * lock (fencing: a holder whose lock expired writes nothing), then
    * refreshes the session's TTL. KEYS: lock, next, tasks, tt, inst, latest,
    * counts, unresolved, tv. ARGV: token, ttlSeconds (0 = none), unstarted prefix,
-   * #tasks, #latest, #counts, #instances, new tasks version (set when tasks
-   * are written), then [task, json, triggers]...,
+   * #tasks, #latest, #counts, #instances, then [task, json, triggers]...,
    * [trigger, json]..., [task, count]..., [name, task, json, flag]... where
    * flag is u (unstarted), o (other unresolved) or r (resolved).
+   *
+   * When task entries are written, the tasks version becomes the SHA-1 of
+   * every entry of the session (names and texts, length-prefixed, in name
+   * order): a digest of the configuration, so equal versions mean equal
+   * configurations, across sessions too (a process that knows one session's
+   * configuration knows all those at its version). Configuration writes are
+   * rare; this reads the whole configuration once per write.
+   *
    * Returns { whether another process is waiting for the lock (0/1), the
-   * tasks version before this write ('' = none) }: the writer knows the
-   * configuration at the new version exactly when it knew it at that one.
+   * tasks version before this write ('' = none), the version after it ('' =
+   * none) }: the writer knows the configuration at the new version exactly
+   * when it knew it at the one before.
    */
-  writeChanges: new RedisScript<[number, string]>(
+  writeChanges: new RedisScript<[number, string, string]>(
     'writeChanges',
     RedisLua.refreshTtl +
       RedisLua.putRecord +
@@ -167,13 +175,29 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
 end
 local prefix = ARGV[3]
-local i = 9
+local i = 8
 local previousVersion = redis.call('GET', KEYS[9]) or ''
-if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[9], ARGV[8]) end
+local version = previousVersion
 for _ = 1, tonumber(ARGV[4]) do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
   redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 2])
   i = i + 3
+end
+if tonumber(ARGV[4]) > 0 then
+  local flat = redis.call('HGETALL', KEYS[3])
+  local names, texts = {}, {}
+  for j = 1, #flat, 2 do
+    names[#names + 1] = flat[j]
+    texts[flat[j]] = flat[j + 1]
+  end
+  table.sort(names)
+  local parts = {}
+  for _, name in ipairs(names) do
+    local text = texts[name]
+    parts[#parts + 1] = #name .. ':' .. name .. #text .. ':' .. text
+  end
+  version = redis.sha1hex(table.concat(parts))
+  redis.call('SET', KEYS[9], version)
 end
 for _ = 1, tonumber(ARGV[5]) do
   redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1])
@@ -188,7 +212,7 @@ for _ = 1, tonumber(ARGV[7]) do
   i = i + 4
 end
 refreshTtl(KEYS, tonumber(ARGV[2]), prefix)
-return { redis.call('EXISTS', KEYS[2]), previousVersion }`,
+return { redis.call('EXISTS', KEYS[2]), previousVersion, version }`,
   ),
 
   /**

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { inject } from 'inversify';
 import { TRIGGERS } from '../container/tokens';
 import { InvalidKwargsError, LockLostError } from '../errors';
@@ -15,6 +14,7 @@ import { Storage } from './Storage';
 import { StorageBackend } from './StorageBackend';
 import type { FetchedStart } from './StartOnFetchScript';
 import { FireIndex } from './FireIndex';
+import type { CachedTasks } from './TaskConfigCache';
 
 /**
  * Sessions in Redis, shared by every process that uses the same server and
@@ -148,7 +148,7 @@ export class RedisStorageBackend extends StorageBackend {
     const tasks =
       cached !== undefined && version !== '' && version === cached.version
         ? cached.entries
-        : this.rememberTasks(version, parsePairs<TaskConfigEntry>(taskPairs));
+        : (cache.at(keys.base, version) ?? this.rememberTasks(version, parsePairs<TaskConfigEntry>(taskPairs))).entries;
     return {
       using,
       tasks: tasks as Record<string, TaskConfigEntry>,
@@ -183,13 +183,9 @@ export class RedisStorageBackend extends StorageBackend {
     for (const record of changes.instances) {
       args.push(record.name, record.task, toJson(record, `instance "${record.name}"`), statusFlag(record.status));
     }
-    const version = tasks.length > 0 ? randomUUID() : '';
     try {
-      const [waiting, previousVersion] = await this.send(() =>
-        RedisScripts.writeChanges.run(
-          this.redis,
-        keys.scriptKeys,
-        [
+      const [waiting, previousVersion, version] = await this.send(() =>
+        RedisScripts.writeChanges.run(this.redis, keys.scriptKeys, [
           lock.held.token,
           this.connection.settings.sessionTtlSeconds ?? 0,
           keys.unstartedPrefix,
@@ -197,13 +193,11 @@ export class RedisStorageBackend extends StorageBackend {
           latest.length,
           counts.length,
           changes.instances.length,
-          version,
-            ...args,
-          ],
-        ),
+          ...args,
+        ]),
       );
       this.connection.locks.noteContention(lock.held, waiting === 1);
-      if (version !== '') this.rememberWrittenTasks(previousVersion, version, taskTexts);
+      if (tasks.length > 0) this.rememberWrittenTasks(previousVersion, version, taskTexts);
     } catch (error) {
       throw this.lockLost(error);
     }
@@ -248,9 +242,11 @@ export class RedisStorageBackend extends StorageBackend {
   private async adoptFetchedStart(fetched: FetchedStart): Promise<TaskInstance> {
     this.rememberRecord(fetched.instance, fetched.record);
     const record = JSON.parse(fetched.record) as InstanceRecord;
-    const cached = this.connection.taskCache.get(this.keys.base);
+    // The script read the session's configuration version: if this process knows that configuration (from this
+    // session or any other at that version), the finish that follows needs no configuration read either.
+    const cached = this.connection.taskCache.at(this.keys.base, fetched.tasksVersion);
     const config =
-      (cached?.version === fetched.tasksVersion ? cachedConfig(cached, record.task) : undefined) ??
+      (cached === undefined ? undefined : cachedConfig(cached, record.task)) ??
       TaskConfig.fromEntry(record.task, JSON.parse(fetched.taskEntry) as TaskConfigEntry);
     return TaskInstance.fromRecord(record, config);
   }
@@ -409,19 +405,19 @@ export class RedisStorageBackend extends StorageBackend {
   private async loadTaskCache(): Promise<CachedTasks | undefined> {
     const replies = await this.redis.multi().get(this.keys.tasksVersion).hgetall(this.keys.tasks).exec();
     const [[versionError, version], [tasksError, hash]] = replies as [[Error | null, string | null], [Error | null, Record<string, string>]];
-    if (versionError !== null || tasksError !== null || version === null) return undefined;
-    this.rememberTasks(version, parseHash<TaskConfigEntry>(hash));
-    return this.connection.taskCache.get(this.keys.base);
+    if (versionError !== null || tasksError !== null || version === null || version === '') return undefined;
+    return this.connection.taskCache.at(this.keys.base, version) ?? this.rememberTasks(version, parseHash<TaskConfigEntry>(hash));
   }
 
   /**
    * After this process wrote task entries: the configuration at the new
-   * version is the one at the version the write replaced plus the entries
-   * written, so when that one was cached here (or there was none), the new
-   * one is cached too, and the next operation on the session (a producer's
-   * first fire after configuring it) need not read it back.
+   * version is known here when another session has it, or when the one at
+   * the version the write replaced was cached here (or there was none: it
+   * is then the entries written), and the next operation on the session (a
+   * producer's first fire after configuring it) need not read it back.
    */
   private rememberWrittenTasks(previousVersion: string, version: string, written: Array<[string, string]>): void {
+    if (this.connection.taskCache.at(this.keys.base, version) !== undefined) return;
     const cached = this.connection.taskCache.get(this.keys.base);
     if (previousVersion !== '' && cached?.version !== previousVersion) return;
     const entries: Record<string, TaskConfigEntry> = previousVersion === '' ? {} : { ...(cached as CachedTasks).entries };
@@ -430,15 +426,10 @@ export class RedisStorageBackend extends StorageBackend {
   }
 
   /** Caches (frozen) task entries read at `version` ('' = unversioned: not cached), and returns them. */
-  private rememberTasks(version: string, entries: Record<string, TaskConfigEntry>): Readonly<Record<string, TaskConfigEntry>> {
-    const tasks = deepFreeze(entries);
-    if (version !== '') {
-      const cache = this.connection.taskCache;
-      if (cache.size >= TASK_CACHE_LIMIT) cache.clear();
-      cache.set(this.keys.base, { version, entries: tasks });
-    }
-    return tasks;
+  private rememberTasks(version: string, entries: Record<string, TaskConfigEntry>): CachedTasks {
+    return this.connection.taskCache.remember(this.keys.base, version, entries);
   }
+
 
   /** Deletes every key of the session (under its lock). */
   override async deleteSession(): Promise<void> {
@@ -525,13 +516,6 @@ export interface AtomicFireArgs {
   args: readonly string[];
 }
 
-type CachedTasks = {
-  version: string;
-  entries: Readonly<Record<string, TaskConfigEntry>>;
-  fireIndex?: FireIndex;
-  atomicFires?: Map<string, AtomicFireArgs>;
-  configs?: Map<string, TaskConfig>;
-};
 
 /**
  * The `TaskConfig` of `task` at the cached version, built once per version
@@ -604,8 +588,6 @@ function encodeMetadata(metadata: Readonly<Record<string, unknown>>): string[] |
 /** Record texts one backend object remembers before starting over. */
 const KNOWN_RECORDS_LIMIT = 100;
 
-/** Sessions whose task entries a connection caches before starting over. */
-const TASK_CACHE_LIMIT = 10_000;
 
 const connectionIds = new WeakMap<RedisConnection, number>();
 let lastConnectionId = 0;
@@ -655,13 +637,6 @@ function encodeTriggerList(entry: TaskConfigEntry): string {
   return out;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const item of Object.values(value)) deepFreeze(item);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 function parseHash<T>(hash: Record<string, string>): Record<string, T> {
   const out: Record<string, T> = {};

@@ -23,4 +23,6 @@ export { startOnFetchScript } from './StartOnFetchScript';
 export type { FetchedStart } from './StartOnFetchScript';
 export type { FirePlan } from './SessionTransaction';
 export { Storage } from './Storage';
+export { TaskConfigCache } from './TaskConfigCache';
+export type { CachedTasks } from './TaskConfigCache';
 export { MAX_SESSION_UID_LENGTH, StorageBackend } from './StorageBackend';
