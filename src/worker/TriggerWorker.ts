@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Container } from 'inversify';
-import type { Redis } from 'ioredis';
 import { resolveNamed } from '../container/resolveNamed';
 import { TRIGGERS, runnerToken } from '../container/tokens';
 import type { RedisSettings } from '../container/RedisSettings';
@@ -295,7 +294,9 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       jobLockKey: `${bullmqPrefix(this.settings)}:${queue}:${jobId}:lock`,
       send: (command) => {
         try {
-          return corkedUntilMicrotasksRan(redis, command);
+          // BullMQ's `moveToFinished`, issued a few microtasks after the processor returns, and the finishes of
+          // other jobs settling in this turn leave in the same socket write.
+          return RedisScript.corkedUntilMicrotasksRan(redis, command);
         } finally {
           markSent();
         }
@@ -460,24 +461,6 @@ function identify(data: unknown): Identity | undefined {
   return { uid, instance, storage };
 }
 
-/**
- * Runs `command` with the connection's socket corked until the current run
- * of microtasks is over (`process.nextTick` runs after it): BullMQ's
- * `moveToFinished`, issued a few microtasks after the processor returns,
- * and the finishes of other jobs settling in the same turn then leave in
- * one socket write with it, instead of one write (and one wake-up of the
- * server) each. Nothing waits for a later event-loop turn.
- */
-function corkedUntilMicrotasksRan<T>(redis: Redis, command: (redis: Redis) => Promise<T>): Promise<T> {
-  if (redis.status !== 'ready') return command(redis);
-  const stream = redis.stream;
-  stream.cork();
-  try {
-    return command(redis);
-  } finally {
-    process.nextTick(() => stream.uncork());
-  }
-}
 
 /**
  * Sets a handed-back job's lock to a new token (KEYS: job lock key, the
