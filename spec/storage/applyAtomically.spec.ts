@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Container } from 'inversify';
 import { RedisStorageBackend, TaskStatus, getManager, runnerToken } from '../../src';
-import type { TriggerConfiguration, TriggerManager } from '../../src';
+import type { TaskInstance, TriggerConfiguration, TriggerManager } from '../../src';
 import { ThreadingTaskRunner, expectInstance } from '../../src/testing';
 import { CoreSpecLockProbeRunner } from '../support/coreRunners';
 import { closeRedisContainers, commandsSent, redisTestContainer, waitFor } from '../support/redisContainers';
@@ -247,16 +247,23 @@ describe('storage: RedisStorageBackend.applyAtomically after this process starte
   it('finishes by comparing the record text it knows (computed like the locked path), in one script', async () => {
     const prefix = uniquePrefix('atomic-known');
     const manager = await started(prefix, 'known');
-    const sent = await commandsSent(manager.container, () =>
-      manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: { r: 1 } }, cascade: true, cascadeKwargs: { r: 1 } }),
-    );
+    let updated: TaskInstance | undefined;
+    const sent = await commandsSent(manager.container, async () => {
+      updated = await manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: { r: 1 } }, cascade: true, cascadeKwargs: { r: 1 } });
+    });
     expect(sent.map((command) => command.name)).to.deep.equal(['evalsha']);
     const finished = await manager.storage.getInstance('t_a#0');
+    expect(updated?.toRecord(), 'the instance returned is the one stored').to.deep.equal(finished.toRecord());
     expect(finished.status).to.equal('finished');
     expect(finished.metadata.actualKwargs).to.deep.equal({ a: { p: 1, k: [1e21, 'é'] } });
     expect(finished.metadata.result).to.deep.equal({ r: 1 });
     expect(Object.keys(finished.metadata.timestamps ?? {})).to.deep.equal(['created', 'lastModified', 'unstarted', 'scheduled', 'running', 'finished']);
     expect((await manager.storage.getInstance('t_b#0')).kwargs).to.deep.equal({ t_a: { r: 1 } });
+
+    // The record this process wrote is still the one it knows: the next change is computed here again.
+    const again = await commandsSent(manager.container, () => manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { note: 'after' } }));
+    expect(again.map((command) => command.name)).to.deep.equal(['evalsha']);
+    expect((await manager.storage.getInstance('t_a#0')).metadata).to.include({ note: 'after' });
   });
 
   it('notices a change another process made since, and applies the finish over it', async () => {

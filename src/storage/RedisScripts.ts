@@ -364,7 +364,8 @@ return 1`,
    * ({@link RedisScripts.startKnown}), or the script fetching the job can
    * ({@link startOnFetchScript}).
    *
-   * Returns { 0 } (declined) or { 2, updated record JSON ('' = none),
+   * Returns { 0 } (declined) or { 2, updated record JSON ('' = none; '='
+   * when it is the new record the caller computed, not sent back),
    * [name, record JSON, enqueued (0/1), ...] of the instances now `scheduled` }.
    */
   applyAtomically: new RedisScript<AtomicReply>(
@@ -442,7 +443,7 @@ end
 
 local writes, counts, ready, enqueue, jobs = {}, {}, {}, {}, {}
 local jobTimestamp
-local updatedText, latestWrite = '', nil
+local updatedText, updatedReply, latestWrite = '', '', nil
 
 local ok = pcall(function()
   local p
@@ -455,6 +456,7 @@ local ok = pcall(function()
       -- The caller computed the new record from the text it knows: valid only if that is still the text.
       if rec ~= expected then error('changed since the caller read it') end
       updatedText = ARGV[11]
+      updatedReply = '='
       p = 12
     else
       local nMeta = tonumber(ARGV[11])
@@ -464,6 +466,7 @@ local ok = pcall(function()
       local r = parseRecord(rec)
       if r.task ~= taskJson then error('an instance of another task') end
       updatedText = rewrite(r, status, nil, nil, meta)
+      updatedReply = updatedText
     end
     writes[#writes + 1] = { updName, task, updatedText, flag }
   else
@@ -659,7 +662,7 @@ for _, e in ipairs(enqueue) do
     ready[e.flag] = '1'
   end
 end
-return { 2, updatedText, ready }`,
+return { 2, updatedReply, ready }`,
   ),
 
   /**

@@ -373,7 +373,9 @@ export class RedisStorageBackend extends StorageBackend {
       pipelined?.declined();
       return undefined;
     }
-    if (update !== undefined) this.rememberRecord(update.name, reply[1]);
+    // '=': the script wrote the text computed here as is (and did not send it back): no need to parse it.
+    const updatedText = reply[1] === '=' ? computed?.text : reply[1];
+    if (update !== undefined && updatedText !== undefined) this.rememberRecord(update.name, updatedText);
     const toInstance = (json: string): TaskInstance => {
       const record = JSON.parse(json) as InstanceRecord;
       return TaskInstance.fromRecord(record, configs.get(record.task) ?? (configOf(record.task) as TaskConfig));
@@ -385,8 +387,7 @@ export class RedisStorageBackend extends StorageBackend {
       scheduled.push(toInstance(triples[i + 1]));
       if (triples[i + 2] === '1') enqueued.add(triples[i]);
     }
-    // The script wrote the text computed here as is: no need to parse it back.
-    const updated = reply[1] === '' ? undefined : reply[1] === computed?.text ? computed.instance : toInstance(reply[1]);
+    const updated = reply[1] === '' ? undefined : reply[1] === '=' ? computed?.instance : toInstance(reply[1]);
     return { updated, scheduled, enqueued };
   }
 
