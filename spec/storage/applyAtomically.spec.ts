@@ -217,6 +217,21 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     await expectInstance(manager, 't_p#0').finished({ a: { x: 1 }, b: { y: 2 } });
   });
 
+  it('edits a record whose members are in another order (written by another tool) member by member, in one script', async () => {
+    const container = await redisTestContainer();
+    const manager = getManager(container, 'reordered');
+    await manager.updateConfiguration({ t_r: { after: ['a', 'b'], run: 'PassThruTask' } });
+    await manager.fire('a', { x: 1 });
+    const storage = manager.storage as RedisStorageBackend;
+    const redis = storage.connection.redis;
+    const { metadata, kwargs, ...rest } = JSON.parse((await redis.hget(storage.keys.instances, 't_r#0')) as string) as Record<string, unknown>;
+    await redis.hset(storage.keys.instances, 't_r#0', JSON.stringify({ metadata, kwargs, ...rest }));
+    const sent = await shapesSent(container, () => manager.fire('b', { y: 2 }));
+    expect(sent.filter((command) => command.startsWith('evalsha')).length).to.equal(1);
+    await ThreadingTaskRunner.joinAll();
+    await expectInstance(manager, 't_r#0').finished({ a: { x: 1 }, b: { y: 2 } });
+  });
+
   it('is not used inside an operation that holds the lock (a nested fire joins its transaction)', async () => {
     const container = await redisTestContainer();
     const manager = getManager(container, 'nested');

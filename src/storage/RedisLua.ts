@@ -23,71 +23,81 @@ export const RedisLua = {
    */
   jsonText: `
 local BS = string.char(92)
-local STRING_END = '["' .. BS .. ']'
+local strbyte, strfind, strsub = string.byte, string.find, string.sub
 local function skipString(s, i)
-  if string.sub(s, i, i) ~= '"' then error('not a string') end
+  if strbyte(s, i) ~= 34 then error('not a string') end
   local j = i + 1
   while true do
-    local k = string.find(s, STRING_END, j)
+    local k = strfind(s, '"', j, true)
     if not k then error('unterminated string') end
-    if string.sub(s, k, k) == '"' then return k + 1 end
-    j = k + 2
+    -- Escaped when an odd number of backslashes precede it (the opening quote stops the walk).
+    local b = k - 1
+    while strbyte(s, b) == 92 do b = b - 1 end
+    if (k - 1 - b) % 2 == 0 then return k + 1 end
+    j = k + 1
   end
 end
 local function skipValue(s, i)
-  local c = string.sub(s, i, i)
-  if c == '"' then return skipString(s, i) end
-  if c == '{' or c == '[' then
+  local c = strbyte(s, i)
+  if c == 34 then return skipString(s, i) end
+  if c == 123 or c == 91 then
     local depth, j = 0, i
     while true do
-      local k = string.find(s, '["{}%[%]]', j)
+      local k = strfind(s, '["{}%[%]]', j)
       if not k then error('unterminated value') end
-      local d = string.sub(s, k, k)
-      if d == '"' then
+      local d = strbyte(s, k)
+      if d == 34 then
         j = skipString(s, k)
       else
-        if d == '{' or d == '[' then depth = depth + 1 else depth = depth - 1 end
+        if d == 123 or d == 91 then depth = depth + 1 else depth = depth - 1 end
         j = k + 1
         if depth == 0 then return j end
       end
     end
   end
-  local k = string.find(s, '[,}%]]', i)
+  local k = strfind(s, '[,}%]]', i)
   if not k or k == i then error('bad scalar') end
   return k
 end
 local function members(s, i)
-  if string.sub(s, i, i) ~= '{' then error('not an object') end
+  if strbyte(s, i) ~= 123 then error('not an object') end
   local out, j = {}, i + 1
-  if string.sub(s, j, j) == '}' then return out, j end
+  if strbyte(s, j) == 125 then return out, j end
   while true do
     local ke = skipString(s, j)
-    if string.sub(s, ke, ke) ~= ':' then error('no colon') end
+    if strbyte(s, ke) ~= 58 then error('no colon') end
     local ve = skipValue(s, ke + 1)
-    out[string.sub(s, j, ke - 1)] = { ke + 1, ve }
-    local c = string.sub(s, ve, ve)
-    if c == '}' then return out, ve end
-    if c ~= ',' then error('bad separator') end
+    out[strsub(s, j, ke - 1)] = { ke + 1, ve }
+    local c = strbyte(s, ve)
+    if c == 125 then return out, ve end
+    if c ~= 44 then error('bad separator') end
     j = ve + 1
   end
 end
 local function items(s, i)
-  if string.sub(s, i, i) ~= '[' then error('not an array') end
+  if strbyte(s, i) ~= 91 then error('not an array') end
   local out, j = {}, i + 1
-  if string.sub(s, j, j) == ']' then return out, j end
+  if strbyte(s, j) == 93 then return out, j end
   while true do
     local ve = skipValue(s, j)
-    out[string.sub(s, j, ve - 1)] = true
-    local c = string.sub(s, ve, ve)
-    if c == ']' then return out, ve end
-    if c ~= ',' then error('bad separator') end
+    out[strsub(s, j, ve - 1)] = true
+    local c = strbyte(s, ve)
+    if c == 93 then return out, ve end
+    if c ~= 44 then error('bad separator') end
     j = ve + 1
   end
 end
+local function byStart(a, b) return a[1] < b[1] end
 local function splice(s, edits)
-  table.sort(edits, function(a, b) return a[1] > b[1] end)
-  for _, e in ipairs(edits) do s = string.sub(s, 1, e[1] - 1) .. e[3] .. string.sub(s, e[2]) end
-  return s
+  if #edits > 1 then table.sort(edits, byStart) end
+  local parts, pos = {}, 1
+  for _, e in ipairs(edits) do
+    parts[#parts + 1] = strsub(s, pos, e[1] - 1)
+    parts[#parts + 1] = e[3]
+    pos = e[2]
+  end
+  parts[#parts + 1] = strsub(s, pos)
+  return table.concat(parts)
 end
 `,
 
