@@ -431,7 +431,6 @@ export class RedisStorageBackend extends StorageBackend {
     return this.connection.taskCache.remember(this.keys.base, version, entries);
   }
 
-
   /** Deletes every key of the session (under its lock). */
   override async deleteSession(): Promise<void> {
     await this.withLock(async () => {
