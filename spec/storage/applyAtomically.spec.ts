@@ -201,35 +201,35 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     await expectInstance(mine, 't_new#0').finished({ go: { n: 2 } });
   });
 
-  it('leaves a record it cannot edit as text to the locked path, writing nothing itself', async () => {
+  /**
+   * `t_x#0` waiting for `b` after `a` fired, its stored record replaced by
+   * `rewrite(record)`; then fires `b` and returns the evalsha count of that fire.
+   */
+  async function fireBOverRewrittenRecord(uid: string, rewrite: (record: Record<string, unknown>) => string): Promise<{ manager: TriggerManager; scripts: number }> {
     const container = await redisTestContainer();
-    const manager = getManager(container, 'pretty');
-    await manager.updateConfiguration({ t_p: { after: ['a', 'b'], run: 'PassThruTask' } });
+    const manager = getManager(container, uid);
+    await manager.updateConfiguration({ t_x: { after: ['a', 'b'], run: 'PassThruTask' } });
     await manager.fire('a', { x: 1 });
     const storage = manager.storage as RedisStorageBackend;
     const redis = storage.connection.redis;
-    const record = JSON.parse((await redis.hget(storage.keys.instances, 't_p#0')) as string) as object;
-    // Valid JSON the script does not parse (whitespace): it must decline, not half-apply.
-    await redis.hset(storage.keys.instances, 't_p#0', JSON.stringify(record, null, 2));
+    const record = JSON.parse((await redis.hget(storage.keys.instances, 't_x#0')) as string) as Record<string, unknown>;
+    await redis.hset(storage.keys.instances, 't_x#0', rewrite(record));
     const sent = await shapesSent(container, () => manager.fire('b', { y: 2 }));
-    expect(sent.filter((command) => command.startsWith('evalsha')).length).to.be.greaterThan(1);
     await ThreadingTaskRunner.joinAll();
-    await expectInstance(manager, 't_p#0').finished({ a: { x: 1 }, b: { y: 2 } });
+    return { manager, scripts: sent.filter((command) => command.startsWith('evalsha')).length };
+  }
+
+  it('leaves a record it cannot edit as text to the locked path, writing nothing itself', async () => {
+    // Valid JSON the script does not parse (whitespace): it must decline, not half-apply.
+    const { manager, scripts } = await fireBOverRewrittenRecord('pretty', (record) => JSON.stringify(record, null, 2));
+    expect(scripts).to.be.greaterThan(1);
+    await expectInstance(manager, 't_x#0').finished({ a: { x: 1 }, b: { y: 2 } });
   });
 
   it('edits a record whose members are in another order (written by another tool) member by member, in one script', async () => {
-    const container = await redisTestContainer();
-    const manager = getManager(container, 'reordered');
-    await manager.updateConfiguration({ t_r: { after: ['a', 'b'], run: 'PassThruTask' } });
-    await manager.fire('a', { x: 1 });
-    const storage = manager.storage as RedisStorageBackend;
-    const redis = storage.connection.redis;
-    const { metadata, kwargs, ...rest } = JSON.parse((await redis.hget(storage.keys.instances, 't_r#0')) as string) as Record<string, unknown>;
-    await redis.hset(storage.keys.instances, 't_r#0', JSON.stringify({ metadata, kwargs, ...rest }));
-    const sent = await shapesSent(container, () => manager.fire('b', { y: 2 }));
-    expect(sent.filter((command) => command.startsWith('evalsha')).length).to.equal(1);
-    await ThreadingTaskRunner.joinAll();
-    await expectInstance(manager, 't_r#0').finished({ a: { x: 1 }, b: { y: 2 } });
+    const { manager, scripts } = await fireBOverRewrittenRecord('reordered', ({ metadata, kwargs, ...rest }) => JSON.stringify({ metadata, kwargs, ...rest }));
+    expect(scripts).to.equal(1);
+    await expectInstance(manager, 't_x#0').finished({ a: { x: 1 }, b: { y: 2 } });
   });
 
   it('is not used inside an operation that holds the lock (a nested fire joins its transaction)', async () => {

@@ -409,6 +409,12 @@ local function recordSpans(rec)
   return status, task, kwargs[1], false, ab[1], meta[1]
 end
 
+-- The index just past \`text\`, which the record must have at \`at\`.
+local function past(rec, at, text)
+  if strsub(rec, at, at + #text - 1) ~= text then error('not a record') end
+  return at + #text
+end
+
 local function parseRecord(rec)
   local status, task, kwStart, inOrder, abStart, metaStart = recordSpans(rec)
   local r = { text = rec, statusSpan = status }
@@ -417,16 +423,10 @@ local function parseRecord(rec)
   r.kwStart = kwStart
   r.kw, r.kwEnd = members(rec, kwStart)
   r.kwEmpty = r.kwEnd == kwStart + 1
-  if inOrder then
-    if strsub(rec, r.kwEnd + 1, r.kwEnd + 16) ~= ',"abandonState":' then error('not a record') end
-    abStart = r.kwEnd + 17
-  end
+  if inOrder then abStart = past(rec, r.kwEnd + 1, ',"abandonState":') end
   r.ab, r.abEnd = items(rec, abStart)
   r.abEmpty = r.abEnd == abStart + 1
-  if inOrder then
-    if strsub(rec, r.abEnd + 1, r.abEnd + 12) ~= ',"metadata":' then error('not a record') end
-    metaStart = r.abEnd + 13
-  end
+  if inOrder then metaStart = past(rec, r.abEnd + 1, ',"metadata":') end
   r.meta, r.metaEnd = members(rec, metaStart)
   if inOrder and (r.metaEnd ~= #rec - 1 or strbyte(rec, #rec) ~= 125) then error('not a record') end
   r.jobMeta = r.meta['"cooldown"'] ~= nil or r.meta['"depth"'] ~= nil
