@@ -42,17 +42,20 @@ export class RedisProbe {
 
   /** Runs `fn` while MONITOR records every command, and counts them. */
   async count(fn: () => Promise<void>): Promise<CommandCount> {
-    const base = new Redis(this.url);
-    const monitor = await base.monitor();
-    // ioredis switches the connection to monitoring one microtask after MONITOR's "+OK": lines that came in the
-    // same read (other clients busy at that moment, before `fn` runs) find no command waiting and are reported
-    // as a "Command queue state error". They are not part of the count; anything else still fails the run.
+    // ioredis switches a connection to monitoring one microtask after MONITOR's "+OK": lines that came in the
+    // same read (other clients busy at that moment, before `fn` runs) find no command waiting and are emitted
+    // as "Command queue state error"s. They are not part of the count, but with no listener yet (as with
+    // `redis.monitor()`) they crash the process: the listener is attached before MONITOR is sent.
+    const monitor = new Redis(this.url, { monitor: true, lazyConnect: true });
     const failure = new Promise<never>((_, reject) => {
       monitor.on('error', (error: Error) => {
         if (!error.message.startsWith('Command queue state error')) reject(error);
       });
     });
     failure.catch(() => undefined);
+    const monitoring = new Promise<void>((resolve) => monitor.once('monitoring', () => resolve()));
+    await monitor.connect();
+    await Promise.race([monitoring, failure]);
     const counted: CommandCount = { client: 0, scripted: 0, byCommand: {} };
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
       const name = String(args[0] ?? '').toLowerCase();
@@ -78,7 +81,6 @@ export class RedisProbe {
       delete counted.byCommand.echo;
     } finally {
       monitor.disconnect();
-      base.disconnect();
     }
     return counted;
   }
