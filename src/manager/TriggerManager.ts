@@ -125,7 +125,9 @@ export class TriggerManager {
     await OperationScope.run(async () => {
       const atOnce = this.storage.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy } }) : undefined;
       const scheduled = atOnce?.scheduled ?? (await this.storage.withLock((tx) => this.applyFire(tx, trigger, copy)));
-      await this.postFire(trigger, scheduled);
+      // A hook that returns nothing costs no await (this runs on every fire).
+      const hook = this.postFire(trigger, scheduled);
+      if (hook !== undefined) await hook;
     });
   }
 
@@ -382,7 +384,10 @@ export class TriggerManager {
           })
         : undefined;
       if (atOnce?.updated !== undefined) {
-        if (options.cascade) await this.postFire(atOnce.updated.taskName, atOnce.scheduled);
+        if (options.cascade) {
+          const hook = this.postFire(atOnce.updated.taskName, atOnce.scheduled);
+          if (hook !== undefined) await hook;
+        }
         return atOnce.updated;
       }
       const change = async (tx: SessionTransaction): Promise<TaskInstance> => {

@@ -26,14 +26,23 @@ export class RedisScript<R> {
    * `onResent` is called when it had to be re-sent as `EVAL`, i.e. after
    * commands issued in the meantime.
    */
-  async run(redis: Redis, keys: ReadonlyArray<string | Buffer | number>, args: ReadonlyArray<string | number | Buffer>, onResent?: () => void): Promise<R> {
+  run(redis: Redis, keys: ReadonlyArray<string | Buffer | number>, args: ReadonlyArray<string | number | Buffer>, onResent?: () => void): Promise<R> {
+    // Not an async function: every script call of the framework goes through here, and a `then` is one
+    // promise where an async frame with an await is several.
+    let sent: Promise<unknown>;
     try {
-      return (await RedisScript.evalsha(redis, [this.sha, keys.length, ...keys, ...args])) as R;
+      sent = RedisScript.evalsha(redis, [this.sha, keys.length, ...keys, ...args]);
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      onResent?.();
-      return (await redis.eval(this.lua, keys.length, ...keys, ...args)) as R;
+      return Promise.reject(error);
     }
+    return sent.then(
+      (reply) => reply as R,
+      (error: unknown) => {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        onResent?.();
+        return redis.eval(this.lua, keys.length, ...keys, ...args) as Promise<R>;
+      },
+    );
   }
 
   /**

@@ -55,13 +55,17 @@ export class StartOnFetch {
       const wrapping = startOnFetchScript(definition.lua);
       // Loaded right away, ahead of its first use on this connection (so never re-sent as EVAL later).
       // Should the wrapped text not load (a BullMQ whose script no longer fits), BullMQ's own is used.
+      let usable: boolean | undefined;
       const loaded = connection.script('LOAD', wrapping.lua).then(
-        () => true,
-        () => false,
+        () => (usable = true),
+        () => (usable = false),
       );
-      const wrapped = async (...args: unknown[]): Promise<unknown> => {
-        if (!(await loaded)) return original.apply(connection, args);
-        return this.fetch(connection, wrapping.run.bind(wrapping), keyCount, args.flat() as CommandArgument[]);
+      const run = wrapping.run.bind(wrapping);
+      // Called for every job BullMQ fetches: no extra promise once the script is known to be loaded.
+      const wrapped = (...args: unknown[]): Promise<unknown> => {
+        if (usable === true) return this.fetch(connection, run, keyCount, args.flat() as CommandArgument[]);
+        if (usable === false) return original.apply(connection, args);
+        return loaded.then(() => wrapped(...args));
       };
       Object.assign(connection, { [name]: wrapped });
     };
@@ -75,18 +79,19 @@ export class StartOnFetch {
     return start;
   }
 
-  private async fetch(
+  private fetch(
     connection: Redis,
     run: (redis: Redis, keys: readonly CommandArgument[], args: readonly CommandArgument[]) => Promise<unknown>,
     keyCount: number,
     args: CommandArgument[],
   ): Promise<unknown> {
-    const result = await run(connection, args.slice(0, keyCount), [
-      ...args.slice(keyCount),
-      new Date().toISOString(),
-      this.ttlSeconds,
-      this.keyHead,
-    ]);
+    const keys = args.slice(0, keyCount);
+    const argv = [...args.slice(keyCount), new Date().toISOString(), this.ttlSeconds, this.keyHead];
+    return run(connection, keys, argv).then((result) => this.keep(result));
+  }
+
+  /** Keeps the start the fetch made, if any, and returns BullMQ's own result. */
+  private keep(result: unknown): unknown {
     if (!Array.isArray(result) || result.length < 5) return result;
     const [instance, record, taskEntry, tasksVersion] = result[4] as string[];
     // Each job's start is taken as the job begins; one never taken (a job BullMQ fetched and then dropped) goes

@@ -236,7 +236,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (job.id !== undefined) {
       this.handedBack.delete(job.id);
       // A job handed back by this process: its outcome may still be being recorded here; let it land first.
-      await this.finishing.get(job.id);
+      const finishing = this.finishing.get(job.id);
+      if (finishing !== undefined) await finishing;
     }
     let payload: TaskJobPayload;
     try {
@@ -260,10 +261,13 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const pipelined = this.offerPipelinedFinish(queue, job, payload);
     try {
       const execution = this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload);
-      if (pipelined !== undefined && (await Promise.race([execution.then(() => false), pipelined.sent.then(() => true)]))) {
-        // The finish is on its way, ahead of BullMQ's completion: let BullMQ complete, record the rest meanwhile.
-        this.finishInBackground(queue, job, payload, execution, pipelined.withdraw);
-        return;
+      if (pipelined !== undefined) {
+        execution.then(pipelined.executionSettled, pipelined.executionSettled);
+        if (await pipelined.sentFirst) {
+          // The finish is on its way, ahead of BullMQ's completion: let BullMQ complete, record the rest meanwhile.
+          this.finishInBackground(queue, job, payload, execution, pipelined.withdraw);
+          return;
+        }
       }
       pipelined?.withdraw();
       await execution;
@@ -283,13 +287,14 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     queue: string,
     job: Job<unknown, void>,
     payload: TaskJobPayload,
-  ): { sent: Promise<void>; withdraw: () => void } | undefined {
+  ): { sentFirst: Promise<boolean>; executionSettled: () => void; withdraw: () => void } | undefined {
     const redis = this.jobConnection;
     const storage = this.storageConnection;
     if (redis === undefined || storage === undefined || job.id === undefined) return undefined;
     const jobId = job.id;
-    let markSent!: () => void;
-    const sent = new Promise<void>((resolve) => (markSent = resolve));
+    // Whether the finish was sent before the execution settled (the first call decides).
+    let decide!: (sentFirst: boolean) => void;
+    const sentFirst = new Promise<boolean>((resolve) => (decide = resolve));
     const finish: PipelinedFinish = {
       jobLockKey: `${bullmqPrefix(this.settings)}:${queue}:${jobId}:lock`,
       send: (command) => {
@@ -298,13 +303,13 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
           // other jobs settling in this turn leave in the same socket write.
           return RedisScript.corkedUntilMicrotasksRan(redis, command);
         } finally {
-          markSent();
+          decide(true);
         }
       },
       declined: () => this.handBack(jobId),
     };
     const withdraw = storage.offerPipelinedFinish(payload.uid, payload.instance, finish);
-    return { sent, withdraw };
+    return { sentFirst, executionSettled: () => decide(false), withdraw };
   }
 
   /** Emits `'completed'` (or `'failed'`) once the outcome of a job whose processor already returned is recorded. */
