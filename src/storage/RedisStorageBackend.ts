@@ -132,7 +132,7 @@ export class RedisStorageBackend extends StorageBackend {
   /**
    * One round trip: a server-side script selects the tasks mentioning
    * `trigger` and gathers their records. Task entries travel only when they
-   * changed since this connection last read them (a version token).
+   * changed since this connection last read them (its version, a digest of the entries).
    */
   override async readForFire(trigger: string): Promise<FireReadSet> {
     const keys = this.keys;
