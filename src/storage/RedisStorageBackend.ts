@@ -239,7 +239,7 @@ export class RedisStorageBackend extends StorageBackend {
    * configuration is the cached one when the version is still that, else
    * the entry the script read.
    */
-  private async adoptFetchedStart(fetched: FetchedStart): Promise<TaskInstance> {
+  private adoptFetchedStart(fetched: FetchedStart): TaskInstance {
     this.rememberRecord(fetched.instance, fetched.record);
     const record = JSON.parse(fetched.record) as InstanceRecord;
     // The script read the session's configuration version: if this process knows that configuration (from this

@@ -296,7 +296,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     let decide!: (sentFirst: boolean) => void;
     const sentFirst = new Promise<boolean>((resolve) => (decide = resolve));
     const finish: PipelinedFinish = {
-      jobLockKey: `${bullmqPrefix(this.settings)}:${queue}:${jobId}:lock`,
+      jobLockKey: this.queueKey(queue, `${jobId}:lock`),
       send: (command) => {
         try {
           // BullMQ's `moveToFinished`, issued a few microtasks after the processor returns, and the finishes of
@@ -365,9 +365,17 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const redis = this.jobConnection;
     if (redis === undefined || job.id === undefined) return;
     const token = `${randomUUID()}:handed-back`;
-    const keyPrefix = `${bullmqPrefix(this.settings)}:${queue}:`;
-    const relocked = await RELOCK_HANDED_BACK.run(redis, [`${keyPrefix}${job.id}:lock`, `${keyPrefix}active`], [job.id, token, this.options.lockDurationMs ?? 30_000]);
+    const relocked = await RELOCK_HANDED_BACK.run(
+      redis,
+      [this.queueKey(queue, `${job.id}:lock`), this.queueKey(queue, 'active')],
+      [job.id, token, this.options.lockDurationMs ?? 30_000],
+    );
     if (relocked === 1) await job.moveToCompleted(undefined, token, false);
+  }
+
+  /** BullMQ's key `part` of `queue` (`<prefix>:bull:<queue>:<part>`: a job's lock, the active list...). */
+  private queueKey(queue: string, part: string): string {
+    return `${bullmqPrefix(this.settings)}:${queue}:${part}`;
   }
 
   /** Whether `error` is BullMQ failing to complete or fail a handed-back job (its lock was deleted, or replaced, on purpose). */
@@ -465,7 +473,6 @@ function identify(data: unknown): Identity | undefined {
   if (uid.length === 0 || instance.length === 0 || storage.length === 0) return undefined;
   return { uid, instance, storage };
 }
-
 
 /**
  * Sets a handed-back job's lock to a new token (KEYS: job lock key, the
