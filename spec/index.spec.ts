@@ -1,10 +1,18 @@
 import { expect } from 'chai';
 import * as triggers from 'triggers';
 import * as testing from 'triggers/testing';
+import { REPO_ROOT } from './support/repoRoot';
 import { Container } from 'inversify';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+/** What a fresh Node process running `script` (CommonJS, from the repository root) prints. */
+async function runNode(script: string): Promise<string> {
+  return (await promisify(execFile)(process.execPath, ['-e', script], { cwd: REPO_ROOT })).stdout;
+}
 
 /**
- * The public names of shared/API.md, imported the way applications do
+ * The public names (docs/README.md lists them), imported the way applications do
  * (the package root and `triggers/testing`), so a rename breaks here first.
  */
 describe('public API (package root and triggers/testing)', () => {
@@ -25,17 +33,32 @@ describe('public API (package root and triggers/testing)', () => {
 
   const testingNames = [
     'createTestContainer', 'PassThruTask', 'DevNullTask', 'FailingTask', 'SelfSkippingTask', 'SelfRetryingTask',
-    'expectInstance', 'expectUnresolvedTasks', 'expectUnresolvedInstances', 'ThreadingTaskRunner',
+    'expectInstance', 'expectUnresolvedTasks', 'expectUnresolvedInstances', 'RedisServerProcess',
   ] as const;
 
   for (const name of testingNames) {
-    it(`exports ${name} from triggers/testing, and the same object from the package root`, () => {
+    it(`exports ${name} from the testing entry only, not from the package root`, () => {
       expect((testing as Record<string, unknown>)[name], name).to.not.equal(undefined);
-      expect((triggers as Record<string, unknown>)[name], name).to.equal((testing as Record<string, unknown>)[name]);
+      expect((triggers as Record<string, unknown>)[name], name).to.equal(undefined);
     });
   }
 
-  it('names the default tokens as API.md does, with the embedded defaults', () => {
+  it('exports ThreadingTaskRunner (a real runner) from both entries, as the same class', () => {
+    expect(testing.ThreadingTaskRunner).to.equal(triggers.ThreadingTaskRunner);
+  });
+
+  it('registers no ready-made test task when an application imports the package root', async () => {
+    const script = [
+      "const root = require('triggers');",
+      "process.stdout.write(JSON.stringify(root.TriggerRegistry.global.names('task')));",
+    ].join('\n');
+    const names = JSON.parse(await runNode(script)) as string[];
+    expect(names).to.deep.equal([]);
+    const withTesting = JSON.parse(await runNode(`require('triggers/testing');\n${script}`)) as string[];
+    expect(withTesting).to.include.members(['PassThruTask', 'DevNullTask', 'FailingTask', 'SelfSkippingTask', 'SelfRetryingTask']);
+  });
+
+  it('names the default tokens as documented, with the embedded defaults', () => {
     const container: Container = triggers.createTriggersContainer();
     expect(container.get(triggers.TRIGGERS.DefaultTaskRunnerName)).to.equal('threading');
     expect(container.get(triggers.TRIGGERS.DefaultStorageName)).to.equal('memory');
@@ -43,7 +66,7 @@ describe('public API (package root and triggers/testing)', () => {
     expect(container.get(triggers.TRIGGERS.ManagerFactory)).to.be.a('function');
   });
 
-  it('switches a Redis-configured container to in-process execution with the rebind API.md shows', () => {
+  it('switches a Redis-configured container to in-process execution with the documented rebind', () => {
     const container = triggers.createTriggersContainer({ redis: 'redis://127.0.0.1:1', prefix: 'api-spec' });
     expect(container.get(triggers.TRIGGERS.DefaultTaskRunnerName)).to.equal('bullmq');
     expect(container.get(triggers.TRIGGERS.DefaultStorageName)).to.equal('redis');
@@ -71,7 +94,7 @@ describe('public API (package root and triggers/testing)', () => {
     expect((await manager.storage.getInstance('t_importSubject#0')).status).to.equal(triggers.TaskStatus.Finished);
   });
 
-  it('takes metadata typed by an application interface where API.md says object (updateInstanceMetadata, updateInstanceStatus, skip, retry)', async () => {
+  it('takes metadata typed by an application interface where the API says object (updateInstanceMetadata, updateInstanceStatus, skip, retry)', async () => {
     /** An interface has no index signature: it only fits where the parameter type is `object`. */
     interface AuditNote { reviewedBy: string; ticket: number }
     const note: AuditNote = { reviewedBy: 'ops', ticket: 7 };

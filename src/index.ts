@@ -2,11 +2,8 @@
  * Triggers: run tasks once a set of events has happened, in any order, on
  * any server. Start with `createTriggersContainer()` and `getManager()`.
  *
- * As API.md says, everything is exported from here, the test helpers
- * included (they are also the whole of `triggers/testing`). They need no
- * test framework; importing them registers the five ready-made tasks
- * (`PassThruTask`, `DevNullTask`, `FailingTask`, `SelfSkippingTask`,
- * `SelfRetryingTask`) by those names.
+ * The test helpers are not exported here: they come from the `/testing`
+ * entry only, so importing the package registers no ready-made task.
  *
  * @packageDocumentation
  */
@@ -18,21 +15,8 @@ export * from './errors';
 export * from './logging';
 export * from './manager';
 export * from './model';
+export * from './redis';
+export * from './registry';
 export * from './runners';
 export * from './storage';
 export * from './tasks';
-export * from './worker';
-export {
-  DeliberateFailure,
-  DevNullTask,
-  FailingTask,
-  InstanceExpectation,
-  PassThruTask,
-  RedisServerProcess,
-  SelfRetryingTask,
-  SelfSkippingTask,
-  createTestContainer,
-  expectInstance,
-  expectUnresolvedInstances,
-  expectUnresolvedTasks,
-} from './testing';

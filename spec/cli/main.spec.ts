@@ -61,7 +61,7 @@ describe('triggers CLI', () => {
     const redis = await sharedRedis();
     const cli = spawnNode([
       'dist/src/cli/main.js', 'worker', '--redis', redis.url, '--prefix', uniquePrefix('cli'),
-      '--queue', 'a,b', '--queue', 'c', '--require', './dist/spec/worker/fixtures/distributedTasks.js',
+      '--queue', 'a,b', '--queue', 'c', '--require', './dist/spec/redis/worker/fixtures/distributedTasks.js',
     ]);
     expect(await cli.line(/^ready /)).to.match(/queues=a,b,c .*tasks=.*MP_Step/);
     cli.child.kill('SIGINT');

@@ -4,22 +4,23 @@ import { MalformedJobError, parseTaskJobPayload } from '../../src';
 const VALID = { uid: 'u', instance: 't_a#0', manager: 'default', storage: 'redis', kwargs: { go: {} } };
 
 describe('runners: parseTaskJobPayload (what a worker accepts as job data)', () => {
-  it('keeps the fields it knows, hints included, and defaults kwargs to {}', () => {
-    expect(parseTaskJobPayload({ ...VALID, depth: 2, record: '{}', session: 'p:{x}:', extra: 1 })).to.deep.equal({ ...VALID, depth: 2, record: '{}', session: 'p:{x}:' });
+  it('keeps the fields it knows and defaults kwargs to {}', () => {
+    expect(parseTaskJobPayload({ ...VALID, depth: 2, record: '{}', extra: 1 })).to.deep.equal({ ...VALID, depth: 2 });
     expect(parseTaskJobPayload({ ...VALID, kwargs: undefined }).kwargs).to.deep.equal({});
   });
 
-  it('refuses data that is not an object, naming what it got', () => {
-    expect(() => parseTaskJobPayload(null)).to.throw(MalformedJobError, 'Job payload must be an object, got null');
-    expect(() => parseTaskJobPayload('rm -rf /')).to.throw(MalformedJobError, 'got string');
+  it('refuses data that is not an object, naming what it got (an array as an array)', () => {
+    expect(() => parseTaskJobPayload(null)).to.throw(MalformedJobError, 'the job data must be an object, got null');
+    expect(() => parseTaskJobPayload('rm -rf /')).to.throw(MalformedJobError, 'got a string');
+    expect(() => parseTaskJobPayload([VALID])).to.throw(MalformedJobError, 'got an array');
   });
 
   it('names every bad field in one error', () => {
-    const bad = { uid: '', instance: 3, manager: 'default', storage: 'redis', kwargs: [], depth: -1, record: 5, session: {} };
+    const bad = { uid: '', instance: 3, manager: 'default', storage: 'redis', kwargs: [], depth: -1 };
     expect(() => parseTaskJobPayload(bad)).to.throw(
       MalformedJobError,
       'Malformed job payload: "uid" must be a non-empty string; "instance" must be a non-empty string; "kwargs" must be an object; ' +
-        '"depth" must be a non-negative integer; "record" must be a string; "session" must be a string',
+        '"depth" must be a non-negative integer',
     );
   });
 });

@@ -79,7 +79,7 @@ export function spawnWorker(redisUrl: string, prefix: string, extra: string[] = 
     '--prefix',
     prefix,
     '--require',
-    './dist/spec/worker/fixtures/distributedTasks.js',
+    './dist/spec/redis/worker/fixtures/distributedTasks.js',
     ...extra,
   ]);
 }

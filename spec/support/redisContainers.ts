@@ -84,14 +84,15 @@ export async function commandsSent(container: Container, block: () => Promise<un
 
 /**
  * Records, in order, the instances for which the storage took what a worker
- * left on the connection for it (`takePipelinedFinish`: a finish offered to
+ * handed to it through the connection's `handoffs` (`takePipelinedFinish`: a finish offered to
  * travel with BullMQ's completion; `takeFetchedStart`: a start made by
  * BullMQ's fetch).
  */
 export function recordTaken(connection: RedisConnection, method: 'takePipelinedFinish' | 'takeFetchedStart'): string[] {
   const taken: string[] = [];
-  const take = connection[method].bind(connection) as (uid: string, instance: string) => unknown;
-  Object.assign(connection, {
+  const handoffs = connection.handoffs;
+  const take = handoffs[method].bind(handoffs) as (uid: string, instance: string) => unknown;
+  Object.assign(handoffs, {
     [method]: (uid: string, instance: string): unknown => {
       const found = take(uid, instance);
       if (found !== undefined) taken.push(instance);

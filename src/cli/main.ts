@@ -17,10 +17,10 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Container } from 'inversify';
-import { TriggerRegistry } from '../container/TriggerRegistry';
+import { TriggerRegistry } from '../registry/TriggerRegistry';
 import { createTriggersContainer } from '../container/createTriggersContainer';
 import { CommandLineError } from '../errors';
-import { TriggerWorker } from '../worker/TriggerWorker';
+import { TriggerWorker } from '../redis/worker/TriggerWorker';
 
 /** Options of `triggers worker` as parsed. */
 interface WorkerCommandOptions {

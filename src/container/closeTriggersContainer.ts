@@ -1,7 +1,7 @@
 import type { Container } from 'inversify';
-import type { BullMQTaskRunner } from '../runners/BullMQTaskRunner';
-import type { RedisConnection } from '../storage/RedisConnection';
-import { TRIGGERS, runnerToken } from './tokens';
+import type { BullMQTaskRunner } from '../redis/bullmq/BullMQTaskRunner';
+import type { RedisConnection } from '../redis/connection/RedisConnection';
+import { TRIGGERS, runnerToken } from '../registry/tokens';
 
 /**
  * Releases what a container opened: the BullMQ runner's queues and the

@@ -5,20 +5,20 @@ import type { LogSink } from '../logging';
 import type { TriggerManager } from '../manager/TriggerManager';
 import '../manager/TriggerManager';
 import '../runners/ThreadingTaskRunner';
-import '../runners/BullMQTaskRunner';
-import type { BullMQRunnerOptions } from '../runners/BullMQRunnerOptions';
-import type { QueueRouter } from '../runners/QueueRouter';
+import '../redis/bullmq/BullMQTaskRunner';
+import type { BullMQRunnerOptions } from '../redis/bullmq/BullMQRunnerOptions';
+import type { QueueRouter } from '../redis/bullmq/QueueRouter';
 import { MemoryStore } from '../storage/MemoryStore';
 import '../storage/MemoryStorageBackend';
-import { RedisConnection } from '../storage/RedisConnection';
-import '../storage/RedisStorageBackend';
+import { RedisConnection } from '../redis/connection/RedisConnection';
+import '../redis/storage/RedisStorageBackend';
 import type { StorageBackend } from '../storage/StorageBackend';
 import { TaskExecutor } from '../tasks/TaskExecutor';
-import { bindTriggerClasses } from './bindTriggerClasses';
-import type { ManagerFactory, ManagerTypeOptions } from './ManagerFactory';
-import type { RedisSettings } from './RedisSettings';
-import { resolveNamed } from './resolveNamed';
-import { TRIGGERS } from './tokens';
+import { bindTriggerClasses } from '../registry/bindTriggerClasses';
+import type { ManagerFactory, ManagerTypeOptions } from '../manager/ManagerFactory';
+import type { RedisSettings } from '../redis/connection/RedisSettings';
+import { resolveNamed } from '../registry/resolveNamed';
+import { TRIGGERS } from '../registry/tokens';
 
 /** Options of {@link createTriggersContainer}. */
 export interface TriggersContainerOptions {

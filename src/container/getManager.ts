@@ -1,7 +1,7 @@
 import type { Container } from 'inversify';
 import type { TriggerManager } from '../manager/TriggerManager';
-import type { ManagerFactory, ManagerTypeOptions } from './ManagerFactory';
-import { TRIGGERS } from './tokens';
+import type { ManagerFactory, ManagerTypeOptions } from '../manager/ManagerFactory';
+import { TRIGGERS } from '../registry/tokens';
 
 /**
  * The manager of session `uid`, of the default (or the given registered)

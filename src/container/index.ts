@@ -1,11 +1,4 @@
-export { bindTriggerClasses } from './bindTriggerClasses';
 export { closeTriggersContainer } from './closeTriggersContainer';
 export { createTriggersContainer } from './createTriggersContainer';
 export type { TriggersContainerOptions } from './createTriggersContainer';
 export { getManager } from './getManager';
-export type { ManagerFactory, ManagerTypeOptions } from './ManagerFactory';
-export type { RedisSettings } from './RedisSettings';
-export { isNamedBound, resolveNamed } from './resolveNamed';
-export { TRIGGERS, managerToken, runnerToken, storageToken, taskToken } from './tokens';
-export { TriggerRegistry } from './TriggerRegistry';
-export type { Constructor, Registration, RegistryKind } from './TriggerRegistry';

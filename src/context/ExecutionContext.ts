@@ -1,13 +1,23 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { OperationScope } from '../manager/OperationScope';
-import type { SessionTransaction } from '../storage/SessionTransaction';
 
-/** One session lock taken by an operation (one per acquisition). */
+/**
+ * The state of one public manager operation that the context carries
+ * (`OperationScope` is the implementation): whether it ended, and the work
+ * deferred until it does.
+ */
+export interface OperationState {
+  readonly completed: boolean;
+  readonly deferred: Array<() => void>;
+}
+
+/**
+ * One session lock taken by an operation (one per acquisition). The
+ * storage keeps what it needs per lock (its transaction) keyed by this
+ * object.
+ */
 export interface HeldLock {
   /** The backend's `lockKey` (backend type and session uid). */
   readonly key: string;
-  /** The operation's view of the session while the lock is held. */
-  readonly tx: SessionTransaction;
   /**
    * False once the lock was released. Work started inside a locked
    * operation (a timer, a promise a runner kicks off) keeps the frame after
@@ -34,7 +44,7 @@ export interface HeldLocks {
  */
 export interface ContextFrame {
   /** The public manager operation in progress (`fire`, a replay...), possibly already completed. */
-  readonly operation: OperationScope | undefined;
+  readonly operation: OperationState | undefined;
   /** Session locks held, innermost first. */
   readonly locks: HeldLocks | undefined;
   /** The instance the in-process runner is executing here (for `joinAll()`'s self-wait check). */
@@ -69,7 +79,7 @@ export class ExecutionContext {
   }
 
   /** Runs `fn` under `frame` with `operation` as its operation. */
-  static runOperation<T>(frame: ContextFrame, operation: OperationScope | undefined, fn: () => T): T {
+  static runOperation<T>(frame: ContextFrame, operation: OperationState | undefined, fn: () => T): T {
     return ExecutionContext.storage.run({ operation, locks: frame.locks, task: frame.task }, fn);
   }
 

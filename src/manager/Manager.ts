@@ -1,6 +1,6 @@
 import { injectable } from 'inversify';
-import { TriggerRegistry } from '../container/TriggerRegistry';
-import type { Constructor } from '../container/TriggerRegistry';
+import { TriggerRegistry } from '../registry/TriggerRegistry';
+import type { Constructor } from '../registry/TriggerRegistry';
 
 /**
  * Registers a `TriggerManager` subclass under `name` and makes it

@@ -1,4 +1,5 @@
 import { ExecutionContext } from '../context/ExecutionContext';
+import type { OperationState } from '../context/ExecutionContext';
 
 /**
  * Marks the extent of one public manager operation (`fire`, a replay, a
@@ -7,9 +8,15 @@ import { ExecutionContext } from '../context/ExecutionContext';
  * outside any scope: that is how the in-process runner starts instances only
  * after the operation that scheduled them, in a fixed order.
  */
-export class OperationScope {
-  private readonly deferred: Array<() => void> = [];
-  private completed = false;
+export class OperationScope implements OperationState {
+  /** @internal Work to run once the operation ended (see {@link defer}). */
+  readonly deferred: Array<() => void> = [];
+  private ended = false;
+
+  /** Whether the operation (hooks included) has returned. */
+  get completed(): boolean {
+    return this.ended;
+  }
 
   /**
    * Runs `fn` as an operation; nested calls join the enclosing one. Work
@@ -53,7 +60,7 @@ export class OperationScope {
   }
 
   private complete(): void {
-    this.completed = true;
+    this.ended = true;
     if (this.deferred.length === 0) return;
     const frame = ExecutionContext.current();
     for (const cb of this.deferred.splice(0)) ExecutionContext.runOperation(frame, undefined, cb);

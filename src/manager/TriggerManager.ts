@@ -1,12 +1,11 @@
 import type { Container } from 'inversify';
 import { ConfigurationValidator } from '../config';
-import { TriggerRegistry } from '../container/TriggerRegistry';
-import { isNamedBound, resolveNamed } from '../container/resolveNamed';
-import { TRIGGERS } from '../container/tokens';
+import { TriggerRegistry } from '../registry/TriggerRegistry';
+import { isNamedBound, resolveNamed } from '../registry/resolveNamed';
+import { TRIGGERS } from '../registry/tokens';
 import { InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, UnknownManagerError } from '../errors';
 import { ALL_TASK_STATUSES, TaskInstance, TaskStatus, assertJsonObject, isPlainObject, isReservedName } from '../model';
 import type { InstanceMetadata, Kwargs, TaskConfig, TriggerConfiguration, TriggerKwargs } from '../model';
-import type { BaseTaskRunner } from '../runners/BaseTaskRunner';
 import type { AtomicOperation, AtomicOutcome } from '../storage/AtomicOperation';
 import type { StorageBackend } from '../storage/StorageBackend';
 import type { SessionTransaction } from '../storage/SessionTransaction';
@@ -31,6 +30,17 @@ export interface SkipOptions {
   cascade?: boolean;
   /** Kwargs of that cascade, recorded as the instance's `result` (default `{}`). */
   result?: Kwargs;
+}
+
+/**
+ * What the manager needs of a task runner (`BaseTaskRunner` implements it;
+ * runners are resolved by name from the container).
+ */
+export interface InstanceRunner {
+  /** Whether `run` only accepts the instance and never executes the task before returning. */
+  readonly defersExecution: boolean;
+  /** Accepts `instance` for execution; throwing refuses it (the instance fails). */
+  run(manager: TriggerManager, instance: TaskInstance): Promise<void>;
 }
 
 /** Internal options of a replay (what a task's `retry()` adds). */
@@ -141,27 +151,22 @@ export class TriggerManager {
    * runs the operation under the lock.
    */
   private async applyAtomically(operation: Pick<AtomicOperation, 'update' | 'fire'>): Promise<AtomicOutcome | undefined> {
-    const runners = new Map<TaskConfig, BaseTaskRunner>();
+    const runners = new Map<TaskConfig, InstanceRunner>();
     const outcome = await this.storage.applyAtomically({
       ...operation,
       now: new Date(),
+      managerType: this.typeName,
       canHandOff: (task) => {
-        let runner: BaseTaskRunner;
+        let runner: InstanceRunner;
         try {
-          runner = resolveNamed<BaseTaskRunner>(this.container, 'runner', this.runnerNameForTask(task), `for task "${task.name}"`);
+          runner = resolveNamed<InstanceRunner>(this.container, 'runner', this.runnerNameForTask(task), `for task "${task.name}"`);
         } catch {
           return false;
         }
         runners.set(task, runner);
         return runner.defersExecution;
       },
-      scriptedJob: (task) => {
-        try {
-          return runners.get(task)?.scriptedJob(this, task);
-        } catch {
-          return undefined; // the runner's run() meets the same problem and refuses the instance, as on the locked path
-        }
-      },
+      runnerOf: (task) => runners.get(task),
     });
     if (outcome === undefined) return undefined;
     const scheduled: TaskInstance[] = [];
@@ -283,8 +288,8 @@ export class TriggerManager {
     return task.using ?? classOptions?.using ?? this.defaultTaskRunnerName;
   }
 
-  private runnerFor(instance: TaskInstance): BaseTaskRunner {
-    return resolveNamed<BaseTaskRunner>(this.container, 'runner', this.runnerNameFor(instance), `for instance "${instance.name}"`);
+  private runnerFor(instance: TaskInstance): InstanceRunner {
+    return resolveNamed<InstanceRunner>(this.container, 'runner', this.runnerNameFor(instance), `for instance "${instance.name}"`);
   }
 
   // --------------------------------------------------------------- recovery
@@ -459,12 +464,11 @@ export class TriggerManager {
    * A backend that can do this transition in one step without the lock
    * round trips (`startScheduledInstance`, the Redis backend when nobody
    * holds or waits for the session) does it; otherwise, and whenever it
-   * declines, the transition below runs under the lock. `scheduledRecord`
-   * is the record text the job carried, a hint for that backend.
+   * declines, the transition below runs under the lock.
    */
-  async startInstance(name: string, scheduledRecord?: string): Promise<TaskInstance | undefined> {
+  async startInstance(name: string): Promise<TaskInstance | undefined> {
     return OperationScope.run(async () => {
-      const quick = await this.storage.startScheduledInstance(name, new Date(), scheduledRecord);
+      const quick = await this.storage.startScheduledInstance(name, new Date());
       if (quick === 'not-scheduled') return undefined;
       if (quick !== undefined) return quick;
       return this.startLocked(name);

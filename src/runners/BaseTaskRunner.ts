@@ -1,7 +1,6 @@
 import { injectable } from 'inversify';
-import type { TriggerManager } from '../manager/TriggerManager';
-import type { TaskConfig, TaskInstance } from '../model';
-import type { ScriptedJob } from './ScriptedJob';
+import type { InstanceRunner, TriggerManager } from '../manager/TriggerManager';
+import type { TaskInstance } from '../model';
 
 /**
  * A way to execute scheduled instances: queue them on BullMQ, run them in
@@ -15,7 +14,7 @@ import type { ScriptedJob } from './ScriptedJob';
  * Register a subclass with `@Runner('name')`.
  */
 @injectable()
-export abstract class BaseTaskRunner {
+export abstract class BaseTaskRunner implements InstanceRunner {
   /**
    * Whether `run` only accepts the instance (queues or defers it) and never
    * executes the task before returning. A runner that says so may be handed
@@ -26,17 +25,6 @@ export abstract class BaseTaskRunner {
    */
   get defersExecution(): boolean {
     return false;
-  }
-
-  /**
-   * How a storage applying an operation as one server-side script (the
-   * Redis backend) may enqueue instances of `task` itself, in the same
-   * script that schedules them: atomic with the `scheduled` write and one
-   * round trip fewer. Undefined (the default) means `run` is called for each
-   * instance, as always. Only asked of runners that {@link defersExecution}.
-   */
-  scriptedJob(_manager: TriggerManager, _task: TaskConfig): ScriptedJob | undefined {
-    return undefined;
   }
 
   /** Accepts `instance` for execution; throwing refuses it (the instance fails). */

@@ -1,8 +1,8 @@
 import { MalformedJobError } from '../errors';
 import type { TriggerManager } from '../manager/TriggerManager';
-import { isPlainObject } from '../model';
+import { describeValue, isPlainObject } from '../model';
 import type { TaskInstance, TriggerKwargs } from '../model';
-import { TriggerRegistry } from '../container/TriggerRegistry';
+import { TriggerRegistry } from '../registry/TriggerRegistry';
 
 /**
  * What a runner hands to wherever the task runs: names only, never objects,
@@ -26,21 +26,6 @@ export interface TaskJobPayload {
    * the task reads its instance's depth from fresh state.
    */
   depth?: number;
-  /**
-   * The instance's record text as it was written `scheduled`, when the
-   * storage's script enqueued the job: a hint that lets the worker compute
-   * the start itself (the storage only compares texts). Verified, never
-   * trusted: a record that changed since takes the usual path.
-   */
-  record?: string;
-  /**
-   * With `record`: the Redis storage's key base of the session
-   * (`<prefix>:{<tag>}:`), where the script that fetches the job for a
-   * worker may start the instance in the same step (`startOnFetchScript`).
-   * A hint like `record`: used only under the worker's own prefix and only
-   * while the stored record is still exactly `record`.
-   */
-  session?: string;
 }
 
 /** The payload for `instance` of `manager`'s session. */
@@ -70,12 +55,29 @@ export function storageNameOf(manager: TriggerManager): string {
 
 /**
  * Checks a payload that came from outside (a queue): every field present and
- * of the right type.
+ * of the right type. `moreProblems` lets a runner whose jobs carry more
+ * fields check them too, so one error names every bad field.
  *
  * @throws MalformedJobError naming every bad field
  */
-export function parseTaskJobPayload(data: unknown): TaskJobPayload {
-  if (!isPlainObject(data)) throw new MalformedJobError(`Job payload must be an object, got ${data === null ? 'null' : typeof data}`);
+export function parseTaskJobPayload(data: unknown, moreProblems?: (fields: Record<string, unknown>) => string[]): TaskJobPayload {
+  const problems = taskJobPayloadProblems(data);
+  if (moreProblems !== undefined && isPlainObject(data)) problems.push(...moreProblems(data));
+  if (problems.length > 0) throw new MalformedJobError(`Malformed job payload: ${problems.join('; ')}`);
+  const fields = data as Record<string, unknown>;
+  return {
+    uid: fields.uid as string,
+    instance: fields.instance as string,
+    manager: fields.manager as string,
+    storage: fields.storage as string,
+    kwargs: (fields.kwargs ?? {}) as TriggerKwargs,
+    ...(fields.depth === undefined ? {} : { depth: fields.depth as number }),
+  };
+}
+
+/** What is wrong with a payload that came from outside, one sentence per bad field (empty when valid). */
+function taskJobPayloadProblems(data: unknown): string[] {
+  if (!isPlainObject(data)) return [`the job data must be an object, got ${describeValue(data)}`];
   const problems: string[] = [];
   for (const field of ['uid', 'instance', 'manager', 'storage'] as const) {
     const value = data[field];
@@ -85,17 +87,5 @@ export function parseTaskJobPayload(data: unknown): TaskJobPayload {
   if (data.depth !== undefined && !(Number.isInteger(data.depth) && (data.depth as number) >= 0)) {
     problems.push('"depth" must be a non-negative integer');
   }
-  if (data.record !== undefined && typeof data.record !== 'string') problems.push('"record" must be a string');
-  if (data.session !== undefined && typeof data.session !== 'string') problems.push('"session" must be a string');
-  if (problems.length > 0) throw new MalformedJobError(`Malformed job payload: ${problems.join('; ')}`);
-  return {
-    uid: data.uid as string,
-    instance: data.instance as string,
-    manager: data.manager as string,
-    storage: data.storage as string,
-    kwargs: (data.kwargs ?? {}) as TriggerKwargs,
-    ...(data.depth === undefined ? {} : { depth: data.depth as number }),
-    ...(data.record === undefined ? {} : { record: data.record as string }),
-    ...(data.session === undefined ? {} : { session: data.session as string }),
-  };
+  return problems;
 }

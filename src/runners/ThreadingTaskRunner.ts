@@ -1,6 +1,6 @@
 import { inject } from 'inversify';
 import { ExecutionContext } from '../context/ExecutionContext';
-import { TRIGGERS } from '../container/tokens';
+import { TRIGGERS } from '../registry/tokens';
 import { JoinFromTaskError } from '../errors';
 import type { TriggerManager } from '../manager/TriggerManager';
 import { OperationScope } from '../manager/OperationScope';

@@ -1,11 +1,5 @@
 export { BaseTaskRunner } from './BaseTaskRunner';
 export { Runner } from './Runner';
-export type { ScriptedJob } from './ScriptedJob';
-export { parseTaskJobPayload, payloadFor } from './TaskJobPayload';
+export { parseTaskJobPayload, payloadFor, storageNameOf } from './TaskJobPayload';
 export type { TaskJobPayload } from './TaskJobPayload';
 export { ThreadingTaskRunner } from './ThreadingTaskRunner';
-export { BullMQTaskRunner } from './BullMQTaskRunner';
-export { DEFAULT_QUEUE } from './BullMQRunnerOptions';
-export type { BullMQRunnerOptions } from './BullMQRunnerOptions';
-export { bullmqConnection, bullmqPrefix } from './bullmqConnection';
-export type { QueueRouter } from './QueueRouter';

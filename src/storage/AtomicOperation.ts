@@ -1,12 +1,11 @@
 import type { Kwargs, TaskConfig, TaskInstance, TaskStatus } from '../model';
-import type { ScriptedJob } from '../runners/ScriptedJob';
 
 /**
  * A whole manager operation a backend may apply in one atomic step, with
  * no lock round trips (see {@link StorageBackend.applyAtomically}): first an
  * optional status change of one instance, then an optional fire. It is the
- * same change the manager makes under the lock (SPEC 5 steps 1-3 and
- * `updateInstanceStatus`); the manager hands the instances it scheduled to
+ * same change the manager makes under the lock (a fire's steps, see
+ * docs/firing.md, and `updateInstanceStatus`); the manager hands the instances it scheduled to
  * their runners afterwards.
  */
 export interface AtomicOperation {
@@ -16,6 +15,8 @@ export interface AtomicOperation {
   readonly fire?: { readonly trigger: string; readonly kwargs: Kwargs };
   /** The time stamped on every change. */
   readonly now: Date;
+  /** The registered name of the manager applying it (what the job payloads of its instances name). */
+  readonly managerType: string;
   /**
    * Whether an instance of `task` that becomes ready may be handed to its
    * runner after the step, outside any lock: its runner resolves and only
@@ -24,11 +25,12 @@ export interface AtomicOperation {
    */
   canHandOff(task: TaskConfig): boolean;
   /**
-   * How the backend may enqueue ready instances of `task` itself, in the
-   * same atomic step (asked after `canHandOff` answered true); undefined
-   * when the runner must be called. A backend that cannot honour it ignores it.
+   * The runner that accepts ready instances of `task` (asked after
+   * `canHandOff` answered true). A backend that recognises the runner may
+   * enqueue those instances itself, in the same atomic step, and report
+   * them in {@link AtomicOutcome.enqueued}; any other backend ignores it.
    */
-  scriptedJob(task: TaskConfig): ScriptedJob | undefined;
+  runnerOf(task: TaskConfig): object | undefined;
 }
 
 /** What an applied {@link AtomicOperation} changed. */
@@ -37,6 +39,6 @@ export interface AtomicOutcome {
   readonly updated?: TaskInstance;
   /** The instances the fire made ready, now `scheduled`, in scheduling order. */
   readonly scheduled: TaskInstance[];
-  /** Names of the scheduled instances the backend already enqueued (through {@link AtomicOperation.scriptedJob}): no runner call. */
+  /** Names of the scheduled instances the backend already enqueued (recognising {@link AtomicOperation.runnerOf}): no runner call. */
   readonly enqueued?: ReadonlySet<string>;
 }

@@ -1,7 +1,7 @@
 import { inject } from 'inversify';
 import { TaskStatus, deepFreeze, jsonCopy } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
-import { TRIGGERS } from '../container/tokens';
+import { TRIGGERS } from '../registry/tokens';
 import { Storage } from './Storage';
 import { MemoryStore } from './MemoryStore';
 import type { MemorySession } from './MemoryStore';

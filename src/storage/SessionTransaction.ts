@@ -1,7 +1,7 @@
 import { UnknownInstanceError, UnknownTaskError } from '../errors';
 import { TaskConfig, TaskInstance } from '../model';
 import type { InstanceMetadata, InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
-import type { StorageBackend } from './StorageBackend';
+import type { SessionReader } from './SessionReader';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 
 /**
@@ -24,7 +24,7 @@ export class SessionTransaction {
   /** Something was buffered since the last flush or discard. */
   private dirty = false;
 
-  constructor(readonly storage: StorageBackend) {}
+  constructor(readonly storage: SessionReader) {}
 
   /** Every task config of the session, keyed by name (read-only: change tasks through {@link putTask}). */
   async tasks(): Promise<Map<string, TaskConfig>> {

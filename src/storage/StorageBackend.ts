@@ -17,6 +17,8 @@ import { SessionTransaction } from './SessionTransaction';
 export const MAX_SESSION_UID_LENGTH = 4096;
 
 const lockedSnapshots = new WeakMap<SessionTransaction, SessionSnapshot>();
+/** The transaction of each lock an operation holds (the context carries the lock, the storage its view). */
+const transactions = new WeakMap<HeldLock, SessionTransaction>();
 
 /**
  * Loads, saves and locks one session's state, and answers questions about it.
@@ -90,7 +92,8 @@ export abstract class StorageBackend {
     try {
       const key = this.lockKey;
       const held = ExecutionContext.heldLock(frame, key);
-      if (held !== undefined) return fn(held.tx);
+      const tx = held === undefined ? undefined : transactions.get(held);
+      if (tx !== undefined) return fn(tx);
       // The default lock is the in-process mutex: take it at once when it is
       // free. A backend with its own acquireLock always goes through it.
       const now = this.acquireLock === StorageBackend.prototype.acquireLock ? LocalMutex.shared.tryAcquire(key) : undefined;
@@ -103,12 +106,13 @@ export abstract class StorageBackend {
 
   /** Runs `fn` under `lock`, in a frame that holds it, then releases it. */
   private runLocked<T>(frame: ContextFrame, lock: SessionLock, fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
-    const held: HeldLock = { key: this.lockKey, tx: new SessionTransaction(this), open: true };
-    return ExecutionContext.runLocks(frame, { lock: held, next: ExecutionContext.openLocks(frame) }, () => this.locked(held, lock, fn));
+    const held: HeldLock = { key: this.lockKey, open: true };
+    const tx = new SessionTransaction(this);
+    transactions.set(held, tx);
+    return ExecutionContext.runLocks(frame, { lock: held, next: ExecutionContext.openLocks(frame) }, () => this.locked(held, tx, lock, fn));
   }
 
-  private async locked<T>(held: HeldLock, lock: SessionLock, fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
-    const tx = held.tx;
+  private async locked<T>(held: HeldLock, tx: SessionTransaction, lock: SessionLock, fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
     try {
       const loading = this.onLocked(tx);
       if (loading !== undefined) await loading;
@@ -131,7 +135,8 @@ export abstract class StorageBackend {
     // No lock held here at all (the usual case outside withLock): spare a
     // backend whose lockKey is built per call (Redis) from building it.
     if (frame.locks === undefined) return undefined;
-    return ExecutionContext.heldLock(frame, this.lockKey)?.tx;
+    const held = ExecutionContext.heldLock(frame, this.lockKey);
+    return held === undefined ? undefined : transactions.get(held);
   }
 
   /**
@@ -269,12 +274,8 @@ export abstract class StorageBackend {
    * decide on its own (the default; the Redis backend when the lock is held
    * or a waiter is queued, or the record is unusual): the manager then takes
    * the locked path, which also raises the unknown-instance errors.
-   *
-   * `scheduledRecord`, when given, is the record text the instance had when
-   * it was scheduled (carried by its job): a hint a backend may use to
-   * compute the change itself and only compare texts server-side.
    */
-  startScheduledInstance(_name: string, _now: Date, _scheduledRecord?: string): Promise<TaskInstance | 'not-scheduled' | undefined> {
+  startScheduledInstance(_name: string, _now: Date): Promise<TaskInstance | 'not-scheduled' | undefined> {
     return Promise.resolve(undefined);
   }
 

@@ -1,5 +1,5 @@
 import { injectable } from 'inversify';
-import { TriggerRegistry } from '../container/TriggerRegistry';
+import { TriggerRegistry } from '../registry/TriggerRegistry';
 import { InvalidKwargsError, MaxRetriesExceeded } from '../errors';
 import { errorContext, withContext } from '../logging';
 import { assertJsonObject, isPlainObject } from '../model';

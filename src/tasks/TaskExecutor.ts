@@ -1,11 +1,11 @@
 import { inject, injectable } from 'inversify';
 import type { Container } from 'inversify';
-import { resolveNamed } from '../container/resolveNamed';
-import { TRIGGERS } from '../container/tokens';
+import { resolveNamed } from '../registry/resolveNamed';
+import { TRIGGERS } from '../registry/tokens';
 import { RunnerConfigurationError, TaskResultError } from '../errors';
 import { TaskLogger } from '../logging';
 import type { LogSink } from '../logging';
-import type { ManagerFactory } from '../container/ManagerFactory';
+import type { ManagerFactory } from '../manager/ManagerFactory';
 import type { TriggerManager } from '../manager/TriggerManager';
 import { TaskStatus, assertJsonObject, describeValue, isPlainObject } from '../model';
 import type { InstanceMetadata, Kwargs, TaskInstance } from '../model';
@@ -46,7 +46,7 @@ export class TaskExecutor {
           'execute it once the scheduling operation returned, outside the lock (see StorageBackend.outsideLocks)',
       );
     }
-    const instance = await manager.startInstance(payload.instance, payload.record);
+    const instance = await manager.startInstance(payload.instance);
     if (instance === undefined) return;
 
     const logger = new TaskLogger(this.container.get<LogSink>(TRIGGERS.LogSink), payload.uid, instance.name);

@@ -1,0 +1,44 @@
+import { parseTaskJobPayload } from '../../runners/TaskJobPayload';
+import type { TaskJobPayload } from '../../runners/TaskJobPayload';
+
+/**
+ * The data of a BullMQ job the `bullmq` runner (or the Redis storage's
+ * script) adds: the runner-neutral {@link TaskJobPayload} plus two hints
+ * only this wing reads. Both are verified, never trusted: a record that
+ * changed since takes the usual path.
+ */
+export interface BullMQJobData extends TaskJobPayload {
+  /**
+   * The instance's record text as the storage's script wrote it
+   * `scheduled`, when that script enqueued the job: lets the worker compute
+   * the start itself (the storage only compares texts).
+   */
+  record?: string;
+  /**
+   * With `record`: the Redis key base of the session (`<prefix>:{<tag>}:`),
+   * where the script that fetches the job for a worker may start the
+   * instance in the same step (`startOnFetchScript`), only under the
+   * worker's own prefix and only while the stored record is still `record`.
+   */
+  session?: string;
+}
+
+/**
+ * Checks the data of a job that came from the queue.
+ *
+ * @throws MalformedJobError naming every bad field
+ */
+export function parseBullMQJobData(data: unknown): BullMQJobData {
+  const payload: BullMQJobData = parseTaskJobPayload(data, hintProblems);
+  const { record, session } = data as Record<string, unknown>;
+  if (record !== undefined) payload.record = record as string;
+  if (session !== undefined) payload.session = session as string;
+  return payload;
+}
+
+function hintProblems(fields: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (fields.record !== undefined && typeof fields.record !== 'string') problems.push('"record" must be a string');
+  if (fields.session !== undefined && typeof fields.session !== 'string') problems.push('"session" must be a string');
+  return problems;
+}

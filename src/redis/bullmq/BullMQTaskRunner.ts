@@ -1,0 +1,232 @@
+import { hash } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
+import { inject, optional } from 'inversify';
+import { TRIGGERS } from '../../registry/tokens';
+import { TriggerRegistry } from '../../registry/TriggerRegistry';
+import type { RedisSettings } from '../connection/RedisSettings';
+import { RunnerConfigurationError } from '../../errors';
+import type { TriggerManager } from '../../manager/TriggerManager';
+import type { TaskConfig, TaskInstance } from '../../model';
+import type { ResolvedTaskOptions } from '../../tasks/TriggerTask';
+import { BaseTaskRunner } from '../../runners/BaseTaskRunner';
+import { DEFAULT_QUEUE } from './BullMQRunnerOptions';
+import type { BullMQRunnerOptions } from './BullMQRunnerOptions';
+import type { QueueRouter } from './QueueRouter';
+import { Runner } from '../../runners/Runner';
+import { bullmqConnection, bullmqPrefix } from '../connection/bullmqConnection';
+import { payloadFor } from '../../runners/TaskJobPayload';
+import type { ScriptedJob } from './ScriptedJob';
+import { bullmqAddStandardJobLua } from './bullmqAddJobLua';
+import type { TaskJobPayload } from '../../runners/TaskJobPayload';
+
+const ONE_DAY_SECONDS = 24 * 3600;
+
+/**
+ * The production runner: adds one BullMQ job per scheduled instance, which
+ * a `TriggerWorker` in any process consumes (`triggers worker` CLI).
+ *
+ * - **Job id**: deterministic, {@link BullMQTaskRunner.jobIdFor}(prefix, uid,
+ *   instance). BullMQ ignores an `add` whose id already exists, so scheduling
+ *   the same instance twice queues one job; the worker only starts an
+ *   instance that is still `scheduled`, so even a re-added job never runs a
+ *   task twice.
+ * - **Delay**: the instance's `cooldown` seconds.
+ * - **Attempts**: one. Retries are the framework's replays (a new instance,
+ *   a new job, `depth` + 1, carried in the job data as `depth`).
+ * - **Queue**: the configuration's `queue` directive, else the router bound
+ *   to `TRIGGERS.QueueRouter`, else the task class's `@TriggerTask({ queue })`,
+ *   else the default queue (`triggers`). Queues live under the BullMQ prefix
+ *   `<prefix>:bull`.
+ * - **Enqueued by the storage**: with Redis storage on the same server, the
+ *   storage's script adds the job itself, through BullMQ's own add script,
+ *   in the step that marks the instance `scheduled` ({@link scriptedJob});
+ *   `run` is called only for what that cannot cover (delays, routers...).
+ * - **Refused modes**: it never runs a task synchronously inside the
+ *   session lock it is called under; asking for it (`inline`,
+ *   `waitForCompletion`) throws {@link RunnerConfigurationError} when the
+ *   runner is resolved, so `fire` fails before any status changes.
+ *
+ * One runner (and one cached `Queue` per queue name) per container; call
+ * {@link close} when the application shuts down.
+ */
+@Runner('bullmq')
+export class BullMQTaskRunner extends BaseTaskRunner {
+  private readonly queues = new Map<string, Queue<TaskJobPayload>>();
+  /** The queue clients the attempts script is defined on. */
+  private readonly attemptsScriptDefined = new WeakSet<object>();
+  private readonly options: BullMQRunnerOptions;
+  private closed = false;
+
+  constructor(
+    @inject(TRIGGERS.RedisSettings) @optional() private readonly settings: RedisSettings | undefined,
+    @inject(TRIGGERS.QueueRouter) @optional() private readonly router: QueueRouter | undefined,
+    @inject(TRIGGERS.BullMQOptions) @optional() options: BullMQRunnerOptions | undefined,
+  ) {
+    super();
+    this.options = options ?? {};
+    BullMQTaskRunner.refuseSynchronousModes(this.options);
+  }
+
+  /**
+   * The job id of `instance` of session `uid` under `prefix`: `i-` and the
+   * SHA-1 of the JSON triple. Safe for any uid (colons, unicode, lone
+   * surrogates, kilobytes): it never contains `:` (which BullMQ forbids),
+   * is never an integer, and never equals a BullMQ key name. SHA-1 because a
+   * Redis script computes the same id (`redis.sha1hex`) when it enqueues
+   * the job itself ({@link scriptedJob}); the id only has to be
+   * deterministic and distinct, not secret.
+   */
+  static jobIdFor(prefix: string, uid: string, instance: string): string {
+    return `i-${hash('sha1', JSON.stringify([prefix, uid, instance]), 'hex')}`;
+  }
+
+  /** Execution always starts later: after the operation (in-process) or on a worker (BullMQ). */
+  override get defersExecution(): boolean {
+    return true;
+  }
+
+  override async run(manager: TriggerManager, instance: TaskInstance): Promise<void> {
+    const settings = this.redisSettings();
+    const payload = payloadFor(manager, instance);
+    const queue = this.queue(this.queueNameFor(manager, instance));
+    const jobId = BullMQTaskRunner.jobIdFor(settings.prefix, payload.uid, payload.instance);
+    await queue.add(instance.config.run, payload, { jobId, ...this.jobOptions(instance.cooldown) });
+    if (instance.depth > 0) {
+      // SPEC 7: the job's attempt counter reflects the depth (BullMQ's add cannot set it; BullMQ adds the run itself).
+      const client = await queue.backend.client;
+      if (!this.attemptsScriptDefined.has(client)) {
+        client.defineCommand(ATTEMPTS_FROM_DEPTH.name, { numberOfKeys: 1, lua: ATTEMPTS_FROM_DEPTH.lua });
+        this.attemptsScriptDefined.add(client);
+      }
+      await client.runCommand(ATTEMPTS_FROM_DEPTH.name, [queue.toKey(jobId), instance.depth]);
+    }
+  }
+
+  /**
+   * Lets the Redis storage's script enqueue the instances of `task` itself
+   * (same job id, data and options as {@link run}, through BullMQ's own add
+   * script): when BullMQ's script is available, the queue does not depend
+   * on the instance (no router bound), and the runner is open. The storage
+   * also checks that it talks to the same Redis server.
+   */
+  scriptedJob(session: { uid: string; manager: string; storage: string }, task: TaskConfig): ScriptedJob | undefined {
+    if (bullmqAddStandardJobLua === undefined || this.closed || this.router !== undefined || this.settings === undefined) return undefined;
+    const settings = this.settings;
+    const uidJson = JSON.stringify(session.uid);
+    return {
+      redisUrl: settings.url,
+      queueKeyPrefix: `${bullmqPrefix(settings)}:${this.taskQueueName(task)}:`,
+      jobName: task.run,
+      optionsJson: JSON.stringify(this.jobOptions(0)),
+      jobIdHead: `[${JSON.stringify(settings.prefix)},${uidJson},`,
+      payloadHead: `{"uid":${uidJson},"instance":`,
+      payloadMiddle: `,"manager":${JSON.stringify(session.manager)},"storage":${JSON.stringify(session.storage)},"kwargs":`,
+      payloadTail: ',"depth":0',
+    };
+  }
+
+  /** The options of every job but its id: `cooldown` seconds of delay, one attempt, retention. */
+  private jobOptions(cooldown: number): Omit<JobsOptions, 'jobId'> {
+    return {
+      delay: Math.max(0, Math.round(cooldown * 1000)) || 0,
+      attempts: 1,
+      removeOnComplete: this.options.removeOnComplete ?? { age: ONE_DAY_SECONDS },
+      removeOnFail: this.options.removeOnFail ?? { age: 7 * ONE_DAY_SECONDS },
+    };
+  }
+
+  /**
+   * The queue `instance` goes to: configuration `queue` directive > router >
+   * task class `queue` option > default queue.
+   *
+   * @throws RunnerConfigurationError for an empty name or one containing `:` (BullMQ refuses those)
+   */
+  queueNameFor(manager: TriggerManager, instance: TaskInstance): string {
+    const fromConfig = instance.config.extras.queue;
+    if (fromConfig !== undefined) return checkQueueName(fromConfig, `the "queue" directive of task "${instance.taskName}"`);
+    const fromRouter = this.router?.(instance, manager);
+    if (fromRouter !== undefined) return checkQueueName(fromRouter, `the queue router (for instance "${instance.name}")`);
+    return this.taskQueueName(instance.config);
+  }
+
+  /** The queue of `task` when no router decides: configuration `queue` directive > task class `queue` option > default queue. */
+  private taskQueueName(task: TaskConfig): string {
+    const fromConfig = task.extras.queue;
+    if (fromConfig !== undefined) return checkQueueName(fromConfig, `the "queue" directive of task "${task.name}"`);
+    const classOptions = TriggerRegistry.global.get<ResolvedTaskOptions>('task', task.run)?.options;
+    if (classOptions?.queue !== undefined) return checkQueueName(classOptions.queue, `@TriggerTask({ queue }) of "${task.run}"`);
+    return checkQueueName(this.options.defaultQueue ?? DEFAULT_QUEUE, 'the default queue option');
+  }
+
+  /** The (cached) BullMQ queue called `name` under this container's prefix. */
+  queue(name: string): Queue<TaskJobPayload> {
+    if (this.closed) throw new RunnerConfigurationError('The BullMQ runner was closed: it cannot enqueue more jobs');
+    let queue = this.queues.get(name);
+    if (queue === undefined) {
+      const settings = this.redisSettings();
+      queue = new Queue<TaskJobPayload>(name, { connection: bullmqConnection(settings), prefix: bullmqPrefix(settings) });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Closes every queue this runner opened (their Redis connections). Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    await Promise.all(queues.map((queue) => queue.close()));
+  }
+
+  private redisSettings(): RedisSettings {
+    if (this.settings === undefined) {
+      throw new RunnerConfigurationError(
+        'The "bullmq" runner needs Redis: create the container with createTriggersContainer({ redis: "redis://host:port" })',
+      );
+    }
+    return this.settings;
+  }
+
+  private static refuseSynchronousModes(options: BullMQRunnerOptions): void {
+    if (options.inline === true) {
+      throw new RunnerConfigurationError(
+        'BullMQTaskRunner refuses "inline": it would run the task synchronously inside the session lock held by ' +
+          'fire/replay, and the task immediately needs that lock to start: a deadlock. Use the "threading" runner ' +
+          'to run tasks in this process, or run a TriggerWorker.',
+      );
+    }
+    if (options.waitForCompletion === true) {
+      throw new RunnerConfigurationError(
+        'BullMQTaskRunner refuses "waitForCompletion": fire/replay would wait for the job while holding the session ' +
+          'lock, and the worker must take that lock to start the task: a deadlock until the lock times out. ' +
+          'Put follow-up logic in a task triggered by the cascade instead.',
+      );
+    }
+  }
+}
+
+function checkQueueName(name: unknown, source: string): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new RunnerConfigurationError(`Queue name from ${source} must be a non-empty string, got ${JSON.stringify(name)}`);
+  }
+  if (name.includes(':')) {
+    throw new RunnerConfigurationError(`Queue name ${JSON.stringify(name)} from ${source} must not contain ":" (BullMQ forbids it)`);
+  }
+  return name;
+}
+
+/**
+ * Counts an instance's replay ancestors as attempts already made on its
+ * job (`attemptsMade` = depth while it waits, depth + 1 once BullMQ
+ * finished it): added to the counter rather than set, so it is right
+ * whichever comes first, and skipped when the job is already gone.
+ * KEYS: the job's hash. ARGV: the depth.
+ */
+const ATTEMPTS_FROM_DEPTH = {
+  name: 'triggersAttemptsFromDepth',
+  lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], 'atm', ARGV[1])
+return 1`,
+} as const;

@@ -1,0 +1,31 @@
+import type { RedisOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { RedisSettings } from './RedisSettings';
+
+/**
+ * Connection options for a BullMQ `Queue` or `Worker` from the container's
+ * Redis settings. `maxRetriesPerRequest: null` is what BullMQ requires of
+ * worker connections (a blocking call must never give up); each BullMQ
+ * object opens (and closes) its own connections from these options.
+ */
+export function bullmqConnection(settings: RedisSettings): RedisOptions {
+  return { url: settings.url, maxRetriesPerRequest: null };
+}
+
+/**
+ * An ioredis client with the options of {@link bullmqConnection}, for a
+ * connection the caller owns and hands to BullMQ (BullMQ then shares it and
+ * leaves closing it to the caller).
+ */
+export function bullmqClient(settings: RedisSettings): Redis {
+  return new Redis(settings.url, { maxRetriesPerRequest: null });
+}
+
+/**
+ * The BullMQ key prefix of a container: `<prefix>:bull`, so queues of two
+ * apps sharing a Redis never meet, and queue keys never collide with the
+ * storage's session keys under the same prefix.
+ */
+export function bullmqPrefix(settings: RedisSettings): string {
+  return `${settings.prefix}:bull`;
+}

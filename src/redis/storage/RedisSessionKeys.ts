@@ -1,0 +1,126 @@
+import { InvalidStorageSettingsError } from '../../errors';
+
+/**
+ * The Redis key names of one session.
+ *
+ * Every key is `<prefix>:{<tag>}:<part>` where `<tag>` is the base64url
+ * encoding of the uid's UTF-16 code units. The encoding is injective on every
+ * JavaScript string (lone surrogates included), contains neither `{` nor `}`,
+ * nor `:`, so:
+ * - no uid (colons, braces, spaces, unicode, kilobytes long) can produce
+ *   another session's keys;
+ * - `{<tag>}` is the Redis Cluster hash tag of every key of the session, so
+ *   they all live in one slot and multi-key scripts work on a cluster.
+ *
+ * Per-task sets append the raw task name after the fixed `u:` part; because
+ * the tag ends at the first `}`, a task name never changes the slot, and
+ * the fixed parts keep those keys apart from the others.
+ */
+export class RedisSessionKeys {
+  /**
+   * The parts of the keys the session scripts receive, in their `KEYS`
+   * order (lock, next, then the record keys): one definition for
+   * {@link scriptKeys} and for a script that rebuilds these names from the
+   * key base (`startOnFetchScript`).
+   */
+  static readonly SCRIPT_PARTS = ['lock', 'next', 'tasks', 'tt', 'inst', 'latest', 'counts', 'unresolved', 'tv'] as const;
+
+  /** The part after the key base that starts the per-task sets of unstarted instances. */
+  static readonly UNSTARTED_PART = 'u:';
+
+  /** `<prefix>:{<tag>}:` shared by every key of the session. */
+  readonly base: string;
+
+  constructor(
+    readonly prefix: string,
+    readonly uid: string,
+  ) {
+    RedisSessionKeys.assertValidPrefix(prefix);
+    this.base = `${RedisSessionKeys.keyHead(prefix)}${RedisSessionKeys.tagOf(uid)}}:`;
+  }
+
+  /** What the key base of every session under `prefix` starts with (`<prefix>:{`). */
+  static keyHead(prefix: string): string {
+    return `${prefix}:{`;
+  }
+
+  /** The session lock (a string holding the owner's token). */
+  get lock(): string {
+    return `${this.base}lock`;
+  }
+
+  /** Token of the waiter from another process that goes next (lock fairness). */
+  get next(): string {
+    return `${this.base}next`;
+  }
+
+  /** Hash: task name -> task entry JSON. */
+  get tasks(): string {
+    return `${this.base}tasks`;
+  }
+
+  /** Hash: task name -> the triggers it mentions (after, andEvery, unless), length-prefixed for Lua. */
+  get taskTriggers(): string {
+    return `${this.base}tt`;
+  }
+
+  /** Hash: instance name -> instance record JSON. */
+  get instances(): string {
+    return `${this.base}inst`;
+  }
+
+  /** Hash: trigger -> latest kwargs JSON. */
+  get latestKwargs(): string {
+    return `${this.base}latest`;
+  }
+
+  /** Hash: task name -> number of instances ever created. */
+  get instanceCounts(): string {
+    return `${this.base}counts`;
+  }
+
+  /** Set: names of the instances that are not resolved. */
+  get unresolved(): string {
+    return `${this.base}unresolved`;
+  }
+
+  /** String: a fresh token written with every task change, so processes can cache the task entries. */
+  get tasksVersion(): string {
+    return `${this.base}tv`;
+  }
+
+  /** Prefix of the per-task sets of unstarted instance names (append the task name). */
+  get unstartedPrefix(): string {
+    return `${this.base}${RedisSessionKeys.UNSTARTED_PART}`;
+  }
+
+  /** Set: names of the unstarted instances of `task`. */
+  unstarted(task: string): string {
+    return `${this.unstartedPrefix}${task}`;
+  }
+
+  /** The keys every session script receives, in its `KEYS` order: lock, next, then the {@link recordKeys}. */
+  get scriptKeys(): string[] {
+    return RedisSessionKeys.SCRIPT_PARTS.map((part) => `${this.base}${part}`);
+  }
+
+  /** The record keys (everything but the lock keys and the per-task sets), in the order the scripts expect. */
+  get recordKeys(): string[] {
+    return this.scriptKeys.slice(2);
+  }
+
+  /** The hash-tag content for `uid`: base64url of its UTF-16LE code units. */
+  static tagOf(uid: string): string {
+    return Buffer.from(uid, 'utf16le').toString('base64url');
+  }
+
+  /** Throws {@link InvalidStorageSettingsError} for a prefix that would break the hash tag. */
+  static assertValidPrefix(prefix: unknown): asserts prefix is string {
+    if (typeof prefix !== 'string' || prefix.length === 0) {
+      throw new InvalidStorageSettingsError(`Redis key prefix must be a non-empty string, got ${JSON.stringify(prefix)}`);
+    }
+    if (/[{}]/.test(prefix)) {
+      throw new InvalidStorageSettingsError(`Redis key prefix ${JSON.stringify(prefix)} must not contain "{" or "}" (they would break the session's Cluster hash tag)`);
+    }
+  }
+}

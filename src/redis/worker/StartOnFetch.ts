@@ -1,0 +1,103 @@
+import type { Redis } from 'ioredis';
+import type { RedisSettings } from '../connection/RedisSettings';
+import { RedisSessionKeys } from '../storage/RedisSessionKeys';
+import { startOnFetchScript } from './StartOnFetchScript';
+import type { FetchedStart } from './StartOnFetchScript';
+
+/**
+ * BullMQ's scripts that fetch a job for a worker, by name, with their key
+ * count: `moveToFinished` (completes a job and, for a busy worker, fetches
+ * the next) and `moveToActive` (fetches a job for an idle worker). Both
+ * return the fetched job as `[job hash, job id, ...]`.
+ */
+const FETCHING_SCRIPTS: Readonly<Record<string, number>> = { moveToFinished: 14, moveToActive: 11 };
+
+/** How many fetched starts are kept at most (each is taken within moments, as its job begins). */
+const MAX_KEPT = 10_000;
+
+/** A Redis command argument as BullMQ passes them (its options are msgpack buffers). */
+type CommandArgument = string | number | Buffer;
+
+/**
+ * Makes the BullMQ scripts that fetch a job on a worker connection —
+ * `moveToFinished` (complete a job, fetch the next one) and `moveToActive`
+ * (fetch a job for an idle worker) — also start the fetched job's instance
+ * ({@link startOnFetchScript}), and keeps what they started by job id until
+ * the worker runs that job.
+ *
+ * BullMQ defines its scripts on the connection once (`defineCommand`, named
+ * `<script>:<bullmq version>`) and never redefines one that exists; this
+ * class watches that definition on the worker's own connection and puts
+ * the wrapped script in its place, built from the very text BullMQ
+ * defined. Nothing else of BullMQ's changes: its result is returned
+ * unchanged.
+ */
+export class StartOnFetch {
+  private readonly started = new Map<string, FetchedStart>();
+  /** What every session key base under the worker's prefix starts with. */
+  private readonly keyHead: string;
+  private readonly ttlSeconds: number;
+
+  constructor(settings: RedisSettings) {
+    this.keyHead = RedisSessionKeys.keyHead(settings.prefix);
+    this.ttlSeconds = settings.sessionTtlSeconds ?? 0;
+  }
+
+  /** Installs the wrapping on `connection`; call before any BullMQ worker uses it. */
+  install(connection: Redis): void {
+    const define = connection.defineCommand.bind(connection);
+    connection.defineCommand = (name, definition) => {
+      define(name, definition);
+      const script = name.slice(0, name.indexOf(':'));
+      const keyCount = Object.hasOwn(FETCHING_SCRIPTS, script) ? FETCHING_SCRIPTS[script] : undefined;
+      if (keyCount === undefined || definition.numberOfKeys !== keyCount) return;
+      const original = (connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
+      const wrapping = startOnFetchScript(definition.lua);
+      // Loaded right away, ahead of its first use on this connection (so never re-sent as EVAL later).
+      // Should the wrapped text not load (a BullMQ whose script no longer fits), BullMQ's own is used.
+      let usable: boolean | undefined;
+      const loaded = connection.script('LOAD', wrapping.lua).then(
+        () => (usable = true),
+        () => (usable = false),
+      );
+      const run = wrapping.run.bind(wrapping);
+      // Called for every job BullMQ fetches: no extra promise once the script is known to be loaded.
+      const wrapped = (...args: unknown[]): Promise<unknown> => {
+        if (usable === true) return this.fetch(connection, run, keyCount, args.flat() as CommandArgument[]);
+        if (usable === false) return original.apply(connection, args);
+        return loaded.then(() => wrapped(...args));
+      };
+      Object.assign(connection, { [name]: wrapped });
+    };
+  }
+
+  /** Takes what the fetch of job `jobId` started, if anything (once). */
+  take(jobId: string): FetchedStart | undefined {
+    if (this.started.size === 0) return undefined;
+    const start = this.started.get(jobId);
+    if (start !== undefined) this.started.delete(jobId);
+    return start;
+  }
+
+  private fetch(
+    connection: Redis,
+    run: (redis: Redis, keys: readonly CommandArgument[], args: readonly CommandArgument[]) => Promise<unknown>,
+    keyCount: number,
+    args: CommandArgument[],
+  ): Promise<unknown> {
+    const keys = args.slice(0, keyCount);
+    const argv = [...args.slice(keyCount), new Date().toISOString(), this.ttlSeconds, this.keyHead];
+    return run(connection, keys, argv).then((result) => this.keep(result));
+  }
+
+  /** Keeps the start the fetch made, if any, and returns BullMQ's own result. */
+  private keep(result: unknown): unknown {
+    if (!Array.isArray(result) || result.length < 5) return result;
+    const [instance, record, taskEntry, tasksVersion] = result[4] as string[];
+    // Each job's start is taken as the job begins; one never taken (a job BullMQ fetched and then dropped) goes
+    // first when the map is full, and its job, re-delivered, finds the instance running: a lost worker.
+    if (this.started.size >= MAX_KEPT) this.started.delete(this.started.keys().next().value as string);
+    this.started.set(String(result[1]), { instance, record, taskEntry, tasksVersion });
+    return result.slice(0, 4);
+  }
+}

@@ -1,0 +1,492 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import type { Container } from 'inversify';
+import { resolveNamed } from '../../registry/resolveNamed';
+import { TRIGGERS, runnerToken } from '../../registry/tokens';
+import type { RedisSettings } from '../connection/RedisSettings';
+import { RunnerConfigurationError, WorkerLostError } from '../../errors';
+import { TaskStatus, isPlainObject } from '../../model';
+import { DEFAULT_QUEUE } from '../bullmq/BullMQRunnerOptions';
+import type { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
+import { bullmqClient, bullmqPrefix } from '../connection/bullmqConnection';
+import { parseBullMQJobData } from '../bullmq/BullMQJobData';
+import type { BullMQJobData } from '../bullmq/BullMQJobData';
+import type { TaskJobPayload } from '../../runners/TaskJobPayload';
+import type { PipelinedFinish } from './PipelinedFinish';
+import type { RedisConnection } from '../connection/RedisConnection';
+import { RedisScript } from '../storage/RedisScript';
+import { RedisScripts } from '../storage/RedisScripts';
+import type { StorageBackend } from '../../storage/StorageBackend';
+import { failureMetadata } from '../../tasks/failureMetadata';
+import type { TaskExecutor } from '../../tasks/TaskExecutor';
+import { StartOnFetch } from './StartOnFetch';
+
+/** Options of {@link TriggerWorker}. */
+export interface TriggerWorkerOptions {
+  /** Queue names to consume (default `['triggers']`), without the prefix. */
+  queues?: string[];
+  /** Jobs run in parallel per queue (default 1). */
+  concurrency?: number;
+  /**
+   * Milliseconds a job's lock lasts without renewal (BullMQ `lockDuration`,
+   * default 30 000). A worker that dies stops renewing; after this long its
+   * job counts as stalled and is re-delivered (see {@link WorkerLostError}).
+   */
+  lockDurationMs?: number;
+  /** Milliseconds between checks for stalled jobs (BullMQ `stalledInterval`, default 30 000). */
+  stalledIntervalMs?: number;
+}
+
+/** What a {@link TriggerWorker} reports for each job (its `'completed'` event). */
+export interface JobCompletedEvent {
+  queue: string;
+  jobId: string;
+  payload: TaskJobPayload;
+}
+
+/** What a {@link TriggerWorker} reports for a job it could not run (its `'failed'` event). */
+export interface JobFailedEvent {
+  queue: string;
+  jobId: string | undefined;
+  /** The job data as received (possibly malformed). */
+  data: unknown;
+  error: Error;
+  /** Instance that was marked `failed` because of it, if it could be identified. */
+  failedInstance?: { uid: string; instance: string };
+}
+
+/** The events of a {@link TriggerWorker}. */
+export interface TriggerWorkerEvents {
+  /** The job's instance ran through its lifecycle (finished, failed, skipped or retried: see its status). */
+  completed: [JobCompletedEvent];
+  /** The job could not be run (malformed payload, unknown names, lost worker...); the BullMQ job is failed, not retried. */
+  failed: [JobFailedEvent];
+  /** A connection or worker-level error; the worker keeps running. */
+  error: [Error];
+  /** Every queue's BullMQ worker is connected and consuming. */
+  ready: [];
+}
+
+/**
+ * Consumes the BullMQ jobs the `bullmq` runner adds and runs their task
+ * lifecycle: parse the payload (names only), rebuild the manager of the
+ * payload's **registered** manager type over its registered storage and
+ * session, start the instance if it is still `scheduled`, run the task,
+ * record the outcome and cascade (through `TaskExecutor`).
+ *
+ * Bad jobs never crash the worker and never run anything unregistered:
+ * a malformed payload, or one naming an unknown manager, fails the instance
+ * it names (when uid, instance and a registered storage identify one that is
+ * still `scheduled`) with the error, and fails the BullMQ job without retry.
+ * An unknown task name fails the instance with `UnknownTaskError`.
+ *
+ * A job re-delivered after its worker died mid-run finds its instance
+ * `running`: the task is not run again (it may have had side effects); the
+ * instance is failed with {@link WorkerLostError} so an operator can replay it.
+ *
+ * **One round trip to finish a job.** BullMQ completes jobs on a connection
+ * this worker owns, and a job whose instance lives in this container's
+ * Redis storage sends its finish (outcome, cascade, next jobs: one script)
+ * on that same connection, right before BullMQ's `moveToFinished`, without
+ * waiting for the reply in between ({@link PipelinedFinish}): Redis runs
+ * them in that order, in one round trip. The rest of the outcome handling
+ * (hooks, runners for jobs the script could not enqueue) goes on after the
+ * processor returned; the `'completed'` event still comes once it is all
+ * recorded, and {@link close} waits for it. When the finish script declines
+ * (the session lock is held elsewhere at that instant) it deletes the job's
+ * BullMQ lock, so BullMQ cannot complete the job; the outcome is recorded
+ * under the lock instead, and BullMQ's stalled check re-delivers the job
+ * later to a worker that finds the instance resolved and does nothing.
+ *
+ * ```ts
+ * const worker = new TriggerWorker(createTriggersContainer({ redis, prefix }), { queues: ['triggers'], concurrency: 4 });
+ * await worker.start();
+ * process.once('SIGTERM', () => worker.close());
+ * ```
+ */
+export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
+  private readonly settings: RedisSettings;
+  private queueNames: string[] = [];
+  private options: TriggerWorkerOptions = {};
+  private workers: Array<Worker<unknown, void>> = [];
+  private closing?: Promise<void>;
+  private readonly completedPayloads = new WeakMap<Job<unknown, void>, BullMQJobData>();
+  /** The connection BullMQ's workers use for everything but blocking waits, and that pipelined finishes travel on. */
+  private jobConnection?: ReturnType<typeof bullmqClient>;
+  /** Outcome handling still running after its processor returned (pipelined finishes), by job id. */
+  private readonly finishing = new Map<string, Promise<void>>();
+  /** The container's Redis storage connection, when it has one: where finishes are offered and fetched starts noted. */
+  private storageConnection?: RedisConnection;
+  /** Starts of fetched jobs' instances made by BullMQ's fetch itself (with Redis storage). */
+  private startOnFetch?: StartOnFetch;
+  /** Jobs whose pipelined finish declined: BullMQ's "Missing lock" errors for them are expected. */
+  private readonly handedBack = new Set<string>();
+
+  constructor(
+    private readonly container: Container,
+    options: TriggerWorkerOptions = {},
+  ) {
+    super();
+    if (!container.isBound(TRIGGERS.RedisSettings)) {
+      throw new RunnerConfigurationError(
+        'TriggerWorker needs Redis: create its container with createTriggersContainer({ redis: "redis://host:port", prefix })',
+      );
+    }
+    this.settings = container.get<RedisSettings>(TRIGGERS.RedisSettings);
+    this.configure(options);
+  }
+
+  /** Validates and adopts `options` (queue names without ':', positive integer concurrency and timings). */
+  private configure(options: TriggerWorkerOptions): void {
+    const queueNames = [...new Set(options.queues?.length ? options.queues : [DEFAULT_QUEUE])];
+    for (const name of queueNames) {
+      if (name.length === 0 || name.includes(':')) {
+        throw new RunnerConfigurationError(`Queue name ${JSON.stringify(name)} must be non-empty and must not contain ":"`);
+      }
+    }
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RunnerConfigurationError(`Worker concurrency must be a positive integer, got ${String(options.concurrency)}`);
+    }
+    for (const key of ['lockDurationMs', 'stalledIntervalMs'] as const) {
+      const value = options[key];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+        throw new RunnerConfigurationError(`Worker ${key} must be a positive integer of milliseconds, got ${String(value)}`);
+      }
+    }
+    this.queueNames = queueNames;
+    this.options = options;
+  }
+
+  /** The queues this worker consumes. */
+  get queues(): readonly string[] {
+    return this.queueNames;
+  }
+
+  /**
+   * Starts consuming every queue; resolves once each is connected. Options
+   * given here are merged over the constructor's (API: `start(opts?)`).
+   */
+  async start(options?: TriggerWorkerOptions): Promise<void> {
+    if (this.workers.length > 0) return;
+    if (this.closing !== undefined) throw new RunnerConfigurationError('TriggerWorker was closed; create a new one');
+    if (options !== undefined) this.configure({ ...this.options, ...options });
+    const connection = bullmqClient(this.settings);
+    this.jobConnection = connection;
+    if (this.container.isBound(TRIGGERS.RedisConnection)) {
+      this.storageConnection = this.container.get<RedisConnection>(TRIGGERS.RedisConnection);
+      this.startOnFetch = new StartOnFetch(this.settings);
+      this.startOnFetch.install(connection);
+    }
+    // Loaded ahead, so a pipelined finish is never re-sent as EVAL behind BullMQ's completion.
+    await connection.script('LOAD', RedisScripts.applyAtomically.lua);
+    this.workers = this.queueNames.map((queue) => {
+      const worker = new Worker<unknown, void>(queue, (job) => this.process(queue, job), {
+        connection,
+        prefix: bullmqPrefix(this.settings),
+        concurrency: this.options.concurrency ?? 1,
+        ...(this.options.lockDurationMs === undefined ? {} : { lockDuration: this.options.lockDurationMs }),
+        ...(this.options.stalledIntervalMs === undefined ? {} : { stalledInterval: this.options.stalledIntervalMs }),
+        autorun: true,
+      });
+      worker.on('error', (error) => {
+        if (!this.isHandedBackError(error)) this.emit('error', error);
+      });
+      worker.on('completed', (job) => {
+        const payload = this.completedPayloads.get(job);
+        this.completedPayloads.delete(job);
+        if (payload !== undefined) this.emit('completed', { queue, jobId: job.id ?? '', payload });
+      });
+      worker.on('failed', (job, error) => {
+        const rejection = error instanceof JobRejection ? error : undefined;
+        this.emit('failed', {
+          queue,
+          jobId: job?.id,
+          data: job?.data,
+          error: rejection?.original ?? error,
+          failedInstance: rejection?.failedInstance,
+        });
+      });
+      return worker;
+    });
+    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    this.emit('ready');
+  }
+
+  /**
+   * Stops taking jobs, waits for the in-flight ones to finish (their status
+   * and cascades recorded), then closes the queues this process used for
+   * cascades. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(this.workers.map((worker) => worker.close()));
+      while (this.finishing.size > 0) await Promise.all([...this.finishing.values()]);
+      await this.jobConnection?.quit().catch(() => this.jobConnection?.disconnect());
+      const token = runnerToken('bullmq');
+      if (this.container.isBound(token)) await this.container.get<BullMQTaskRunner>(token).close();
+    })();
+    return this.closing;
+  }
+
+  private async process(queue: string, job: Job<unknown, void>): Promise<void> {
+    // Taken first, so that no job leaves its fetched start behind, whatever happens below.
+    const fetched = job.id === undefined ? undefined : this.startOnFetch?.take(job.id);
+    if (job.id !== undefined) {
+      this.handedBack.delete(job.id);
+      // A job handed back by this process: its outcome may still be being recorded here; let it land first.
+      const finishing = this.finishing.get(job.id);
+      if (finishing !== undefined) await finishing;
+    }
+    let payload: BullMQJobData;
+    try {
+      payload = parseBullMQJobData(job.data);
+    } catch (error) {
+      return this.reject(job, error, [TaskStatus.Scheduled]);
+    }
+    if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
+      const lost = new WorkerLostError(
+        `Instance "${payload.instance}" of session ${JSON.stringify(payload.uid)} was running on a worker that stopped before ` +
+          `recording an outcome (its job was re-delivered after the lock expired). It is not run twice; check the task's ` +
+          `side effects, then replay it with replayFailedInstance.`,
+      );
+      const failed = await this.failInstance(payload, lost, [TaskStatus.Running]).catch(() => false);
+      if (failed) return this.reject(job, lost, [], payload);
+    }
+    if (fetched !== undefined && fetched.instance === payload.instance) {
+      // BullMQ's fetch of this job already started the instance: the storage takes that start instead of making one.
+      this.storageConnection?.handoffs.noteFetchedStart(payload.uid, fetched);
+    } else if (payload.record !== undefined) {
+      // The record text the scheduling script wrote: the storage may compute the start from it.
+      this.storageConnection?.handoffs.noteScheduledRecord(payload.uid, payload.instance, payload.record);
+    }
+    const pipelined = this.offerPipelinedFinish(queue, job, payload);
+    try {
+      const execution = this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload);
+      if (pipelined !== undefined) {
+        execution.then(pipelined.executionSettled, pipelined.executionSettled);
+        if (await pipelined.sentFirst) {
+          // The finish is on its way, ahead of BullMQ's completion: let BullMQ complete, record the rest meanwhile.
+          this.finishInBackground(queue, job, payload, execution, pipelined.withdraw);
+          return;
+        }
+      }
+      pipelined?.withdraw();
+      await execution;
+    } catch (error) {
+      pipelined?.withdraw();
+      return this.reject(job, error, [TaskStatus.Scheduled, TaskStatus.Running]);
+    }
+    this.completedPayloads.set(job, payload);
+  }
+
+  /**
+   * Offers to send the finish of the job's instance on {@link jobConnection}
+   * (see the class comment); undefined when this container has no Redis
+   * storage connection to offer it through.
+   */
+  private offerPipelinedFinish(
+    queue: string,
+    job: Job<unknown, void>,
+    payload: BullMQJobData,
+  ): { sentFirst: Promise<boolean>; executionSettled: () => void; withdraw: () => void } | undefined {
+    const redis = this.jobConnection;
+    const storage = this.storageConnection;
+    if (redis === undefined || storage === undefined || job.id === undefined) return undefined;
+    const jobId = job.id;
+    // Whether the finish was sent before the execution settled (the first call decides).
+    let decide!: (sentFirst: boolean) => void;
+    const sentFirst = new Promise<boolean>((resolve) => (decide = resolve));
+    const finish: PipelinedFinish = {
+      jobLockKey: this.queueKey(queue, `${jobId}:lock`),
+      send: (command) => {
+        try {
+          // BullMQ's `moveToFinished`, issued a few microtasks after the processor returns, and the finishes of
+          // other jobs settling in this turn leave in the same socket write.
+          return RedisScript.corkedUntilMicrotasksRan(redis, command);
+        } finally {
+          decide(true);
+        }
+      },
+      declined: () => this.handBack(jobId),
+    };
+    const withdraw = storage.handoffs.offerPipelinedFinish(payload.uid, payload.instance, finish);
+    return { sentFirst, executionSettled: () => decide(false), withdraw };
+  }
+
+  /** Emits `'completed'` (or `'failed'`) once the outcome of a job whose processor already returned is recorded. */
+  private finishInBackground(queue: string, job: Job<unknown, void>, payload: BullMQJobData, execution: Promise<void>, withdraw: () => void): void {
+    const key = job.id ?? `${queue}\u0000${payload.uid}\u0000${payload.instance}`;
+    const settled: Promise<void> = execution
+      .then(
+        async () => {
+          if (job.id !== undefined && this.handedBack.has(job.id)) {
+            // The outcome is recorded whatever happens here; a job left active is re-delivered by the stalled check.
+            await this.completeHandedBack(queue, job).catch((error: unknown) => {
+              if (this.listenerCount('error') > 0) this.emit('error', asError(error));
+            });
+          }
+          this.emit('completed', { queue, jobId: job.id ?? '', payload });
+        },
+        async (error: unknown) => {
+          const cause = asError(error);
+          const failedInstance = await this.failIfReachable(payload, cause, [TaskStatus.Scheduled, TaskStatus.Running]);
+          this.emit('failed', { queue, jobId: job.id, data: job.data, error: cause, failedInstance });
+        },
+      )
+      // A throwing 'completed'/'failed' listener must not become an unhandled rejection of the worker.
+      .catch((error: unknown) => {
+        if (this.listenerCount('error') > 0) this.emit('error', asError(error));
+      })
+      .finally(() => {
+        withdraw();
+        if (this.finishing.get(key) === settled) this.finishing.delete(key);
+      });
+    this.finishing.set(key, settled);
+  }
+
+  /** Notes a job whose pipelined finish declined (bounded: BullMQ re-delivers it within its stalled interval). */
+  private handBack(jobId: string): void {
+    if (this.handedBack.size >= 10_000) this.handedBack.clear();
+    this.handedBack.add(jobId);
+  }
+
+  /**
+   * Completes a job whose pipelined finish declined, once its outcome is
+   * recorded (under the lock): without this, the job would stay `active`
+   * until BullMQ's stalled check re-delivered it (`--stalled-interval`,
+   * 30 s by default) only to find the instance resolved. The job's lock
+   * was deleted by the declining script; it is set again under a token of
+   * this method's own — only if the job is still active and nobody locked
+   * it since — so BullMQ's own attempts for that job, which use the old
+   * token, keep failing, and the completion goes through BullMQ's
+   * `moveToCompleted` as usual. If the stalled check moved the job first,
+   * the re-delivery completes it as before.
+   */
+  private async completeHandedBack(queue: string, job: Job<unknown, void>): Promise<void> {
+    const redis = this.jobConnection;
+    if (redis === undefined || job.id === undefined) return;
+    const token = `${randomUUID()}:handed-back`;
+    const relocked = await RELOCK_HANDED_BACK.run(
+      redis,
+      [this.queueKey(queue, `${job.id}:lock`), this.queueKey(queue, 'active')],
+      [job.id, token, this.options.lockDurationMs ?? 30_000],
+    );
+    if (relocked === 1) await job.moveToCompleted(undefined, token, false);
+  }
+
+  /** BullMQ's key `part` of `queue` (`<prefix>:bull:<queue>:<part>`: a job's lock, the active list...). */
+  private queueKey(queue: string, part: string): string {
+    return `${bullmqPrefix(this.settings)}:${queue}:${part}`;
+  }
+
+  /** Whether `error` is BullMQ failing to complete or fail a handed-back job (its lock was deleted, or replaced, on purpose). */
+  private isHandedBackError(error: Error): boolean {
+    if (this.handedBack.size === 0) return false;
+    const jobId = /^(?:Missing lock|Lock mismatch) for job (\S+?)\.? /.exec(error.message)?.[1];
+    return jobId !== undefined && this.handedBack.has(jobId);
+  }
+
+  /**
+   * Fails the instance the job names (when identifiable and in one of
+   * `statuses`), then throws an unrecoverable error so BullMQ fails the job
+   * without retrying it (the worker's `'failed'` event follows).
+   */
+  private async reject(
+    job: Job<unknown, void>,
+    error: unknown,
+    statuses: TaskStatus[],
+    alreadyFailed?: Identity,
+  ): Promise<never> {
+    const cause = asError(error);
+    const failedInstance =
+      alreadyFailed !== undefined
+        ? { uid: alreadyFailed.uid, instance: alreadyFailed.instance }
+        : await this.failIfReachable(identify(job.data), cause, statuses);
+    throw new JobRejection(cause, failedInstance);
+  }
+
+  /**
+   * Fails the instance `identity` names with `cause` when it is in one of
+   * `statuses`, and says which instance was failed (for the `'failed'`
+   * event); undefined when none was (no identity, another status, or an
+   * unreachable instance: then only the job records the error).
+   */
+  private async failIfReachable(
+    identity: Identity | undefined,
+    cause: Error,
+    statuses: TaskStatus[],
+  ): Promise<JobFailedEvent['failedInstance']> {
+    if (identity === undefined || statuses.length === 0) return undefined;
+    try {
+      return (await this.failInstance(identity, cause, statuses)) ? { uid: identity.uid, instance: identity.instance } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Marks the instance `failed` with `error` if its status is one of
+   * `statuses`, under the session lock, through the payload's registered
+   * storage only (no manager, no task code). Returns whether it did.
+   */
+  private async failInstance(identity: Identity, error: Error, statuses: TaskStatus[]): Promise<boolean> {
+    const storage = resolveNamed<StorageBackend>(this.container, 'storage', identity.storage).open(identity.uid);
+    return storage.withLock(async (tx) => {
+      const target = await tx.instance(identity.instance);
+      if (!statuses.includes(target.status)) return false;
+      target.metadata = { ...target.metadata, ...failureMetadata(error) };
+      target.setStatus(TaskStatus.Failed);
+      tx.put(target);
+      return true;
+    });
+  }
+}
+
+/**
+ * What the processor throws for a job it will not run: unrecoverable (BullMQ
+ * fails the job without retry), carrying the original error and the
+ * instance it failed for the worker's `'failed'` event.
+ */
+class JobRejection extends UnrecoverableError {
+  constructor(
+    readonly original: Error,
+    readonly failedInstance: JobFailedEvent['failedInstance'],
+  ) {
+    super(`${original.name}: ${original.message}`);
+  }
+}
+
+/** The part of a job payload that locates an instance. */
+interface Identity {
+  uid: string;
+  instance: string;
+  storage: string;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function identify(data: unknown): Identity | undefined {
+  if (!isPlainObject(data)) return undefined;
+  const { uid, instance, storage } = data;
+  if (typeof uid !== 'string' || typeof instance !== 'string' || typeof storage !== 'string') return undefined;
+  if (uid.length === 0 || instance.length === 0 || storage.length === 0) return undefined;
+  return { uid, instance, storage };
+}
+
+/**
+ * Sets a handed-back job's lock to a new token (KEYS: job lock key, the
+ * queue's active list; ARGV: job id, token, lock duration ms), only if no
+ * lock is set and the job is still in the active list. Returns 1 when set.
+ */
+const RELOCK_HANDED_BACK = new RedisScript<number>(
+  'relockHandedBack',
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 or not redis.call('LPOS', KEYS[2], ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`,
+);
