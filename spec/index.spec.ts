@@ -74,7 +74,7 @@ describe('public API (package root and triggers/testing)', () => {
     expect(container.get(triggers.TRIGGERS.DefaultTaskRunnerName)).to.equal('threading');
   });
 
-  it('runs the SPEC example configuration end to end through the root exports only', async () => {
+  it('runs the example configuration of docs/concepts.md end to end through the root exports only', async () => {
     const container = testing.createTestContainer();
     const manager = triggers.getManager(container, 'api-spec-session');
     await manager.updateConfiguration({

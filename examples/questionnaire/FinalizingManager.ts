@@ -3,7 +3,7 @@ import type { TaskInstance } from 'triggers';
 import { SESSION_FINALIZED } from './configuration';
 
 /**
- * The SPEC's "finalize a session" recipe: a manager subclass whose
+ * The "finalize a session" recipe (docs/firing.md): a manager subclass whose
  * `postFire` fires `sessionFinalized` once every other task of the session
  * is resolved (finished, abandoned, skipped or replayed).
  *

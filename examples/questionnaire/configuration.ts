@@ -10,7 +10,7 @@ export const SESSION_FINALIZED = 'sessionFinalized';
 
 /**
  * - `t_importSubject`, `t_importResponses`, `t_importBrowser`: the three tasks
- *   of the SPEC's example.
+ *   of the example in docs/concepts.md.
  * - `t_sendConfirmation`: thanks the participant once the subject exists; its
  *   `withParams` adds the mail template to the `t_importSubject` kwargs.
  * - `t_archiveSession`: runs once the session is finalized.

@@ -17,7 +17,7 @@ function refuse(config: unknown, ...fragments: string[]): InvalidConfigurationEr
 
 describe('config: ConfigurationValidator', () => {
   describe('accepts', () => {
-    it('the example configuration of the SPEC, as task configs', () => {
+    it('the example configuration of docs/concepts.md, as task configs', () => {
       const tasks = validator.validate({
         t_importSubject: { after: ['firstPageReceived', 'questionnaireComplete'], run: 'ImportSubject' },
         t_importResponses: { after: ['t_importSubject'], andEvery: 'pageReceived', run: 'ImportResponses' },

@@ -112,7 +112,7 @@ describe('manager: replayFailedInstance', () => {
       });
     }
 
-    it('a finished instance with the SPEC’s message', async () => {
+    it('a finished instance with the documented message', async () => {
       const { manager } = await newSession({ t_a: { after: ['go'], run: 'DevNullTask' } });
       await fireAll(manager, ['go']);
       await expectRejection(manager.replayFailedInstance('t_a#0'), InvalidInstanceStateError, 'Instance "t_a#0" in finished state cannot be replayed');

@@ -5,7 +5,7 @@ import { ThreadingTaskRunner, createTestContainer, expectInstance } from '../../
 import { expectRejection } from '../support/rejection';
 
 /**
- * SPEC 12, first recipe: "choose manager and storage types at run time by
+ * A recipe (docs/firing.md): "choose manager and storage types at run time by
  * registered name (from settings)". The settings are plain strings, as they
  * come from a file or the environment; nothing but registered names is used.
  */
@@ -38,7 +38,7 @@ class RecipeSpecDocumentStorage extends StorageBackend {
 /** What an application reads from its settings file. */
 const settings: { manager: string; storage: string } = JSON.parse('{"manager":"RecipeSpecAuditing","storage":"RecipeSpecDocuments"}');
 
-describe('recipe: choose manager and storage by registered name from settings (SPEC 12)', () => {
+describe('recipe: choose manager and storage by registered name from settings', () => {
   it('getManager(container, uid, settings) builds the named types, and the runner rebuilds the same ones for cascades', async () => {
     const manager = getManager(createTestContainer(), 'recipe-settings-1', settings);
     expect(manager).to.be.instanceOf(RecipeSpecAuditingManager);

@@ -5,7 +5,7 @@ import { FinalizingManager } from '../../examples/questionnaire/FinalizingManage
 import { fireAll, newSession } from '../support/fixtures';
 
 /**
- * SPEC 12, second recipe: "finalize a session: a manager subclass whose
+ * A recipe (docs/firing.md): "finalize a session: a manager subclass whose
  * postFire fires sessionFinalized once every other task is resolved". The
  * class under test is the one the README and the demo point users to.
  */
@@ -18,7 +18,7 @@ async function finalizingSession(config: Parameters<typeof newSession>[0]) {
   return manager;
 }
 
-describe('recipe: a finalizing manager (SPEC 12)', () => {
+describe('recipe: a finalizing manager', () => {
   it('fires sessionFinalized once every other task is resolved, naming what completed the session', async () => {
     const manager = await finalizingSession({
       t_a: { after: ['go'], run: 'PassThruTask' },

@@ -4,7 +4,7 @@ import type { Kwargs, TaskContext } from '../../src';
 import { ThreadingTaskRunner, createTestContainer, expectInstance, expectUnresolvedTasks } from '../../src/testing';
 
 /**
- * SPEC 12, third recipe: namespaced "super sessions". Each questionnaire is
+ * A recipe (docs/firing.md): namespaced "super sessions". Each questionnaire is
  * its own session; an applicant who fills several of them also has a
  * session of their own, `applicant:<id>`, managed by a second manager that a
  * task builds from the container it runs in. The super session waits for
@@ -35,7 +35,7 @@ const applicantConfig = {
   t_shortlist: { after: ['motivationDone', 'skillsDone'], run: 'PassThruTask' },
 };
 
-describe('recipe: namespaced super sessions over a uid like applicant:42 (SPEC 12)', () => {
+describe('recipe: namespaced super sessions over a uid like applicant:42', () => {
   it('tasks of several sessions fire into the applicant session, which runs once all of them reported', async () => {
     const container = createTestContainer();
     const applicant = getManager(container, 'applicant:42');

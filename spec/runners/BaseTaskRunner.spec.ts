@@ -43,7 +43,7 @@ function acceptedNames(container: Container): string[] {
   return recording(container).accepted.map((entry) => entry.slice(entry.lastIndexOf('/') + 1));
 }
 
-describe('runners: choosing and plugging task runners (SPEC 7)', () => {
+describe('runners: choosing and plugging task runners', () => {
   describe('runner priority', () => {
     it("uses the manager's default runner (TRIGGERS.DefaultTaskRunnerName) when nothing says using", async () => {
       const container = createTestContainer({ defaultRunner: 'coreSpecRecording' });

@@ -32,7 +32,7 @@ export class CoreSpecFansOut extends Task {
   }
 }
 
-describe('runners: ThreadingTaskRunner (SPEC 7)', () => {
+describe('runners: ThreadingTaskRunner', () => {
   it('does not run anything before the operation that scheduled it returned', async () => {
     const { manager } = await newSession({ t_a: { after: ['go'], run: 'DevNullTask' } });
     await manager.fire('go');

@@ -4,7 +4,7 @@ import { createTestContainer, expectInstance } from '../../src/testing';
 import { fireAll, newSession } from '../support/fixtures';
 import { expectRejection } from '../support/rejection';
 
-describe('storage: MemoryStorageBackend (SPEC 10)', () => {
+describe('storage: MemoryStorageBackend', () => {
   it("is the test container's storage, registered as 'memory'", async () => {
     const { manager } = await newSession();
     expect(manager.storage).to.be.instanceOf(MemoryStorageBackend);

@@ -27,7 +27,7 @@ function names(instances: Array<{ name: string }>): string[] {
   return instances.map((instance) => instance.name);
 }
 
-describe('storage: inspecting a session (SPEC 9)', () => {
+describe('storage: inspecting a session', () => {
   let manager: TriggerManager;
 
   beforeEach(async () => {
@@ -136,7 +136,7 @@ describe('storage: inspecting a session (SPEC 9)', () => {
   });
 });
 
-describe('storage: sessions and uids (SPEC 10)', () => {
+describe('storage: sessions and uids', () => {
   const weirdUids = [
     'applicant:42',
     'survey:{7}:page',
@@ -181,7 +181,7 @@ describe('storage: sessions and uids (SPEC 10)', () => {
   });
 });
 
-describe('storage: the session lock (SPEC 10)', () => {
+describe('storage: the session lock', () => {
   it('serialises operations on one session: a second holder waits until the first released', async () => {
     const { container, manager } = await newSession({ t_a: { after: ['go'], run: 'DevNullTask' } });
     const other = getManager(container, manager.storage.uid);

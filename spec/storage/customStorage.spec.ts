@@ -32,7 +32,7 @@ function uid(): string {
   return `core-spec-custom-${process.pid}-${uids}`;
 }
 
-describe('storage: a custom snapshot backend (SPEC 10)', () => {
+describe('storage: a custom snapshot backend', () => {
   it('runs a whole workflow: chain, andEvery, unless, failure, replay and skip', async () => {
     const { manager } = await newSession(
       {

@@ -154,7 +154,7 @@ export const coreSpecTaskClasses = [
   CoreSpecFiresMore,
 ];
 
-describe('tasks: running a task instance (SPEC 6)', () => {
+describe('tasks: running a task instance', () => {
   describe('start', () => {
     it('is running while the task runs, with actualKwargs recorded', async () => {
       const { manager } = await newSession({ t_a: { after: ['go'], run: 'CoreSpecSeesStatus' } });

@@ -35,7 +35,7 @@ async function runWith(kind: string) {
   return manager;
 }
 
-describe('tasks: data a task hands back must be JSON too (SPEC 6, 10)', () => {
+describe('tasks: data a task hands back must be JSON too', () => {
   it('skip() with metadata JSON cannot carry fails the instance with InvalidKwargsError naming it', async () => {
     const manager = await runWith('skip');
     const instance = await expectInstance(manager, 't_a#0').failed(InvalidKwargsError);

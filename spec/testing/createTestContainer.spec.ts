@@ -25,7 +25,7 @@ export class CoreSpecReportsRetries extends Task {
   }
 }
 
-describe('testing: createTestContainer (SPEC 11)', () => {
+describe('testing: createTestContainer', () => {
   it('defaults to the in-process runner, memory storage, the default manager and a MemoryLogSink', async () => {
     const container = createTestContainer();
     expect(container.get(TRIGGERS.DefaultTaskRunnerName)).to.equal('threading');
@@ -80,7 +80,7 @@ describe('testing: createTestContainer (SPEC 11)', () => {
   });
 });
 
-describe('testing: ready-made tasks (SPEC 11)', () => {
+describe('testing: ready-made tasks', () => {
   it('are registered under their class names', () => {
     const container = createTestContainer();
     for (const task of [PassThruTask, DevNullTask, FailingTask, SelfSkippingTask, SelfRetryingTask]) {

@@ -16,7 +16,7 @@ import { OperationScope } from './OperationScope';
 
 /** Options of {@link TriggerManager.updateInstanceStatus}. */
 export interface UpdateStatusOptions {
-  /** Merged into the instance's metadata (a JSON object; any object type is accepted, as API.md says). */
+  /** Merged into the instance's metadata (a JSON object; any object type is accepted, an application interface included). */
   metadata?: object;
   /** Fire the task's name afterwards (as a finished task does). */
   cascade?: boolean;

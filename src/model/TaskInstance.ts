@@ -127,7 +127,7 @@ export class TaskInstance {
   }
 
   /**
-   * The worker's start (SPEC 6 step 1): records the kwargs the task runs
+   * The worker's start (docs/tasks.md, the lifecycle's first step): records the kwargs the task runs
    * with (`actualKwargs`: the task's `withParams` deep-merged under the
    * instance's kwargs) and moves to `running`. One definition for every path
    * that starts an instance, so they write the same record.

@@ -81,7 +81,7 @@ describe('BullMQTaskRunner', () => {
       const job = await runner.queue('triggers').getJob(BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_retry#1'));
       expect(job?.opts.delay).to.equal(30_000);
       expect(job?.data.depth).to.equal(1);
-      expect(job?.attemptsMade, 'the attempt counter reflects the depth (SPEC 7)').to.equal(1);
+      expect(job?.attemptsMade, 'the attempt counter reflects the depth').to.equal(1);
       expect(await job?.getState()).to.equal('delayed');
     });
 

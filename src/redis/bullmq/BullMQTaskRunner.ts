@@ -93,7 +93,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     const jobId = BullMQTaskRunner.jobIdFor(settings.prefix, payload.uid, payload.instance);
     await queue.add(instance.config.run, payload, { jobId, ...this.jobOptions(instance.cooldown) });
     if (instance.depth > 0) {
-      // SPEC 7: the job's attempt counter reflects the depth (BullMQ's add cannot set it; BullMQ adds the run itself).
+      // The job's attempt counter (docs/runners.md) reflects the depth (BullMQ's add cannot set it; BullMQ adds the run itself).
       const client = await queue.backend.client;
       if (!this.attemptsScriptDefined.has(client)) {
         client.defineCommand(ATTEMPTS_FROM_DEPTH.name, { numberOfKeys: 1, lua: ATTEMPTS_FROM_DEPTH.lua });

@@ -322,7 +322,7 @@ return 1`,
   /**
    * A whole operation in one atomic step, without the lock: optionally a
    * status change of one instance (with metadata merged, as
-   * `updateInstanceStatus` does), then optionally a fire (SPEC 5 step 1-3:
+   * `updateInstanceStatus` does), then optionally a fire (docs/firing.md, steps 1-3:
    * apply the trigger to the unstarted instances of the tasks mentioning it,
    * create instances, abandon or mark ready ones `scheduled`, record the
    * latest kwargs). Being one script, it is the same as "acquire, read,

@@ -19,7 +19,7 @@ export interface FetchedStart {
  * A BullMQ script that fetches a job for a worker — `moveToFinished`, which
  * completes a job and, with `fetchNext`, fetches the worker's next one, or
  * `moveToActive`, which fetches a job for an idle worker — wrapped so that
- * the same atomic step also *starts* the fetched job's instance: SPEC 6 step 1,
+ * the same atomic step also *starts* the fetched job's instance (the lifecycle's first step, docs/tasks.md),
  * `scheduled` → `running` with `actualKwargs` and stamps, written exactly
  * as `TaskInstance.start()` computes it. A task's start then costs no
  * command of its own: on a cascade the next job is fetched and started in
