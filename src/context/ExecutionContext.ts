@@ -60,10 +60,9 @@ const EMPTY: ContextFrame = Object.freeze({ operation: undefined, locks: undefin
  *
  * Why one: on Node 20 an `AsyncLocalStorage` works through promise hooks,
  * every instance adds its own propagation call to every promise the
- * process creates, and `exit()` disables and re-enables the hooks. With
- * three instances (operation, locks, task) the hooks took ~16 % of an
- * embedded `fire`'s CPU profile; with this one (and fewer promises per
- * operation) ~6 %.
+ * process creates, and `exit()` disables and re-enables the hooks: one
+ * instance for the three concerns (operation, locks, task) costs a third
+ * of three (bench/README.md has the profile).
  */
 export class ExecutionContext {
   private static readonly storage = new AsyncLocalStorage<ContextFrame>();

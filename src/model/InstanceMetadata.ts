@@ -20,7 +20,7 @@ export interface InstanceMetadata {
   exceptionType?: string;
   /** Stack (or message) of that error. */
   exceptionInfo?: string;
-  /** Context attached with `withContext` or the logger. */
+  /** Context attached to the error with `withContext`. */
   exceptionContext?: Kwargs;
   /** Most severe level the task logged. */
   logLevel?: LogLevel;

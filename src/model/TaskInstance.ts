@@ -205,8 +205,8 @@ let lastStamp = '';
 /**
  * `now.toISOString()`, remembered for the last millisecond formatted: an
  * operation stamps several instances and statuses within one millisecond,
- * and formatting was ~40 % of the time {@link TaskInstance.touch} took (a
- * run to completion stamps four times). (An invalid
+ * and formatting dominates {@link TaskInstance.touch} (a run to completion
+ * stamps four times). (An invalid
  * date still throws, NaN never equals the remembered time; a Date subclass
  * is formatted by its own method.)
  */

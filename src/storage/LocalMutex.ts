@@ -17,8 +17,7 @@ const MAX_IDLE_KEYS = 1_000;
  * A freed key keeps its entry until {@link MAX_IDLE_KEYS} free keys piled
  * up, then every free key is dropped in one sweep: the map does not grow
  * with the number of sessions ever touched, and a session used over and
- * over does not delete and re-create its entry on every operation (that
- * churn cost ~0.17 us per operation, ~1 % of an embedded fire).
+ * over does not delete and re-create its entry on every operation.
  */
 export class LocalMutex {
   private readonly keys = new Map<string, KeyState>();

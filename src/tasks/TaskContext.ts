@@ -31,7 +31,9 @@ export class TaskContext {
 
   /**
    * Turns the kwargs of `trigger` into a `dto` object and validates it with
-   * class-validator (nested DTOs included).
+   * class-validator. A nested DTO is validated only when its property has
+   * both `@ValidateNested()` and class-transformer's `@Type(() => Nested)`
+   * (see docs/tasks.md).
    *
    * @throws KwargsValidationError listing every failed property
    */

@@ -84,7 +84,7 @@ export class RedisSessionKeys {
     return `${this.base}unresolved`;
   }
 
-  /** String: a fresh token written with every task change, so processes can cache the task entries. */
+  /** String: the digest of the session's task entries, written with every task change, so processes can cache them. */
   get tasksVersion(): string {
     return `${this.base}tv`;
   }
