@@ -9,8 +9,8 @@ import type { InstanceMetadata, Kwargs, TaskConfig, TriggerConfiguration, Trigge
 import type { AtomicOperation, AtomicOutcome } from '../storage/AtomicOperation';
 import type { StorageBackend } from '../storage/StorageBackend';
 import type { SessionTransaction } from '../storage/SessionTransaction';
-import { failureMetadata } from '../tasks/failureMetadata';
-import type { ResolvedTaskOptions } from '../tasks/TriggerTask';
+import { failureMetadata } from '../logging/failureMetadata';
+import type { ResolvedTaskOptions } from '../registry/TaskOptions';
 import { Manager } from './Manager';
 import { OperationScope } from './OperationScope';
 

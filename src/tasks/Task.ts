@@ -8,8 +8,8 @@ import type { TaskContext } from './TaskContext';
 import { RetryRequest } from './RetryRequest';
 import type { RetryOptions } from './RetryRequest';
 import { SkipRequest } from './SkipRequest';
-import { DEFAULT_MAX_RETRIES } from './TriggerTask';
-import type { ResolvedTaskOptions } from './TriggerTask';
+import { DEFAULT_MAX_RETRIES } from '../registry/TaskOptions';
+import type { ResolvedTaskOptions } from '../registry/TaskOptions';
 
 /**
  * Base class of trigger tasks: the code a configuration's `run` names.

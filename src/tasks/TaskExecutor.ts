@@ -14,7 +14,7 @@ import { RetryRequest } from './RetryRequest';
 import { SkipRequest } from './SkipRequest';
 import type { Task } from './Task';
 import { TaskContext } from './TaskContext';
-import { failureMetadata } from './failureMetadata';
+import { failureMetadata } from '../logging/failureMetadata';
 
 /**
  * Runs the task lifecycle for one job payload, wherever the runner runs it:

@@ -8,7 +8,7 @@ import type { RedisSettings } from '../connection/RedisSettings';
 import { RunnerConfigurationError } from '../../errors';
 import type { TriggerManager } from '../../manager/TriggerManager';
 import type { TaskConfig, TaskInstance } from '../../model';
-import type { ResolvedTaskOptions } from '../../tasks/TriggerTask';
+import type { ResolvedTaskOptions } from '../../registry/TaskOptions';
 import { BaseTaskRunner } from '../../runners/BaseTaskRunner';
 import { DEFAULT_QUEUE } from './BullMQRunnerOptions';
 import type { BullMQRunnerOptions } from './BullMQRunnerOptions';

@@ -19,7 +19,7 @@ import type { RedisConnection } from '../connection/RedisConnection';
 import { RedisScript } from '../storage/RedisScript';
 import { RedisScripts } from '../storage/RedisScripts';
 import type { StorageBackend } from '../../storage/StorageBackend';
-import { failureMetadata } from '../../tasks/failureMetadata';
+import { failureMetadata } from '../../logging/failureMetadata';
 import type { TaskExecutor } from '../../tasks/TaskExecutor';
 import { StartOnFetch } from './StartOnFetch';
 

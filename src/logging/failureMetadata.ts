@@ -1,4 +1,4 @@
-import { errorContext } from '../logging';
+import { errorContext } from './withContext';
 import { assertJsonObject, maxLogLevel } from '../model';
 import type { InstanceMetadata, Kwargs, LogLevel } from '../model';
 
