@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import * as triggers from 'triggers';
-import * as testing from 'triggers/testing';
+import * as triggers from 'triggers-ts';
+import * as testing from 'triggers-ts/testing';
 import { Container } from 'inversify';
 
 /**
