@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import * as triggers from 'triggers';
-import * as testing from 'triggers/testing';
+import * as triggers from 'triggers-ts';
+import * as testing from 'triggers-ts/testing';
 import { REPO_ROOT } from './support/repoRoot';
 import { Container } from 'inversify';
 import { execFile } from 'node:child_process';
@@ -13,9 +13,9 @@ async function runNode(script: string): Promise<string> {
 
 /**
  * The public names (docs/README.md lists them), imported the way applications do
- * (the package root and `triggers/testing`), so a rename breaks here first.
+ * (the package root and `triggers-ts/testing`), so a rename breaks here first.
  */
-describe('public API (package root and triggers/testing)', () => {
+describe('public API (package root and triggers-ts/testing)', () => {
   const rootNames = [
     'createTriggersContainer', 'TRIGGERS', 'getManager', 'bindTriggerClasses',
     'TriggerTask', 'Task', 'TaskContext', 'withContext', 'MaxRetriesExceeded',
@@ -49,12 +49,12 @@ describe('public API (package root and triggers/testing)', () => {
 
   it('registers no ready-made test task when an application imports the package root', async () => {
     const script = [
-      "const root = require('triggers');",
+      "const root = require('triggers-ts');",
       "process.stdout.write(JSON.stringify(root.TriggerRegistry.global.names('task')));",
     ].join('\n');
     const names = JSON.parse(await runNode(script)) as string[];
     expect(names).to.deep.equal([]);
-    const withTesting = JSON.parse(await runNode(`require('triggers/testing');\n${script}`)) as string[];
+    const withTesting = JSON.parse(await runNode(`require('triggers-ts/testing');\n${script}`)) as string[];
     expect(withTesting).to.include.members(['PassThruTask', 'DevNullTask', 'FailingTask', 'SelfSkippingTask', 'SelfRetryingTask']);
   });
 

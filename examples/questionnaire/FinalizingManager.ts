@@ -1,5 +1,5 @@
-import { Manager, TriggerManager } from 'triggers';
-import type { TaskInstance } from 'triggers';
+import { Manager, TriggerManager } from 'triggers-ts';
+import type { TaskInstance } from 'triggers-ts';
 import { SESSION_FINALIZED } from './configuration';
 
 /**

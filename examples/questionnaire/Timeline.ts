@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { TaskStatus } from 'triggers';
-import type { LogEntry, LogSink, TaskInstance, TriggerManager } from 'triggers';
+import { TaskStatus } from 'triggers-ts';
+import type { LogEntry, LogSink, TaskInstance, TriggerManager } from 'triggers-ts';
 
 /** Order in which statuses are normally reached, to rebuild the path an instance took between two looks. */
 const RANK: Record<TaskStatus, number> = {

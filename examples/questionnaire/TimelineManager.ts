@@ -1,6 +1,6 @@
 import { inject, optional } from 'inversify';
-import { Manager } from 'triggers';
-import type { TaskInstance } from 'triggers';
+import { Manager } from 'triggers-ts';
+import type { TaskInstance } from 'triggers-ts';
 import { FinalizingManager } from './FinalizingManager';
 import { Timeline } from './Timeline';
 

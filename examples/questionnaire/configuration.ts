@@ -3,7 +3,7 @@
  * data, read as sentences ("after the first page and the completion, run
  * ImportSubject"). Shared by the in-process demo and the distributed example.
  */
-import type { TriggerConfiguration } from 'triggers';
+import type { TriggerConfiguration } from 'triggers-ts';
 
 /** The trigger the finalizing manager fires once every other task is resolved. */
 export const SESSION_FINALIZED = 'sessionFinalized';

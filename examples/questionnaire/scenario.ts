@@ -3,8 +3,8 @@
  * spec (`spec/examples/questionnaire.spec.ts`) both run.
  */
 import type { Container } from 'inversify';
-import { ThreadingTaskRunner, TRIGGERS, createTriggersContainer, getManager } from 'triggers';
-import type { Kwargs, TriggerManager } from 'triggers';
+import { ThreadingTaskRunner, TRIGGERS, createTriggersContainer, getManager } from 'triggers-ts';
+import type { Kwargs, TriggerManager } from 'triggers-ts';
 import { SESSION_FINALIZED, questionnaireConfiguration } from './configuration';
 import { MailServer } from './MailServer';
 import { Timeline } from './Timeline';

@@ -6,8 +6,8 @@
  */
 import { inject } from 'inversify';
 import { IsEmail, IsInt, IsNotEmpty, IsObject, IsString, Min } from 'class-validator';
-import { Task, TriggerTask, withContext } from 'triggers';
-import type { Kwargs, TaskContext } from 'triggers';
+import { Task, TriggerTask, withContext } from 'triggers-ts';
+import type { Kwargs, TaskContext } from 'triggers-ts';
 import { MailServer, MailServerUnavailable } from './MailServer';
 
 // ---------------------------------------------------------------- kwargs DTOs

@@ -1,6 +1,6 @@
 /**
  * Test helpers for applications built on Triggers (import from
- * `triggers/testing`): an in-process test container, ready-made tasks,
+ * `triggers-ts/testing`): an in-process test container, ready-made tasks,
  * assertions on instances that read fresh state, and a private Redis.
  */
 import 'reflect-metadata';

@@ -1,4 +1,4 @@
-/** The ready-made tasks of `triggers/testing`; importing this module registers them. */
+/** The ready-made tasks of `triggers-ts/testing`; importing this module registers them. */
 export { DeliberateFailure } from './DeliberateFailure';
 export { DevNullTask } from './DevNullTask';
 export { FailingTask } from './FailingTask';
