@@ -62,14 +62,18 @@ function loadModule(spec: string): ConfigureHook | undefined {
   try {
     resolved = require.resolve(spec, { paths: [process.cwd()] });
   } catch {
-    throw new CommandLineError(`--require ${spec}: cannot find that module from ${process.cwd()} (build your app first, e.g. npm run build)`);
+    throw new CommandLineError({
+      flag: '--require',
+      value: spec,
+      reason: `cannot find that module from ${process.cwd()} (build your app first, e.g. npm run build)`,
+    });
   }
   let exports: unknown;
   try {
     exports = require(resolved);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new CommandLineError(`--require ${spec}: loading ${resolved} failed: ${reason}`);
+    throw new CommandLineError({ flag: '--require', value: spec, reason: `loading ${resolved} failed: ${reason}` });
   }
   const hook = (exports as { configureTriggersContainer?: unknown } | null)?.configureTriggersContainer;
   return typeof hook === 'function' ? (hook as ConfigureHook) : undefined;
@@ -82,9 +86,12 @@ function log(quiet: boolean | undefined, line: string): void {
 async function runWorker(options: WorkerCommandOptions): Promise<void> {
   const redis = options.redis ?? process.env.REDIS_URL;
   if (redis === undefined || redis.length === 0) {
-    throw new CommandLineError('Missing --redis URL (or the REDIS_URL environment variable), e.g. --redis redis://127.0.0.1:6379');
+    throw new CommandLineError({
+      flag: '--redis',
+      reason: 'Missing --redis URL (or the REDIS_URL environment variable), e.g. --redis redis://127.0.0.1:6379',
+    });
   }
-  if (!/^rediss?:\/\//.test(redis)) throw new CommandLineError(`--redis ${redis}: expected a redis:// or rediss:// URL`);
+  if (!/^rediss?:\/\//.test(redis)) throw new CommandLineError({ flag: '--redis', value: redis, reason: 'expected a redis:// or rediss:// URL' });
   const hooks = options.require.map(loadModule);
   const tasks = TriggerRegistry.global.names('task');
 

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { InvalidConfigurationError, InvalidKwargsError } from '../errors';
+import type { ConfigurationProblem } from '../errors';
 import { TaskConfig, assertJsonObject, isPlainObject, isReservedName } from '../model';
 import type { TaskConfigEntry } from '../model';
 import { TaskConfigDto } from './TaskConfigDto';
@@ -22,9 +23,9 @@ export class ConfigurationValidator {
   /** Validates every entry; returns them as {@link TaskConfig}s. */
   validate(config: unknown): TaskConfig[] {
     if (!isPlainObject(config)) {
-      throw new InvalidConfigurationError('Configuration must be an object mapping task names to task entries');
+      throw new InvalidConfigurationError({ problems: [{ reason: 'must be an object mapping task names to task entries' }] });
     }
-    const problems: string[] = [];
+    const problems: ConfigurationProblem[] = [];
     const tasks: TaskConfig[] = [];
     for (const [name, entry] of Object.entries(config)) {
       const before = problems.length;
@@ -32,51 +33,51 @@ export class ConfigurationValidator {
       if (problems.length === before) tasks.push(TaskConfig.fromEntry(name, entry as TaskConfigEntry));
     }
     if (problems.length > 0) {
-      throw new InvalidConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+      throw new InvalidConfigurationError({ problems });
     }
     return tasks;
   }
 
-  private check(name: string, entry: unknown, problems: string[]): void {
-    const where = `task "${name}"`;
-    if (name.length === 0) {
-      problems.push('a task name must not be empty');
+  private check(task: string, entry: unknown, problems: ConfigurationProblem[]): void {
+    if (task.length === 0) {
+      problems.push({ task, reason: 'must have a non-empty name' });
       return;
     }
-    if (isReservedName(name)) {
-      problems.push(`${where}: the name "${name}" is reserved`);
+    if (isReservedName(task)) {
+      problems.push({ task, reason: 'uses a reserved name' });
       return;
     }
     if (!isPlainObject(entry)) {
-      problems.push(`${where} must be an object with "after" and "run"`);
+      problems.push({ task, reason: 'must be an object with "after" and "run"' });
       return;
     }
     // JSON first: class-transformer recurses forever on a cyclic entry.
+    const where = `task "${task}"`;
     try {
-      assertJsonObject(entry, `${where}`);
+      assertJsonObject(entry, where);
     } catch (error) {
       if (!(error instanceof InvalidKwargsError)) throw error;
-      problems.push(error.message);
+      problems.push({ task, reason: error.message.slice(where.length + 1) });
       return;
     }
     const dto = plainToInstance(TaskConfigDto, entry);
     for (const error of validateSync(dto, { forbidUnknownValues: false })) {
-      const message = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
-      problems.push(`${where}: directive "${error.property}" ${message}`);
+      const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+      problems.push({ task, directive: error.property, reason });
     }
     if (Array.isArray(entry.after) && entry.after.length === 0 && entry.andEvery === undefined) {
-      problems.push(`${where}: directive "after" must not be empty unless "andEvery" is set`);
+      problems.push({ task, directive: 'after', reason: 'must not be empty unless "andEvery" is set' });
     }
     for (const directive of ['after', 'unless', 'andEvery'] as const) {
       const value = entry[directive];
       const names = Array.isArray(value) ? value : [value];
       if (names.some((item) => typeof item === 'string' && isReservedName(item))) {
-        problems.push(`${where}: directive "${directive}" uses the reserved trigger name "__proto__"`);
+        problems.push({ task, directive, reason: 'uses the reserved trigger name "__proto__"' });
       }
     }
     const using = entry.using;
     if (typeof using === 'string' && using && this.checks.isKnownRunner && !this.checks.isKnownRunner(using)) {
-      problems.push(`${where}: directive "using" names runner "${using}", which is not registered`);
+      problems.push({ task, directive: 'using', reason: `names runner "${using}", which is not registered` });
     }
   }
 }

@@ -101,9 +101,11 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
  */
 function assertRedisUrl(url: unknown): void {
   if (typeof url !== 'string' || !/^(rediss?:\/\/|\/)/.test(url)) {
-    throw new InvalidStorageSettingsError(
-      `createTriggersContainer({ redis }) must be a redis:// or rediss:// URL (or a unix socket path), got ${JSON.stringify(url)}`,
-    );
+    throw new InvalidStorageSettingsError({
+      setting: 'redis',
+      value: url,
+      reason: `createTriggersContainer({ redis }) must be a redis:// or rediss:// URL (or a unix socket path), got ${JSON.stringify(url)}`,
+    });
   }
 }
 

@@ -85,7 +85,7 @@ export class TriggerManager {
   get typeName(): string {
     const name = TriggerRegistry.nameOf('manager', this.constructor);
     if (name === undefined) {
-      throw new UnknownManagerError(`Manager class ${this.constructor.name} is not registered: decorate it with @Manager('name')`);
+      throw new UnknownManagerError({ managerClass: this.constructor.name, problem: 'unregistered' });
     }
     return name;
   }
@@ -375,7 +375,7 @@ export class TriggerManager {
   ): Promise<TaskInstance> {
     const name = nameOf(instance);
     if (!ALL_TASK_STATUSES.includes(status)) {
-      throw new InvalidInstanceStateError(`Cannot set instance "${name}" to unknown status ${JSON.stringify(status)}`);
+      throw new InvalidInstanceStateError({ instance: name, status, action: 'set' });
     }
     if (options.metadata !== undefined) assertJsonObject(options.metadata, `metadata for "${name}"`);
     const cascadeKwargs = options.cascadeKwargs ?? {};
@@ -509,7 +509,7 @@ export class TriggerManager {
 
   private get attached(): { container: Container; storage: StorageBackend } {
     if (this.bindings === undefined) {
-      throw new UnknownManagerError(`${this.constructor.name} is not attached to a session: build it with getManager()`);
+      throw new UnknownManagerError({ managerClass: this.constructor.name, problem: 'unattached' });
     }
     return this.bindings;
   }
@@ -521,22 +521,22 @@ function nameOf(instance: string | TaskInstance): string {
 
 function assertTriggerName(trigger: unknown): asserts trigger is string {
   if (typeof trigger !== 'string' || trigger.length === 0) {
-    throw new InvalidTriggerNameError(`Trigger name must be a non-empty string, got ${JSON.stringify(trigger)}`);
+    throw new InvalidTriggerNameError({ trigger, reserved: false });
   }
   if (isReservedName(trigger)) {
-    throw new InvalidTriggerNameError(`Trigger name ${JSON.stringify(trigger)} is reserved`);
+    throw new InvalidTriggerNameError({ trigger, reserved: true });
   }
 }
 
 function assertStatus(instance: TaskInstance, action: 'replayed' | 'skipped', allowed: boolean): void {
   if (!allowed) {
-    throw new InvalidInstanceStateError(`Instance "${instance.name}" in ${instance.status} state cannot be ${action}`);
+    throw new InvalidInstanceStateError({ instance: instance.name, status: instance.status, action });
   }
 }
 
 function assertTriggerKwargs(value: unknown, what: string): asserts value is TriggerKwargs {
   assertJsonObject(value, what);
   for (const [trigger, kwargs] of Object.entries(value)) {
-    if (!isPlainObject(kwargs)) throw new InvalidKwargsError(`${what}: kwargs of trigger "${trigger}" must be an object`);
+    if (!isPlainObject(kwargs)) throw new InvalidKwargsError({ what, trigger, reason: 'must be an object' });
   }
 }

@@ -16,7 +16,7 @@ import type { Kwargs } from './Kwargs';
  */
 export function assertJsonObject(value: unknown, what: string): asserts value is Kwargs {
   if (!isPlainObject(value)) {
-    throw new InvalidKwargsError(`${what} must be a JSON object, got ${describeValue(value)}`);
+    throw new InvalidKwargsError({ what, reason: 'must be a JSON object', found: describeValue(value) });
   }
   // Valid data (every call that saves anything) is checked without building
   // paths or a set; only invalid data takes the walk that names the culprit.
@@ -92,7 +92,7 @@ function checkValue(value: unknown, what: string, path: string, seen: Set<object
 }
 
 function fail(what: string, path: string, found: string): never {
-  throw new InvalidKwargsError(`${what} is not JSON-serializable: ${path || '(root)'} is ${found}`);
+  throw new InvalidKwargsError({ what, reason: 'is not JSON-serializable', path, found });
 }
 
 /** True for `{}`-style objects (prototype Object or null). */

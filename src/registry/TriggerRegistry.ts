@@ -30,14 +30,17 @@ export class TriggerRegistry {
   /** Records `target` as `kind` `name`; re-registering the same class is a no-op. */
   register<O extends object>(kind: RegistryKind, name: string, target: Constructor, options: O): void {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new DuplicateRegistrationError(`A ${kind} must be registered under a non-empty name (class ${target.name})`);
+      throw new DuplicateRegistrationError({ kind, registrationName: name, className: target.name });
     }
     const entries = this.kindMap(kind);
     const existing = entries.get(name);
     if (existing !== undefined && existing.target !== target) {
-      throw new DuplicateRegistrationError(
-        `Cannot register ${kind} "${name}" for class ${target.name}: class ${existing.target.name} is already registered under that name`,
-      );
+      throw new DuplicateRegistrationError({
+        kind,
+        registrationName: name,
+        className: target.name,
+        registeredClassName: existing.target.name,
+      });
     }
     entries.set(name, { kind, name, target, options });
     Reflect.defineMetadata(NAME_KEY, { ...(Reflect.getOwnMetadata(NAME_KEY, target) ?? {}), [kind]: name }, target);

@@ -13,18 +13,11 @@ const TOKEN: Record<RegistryKind, (name: string) => string> = {
   storage: storageToken,
 };
 
-const ERROR: Record<RegistryKind, new (message: string) => TriggersError> = {
-  task: UnknownTaskError,
-  runner: UnknownRunnerError,
-  manager: UnknownManagerError,
-  storage: UnknownStorageError,
-};
-
-const LABEL: Record<RegistryKind, string> = {
-  task: 'trigger task',
-  runner: 'task runner',
-  manager: 'trigger manager',
-  storage: 'storage backend',
+const ERROR: Record<RegistryKind, (name: unknown, known: readonly string[], context?: string) => TriggersError> = {
+  task: (task, known, context) => new UnknownTaskError({ task, known, context }),
+  runner: (runner, known, context) => new UnknownRunnerError({ runner, known, context }),
+  manager: (manager, known, context) => new UnknownManagerError({ manager, known, context }),
+  storage: (storage, known, context) => new UnknownStorageError({ storage, known, context }),
 };
 
 /** Whether `kind` `name` can be resolved from `container` (binding late registrations first). */
@@ -45,11 +38,7 @@ export function isNamedBound(container: Container, kind: RegistryKind, name: str
  */
 export function resolveNamed<T>(container: Container, kind: RegistryKind, name: unknown, context = ''): T {
   if (typeof name !== 'string' || !isNamedBound(container, kind, name)) {
-    const known = TriggerRegistry.global.names(kind);
-    const where = context ? ` ${context}` : '';
-    throw new ERROR[kind](
-      `Unknown ${LABEL[kind]} ${JSON.stringify(name)}${where} (registered: ${known.length ? known.join(', ') : 'none'})`,
-    );
+    throw ERROR[kind](name, TriggerRegistry.global.names(kind), context || undefined);
   }
   return container.get<T>(TOKEN[kind](name));
 }

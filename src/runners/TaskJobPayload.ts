@@ -48,7 +48,7 @@ export function payloadFor(manager: TriggerManager, instance: TaskInstance): Tas
 export function storageNameOf(manager: TriggerManager): string {
   const storage = TriggerRegistry.nameOf('storage', manager.storage.constructor);
   if (storage === undefined) {
-    throw new MalformedJobError(`Storage class ${manager.storage.constructor.name} is not registered: decorate it with @Storage('name')`);
+    throw new MalformedJobError({ unregisteredStorage: manager.storage.constructor.name });
   }
   return storage;
 }
@@ -63,7 +63,7 @@ export function storageNameOf(manager: TriggerManager): string {
 export function parseTaskJobPayload(data: unknown, moreProblems?: (fields: Record<string, unknown>) => string[]): TaskJobPayload {
   const problems = taskJobPayloadProblems(data);
   if (moreProblems !== undefined && isPlainObject(data)) problems.push(...moreProblems(data));
-  if (problems.length > 0) throw new MalformedJobError(`Malformed job payload: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new MalformedJobError({ problems });
   const fields = data as Record<string, unknown>;
   return {
     uid: fields.uid as string,

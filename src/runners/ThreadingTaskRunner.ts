@@ -75,7 +75,7 @@ export class ThreadingTaskRunner extends BaseTaskRunner {
   static async joinAll(): Promise<void> {
     const current = ExecutionContext.current().task;
     if (current !== undefined) {
-      throw new JoinFromTaskError(`ThreadingTaskRunner.joinAll() called from inside task instance "${current}", which it would wait for`);
+      throw new JoinFromTaskError({ instance: current });
     }
     while (ThreadingTaskRunner.inFlight.size > 0) {
       await Promise.all([...ThreadingTaskRunner.inFlight]);

@@ -38,7 +38,7 @@ export class SessionTransaction {
   /** One task config; throws {@link UnknownTaskError} for an unknown name. */
   async task(name: string): Promise<TaskConfig> {
     const config = (await this.tasks()).get(name);
-    if (config === undefined) throw new UnknownTaskError(`Session "${this.storage.uid}" has no task named "${name}"`);
+    if (config === undefined) throw new UnknownTaskError({ uid: this.storage.uid, task: name });
     return config;
   }
 
@@ -48,11 +48,11 @@ export class SessionTransaction {
     if (cached !== undefined) return cached;
     const [config0, [record]] = await Promise.all([this.configOfInstance(name), this.storage.readInstanceRecords([name])]);
     if (record === undefined) {
-      throw new UnknownInstanceError(`Session "${this.storage.uid}" has no task instance named "${name}"`);
+      throw new UnknownInstanceError({ uid: this.storage.uid, instance: name });
     }
     const config = config0?.name === record.task ? config0 : (await this.tasks()).get(record.task);
     if (config === undefined) {
-      throw new UnknownTaskError(`Instance "${name}" refers to task "${record.task}", which the session does not configure`);
+      throw new UnknownTaskError({ uid: this.storage.uid, task: record.task, instance: name });
     }
     const instance = TaskInstance.fromRecord(record, config);
     this.instanceCache.set(name, instance);

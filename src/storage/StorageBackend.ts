@@ -43,7 +43,7 @@ export abstract class StorageBackend {
 
   /** The session this backend serves. */
   get uid(): string {
-    if (this.sessionUid === undefined) throw new InvalidSessionUidError('Storage backend has not been opened on a session');
+    if (this.sessionUid === undefined) throw new InvalidSessionUidError({ problem: 'unopened' });
     return this.sessionUid;
   }
 
@@ -55,7 +55,7 @@ export abstract class StorageBackend {
   open(uid: string): this {
     StorageBackend.assertValidUid(uid);
     if (this.sessionUid !== undefined && this.sessionUid !== uid) {
-      throw new InvalidSessionUidError(`Storage backend is already open on session "${this.sessionUid}"`);
+      throw new InvalidSessionUidError({ problem: 'reopened', uid, openUid: this.sessionUid });
     }
     this.sessionUid = uid;
     return this;
@@ -63,10 +63,10 @@ export abstract class StorageBackend {
 
   /** Throws {@link InvalidSessionUidError} unless `uid` is a usable session uid. */
   static assertValidUid(uid: unknown): asserts uid is string {
-    if (typeof uid !== 'string') throw new InvalidSessionUidError(`Session uid must be a string, got ${typeof uid}`);
-    if (uid.length === 0) throw new InvalidSessionUidError('Session uid must not be empty');
+    if (typeof uid !== 'string') throw new InvalidSessionUidError({ problem: 'not-a-string', uid });
+    if (uid.length === 0) throw new InvalidSessionUidError({ problem: 'empty', uid });
     if (uid.length > MAX_SESSION_UID_LENGTH) {
-      throw new InvalidSessionUidError(`Session uid is ${uid.length} characters long; the limit is ${MAX_SESSION_UID_LENGTH}`);
+      throw new InvalidSessionUidError({ problem: 'too-long', uid, limit: MAX_SESSION_UID_LENGTH });
     }
   }
 
@@ -182,12 +182,16 @@ export abstract class StorageBackend {
 
   /** Loads the whole session (undefined when it does not exist yet). Override for a simple custom backend. */
   protected loadSnapshot(): Promise<SessionSnapshot | undefined> {
-    throw new StorageNotImplementedError(`${this.constructor.name} must implement loadSnapshot() (or the record-level read methods)`);
+    throw new StorageNotImplementedError({
+      storageClass: this.constructor.name,
+      method: 'loadSnapshot',
+      alternative: 'the record-level read methods',
+    });
   }
 
   /** Saves the whole session. Override for a simple custom backend. */
   protected saveSnapshot(_snapshot: SessionSnapshot): Promise<void> {
-    throw new StorageNotImplementedError(`${this.constructor.name} must implement saveSnapshot() (or writeChanges())`);
+    throw new StorageNotImplementedError({ storageClass: this.constructor.name, method: 'saveSnapshot', alternative: 'writeChanges()' });
   }
 
   private async snapshot(): Promise<SessionSnapshot> {

@@ -68,17 +68,18 @@ export abstract class Task {
       const what = `replacement kwargs given to retry() by ${this.describeRun()}`;
       assertJsonObject(options.replacementKwargs, what);
       for (const [trigger, kwargs] of Object.entries(options.replacementKwargs)) {
-        if (!isPlainObject(kwargs)) throw new InvalidKwargsError(`${what}: kwargs of trigger "${trigger}" must be an object`);
+        if (!isPlainObject(kwargs)) throw new InvalidKwargsError({ what, trigger, reason: 'must be an object' });
       }
     }
     const depth = this.current?.depth ?? 0;
     if (depth >= this.maxRetries) {
-      const cause = options.error instanceof Error ? `: ${options.error.message}` : '';
-      const exceeded = new MaxRetriesExceeded(
-        `Instance "${this.current?.name ?? '?'}" cannot be retried: it is at depth ${depth} and task ` +
-          `"${this.taskOptions.name}" allows ${this.maxRetries} retries${cause}`,
-        { cause: options.error },
-      );
+      const exceeded = new MaxRetriesExceeded({
+        instance: this.current?.name ?? '?',
+        task: this.taskOptions.name,
+        depth,
+        maxRetries: this.maxRetries,
+        cause: options.error,
+      });
       // Keep what the last attempt knew: its context and the metadata it asked to record.
       throw withContext(exceeded, { ...errorContext(options.error), ...options.metadata });
     }

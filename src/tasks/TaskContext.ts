@@ -40,13 +40,12 @@ export class TaskContext {
   async validate<T extends object>(trigger: string, dto: new () => T): Promise<T> {
     const kwargs = this.triggerKwargs[trigger];
     if (kwargs === undefined) {
-      throw new KwargsValidationError(`Instance "${this.instanceName}" received no kwargs for trigger "${trigger}"`);
+      throw new KwargsValidationError({ instance: this.instanceName, trigger });
     }
     const value = plainToInstance(dto, kwargs);
     const errors = await validate(value, { forbidUnknownValues: false });
     if (errors.length > 0) {
-      const problems = flatten(errors).join('; ');
-      throw new KwargsValidationError(`Kwargs of trigger "${trigger}" for "${this.instanceName}" are invalid: ${problems}`);
+      throw new KwargsValidationError({ instance: this.instanceName, trigger, problems: flatten(errors) });
     }
     return value;
   }

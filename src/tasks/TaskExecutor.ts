@@ -40,11 +40,14 @@ export class TaskExecutor {
     const factory = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory);
     const manager = factory(payload.uid, { manager: payload.manager, storage: payload.storage });
     if (manager.storage.isLockedHere) {
-      throw new RunnerConfigurationError(
-        `Instance "${payload.instance}" of session "${payload.uid}" was executed inside the session lock ` +
+      throw new RunnerConfigurationError({
+        uid: payload.uid,
+        instance: payload.instance,
+        reason:
+          `Instance "${payload.instance}" of session "${payload.uid}" was executed inside the session lock ` +
           '(a runner ran the task from its run() method); a runner must only accept the instance there and ' +
           'execute it once the scheduling operation returned, outside the lock (see StorageBackend.outsideLocks)',
-      );
+      });
     }
     const instance = await manager.startInstance(payload.instance);
     if (instance === undefined) return;
@@ -61,9 +64,7 @@ export class TaskExecutor {
       const context = new TaskContext(manager, instance.name, structuredClone(instance.metadata.actualKwargs ?? {}), logger);
       const result = (await task.run(context)) ?? {};
       if (!isPlainObject(result)) {
-        throw new TaskResultError(
-          `Task "${instance.config.run}" (instance "${instance.name}") must return an object or nothing, got ${describeValue(result)}`,
-        );
+        throw new TaskResultError({ task: instance.config.run, instance: instance.name, returned: describeValue(result) });
       }
       assertJsonObject(result, `result of task "${instance.config.run}" (instance "${instance.name}")`);
       return { kind: 'finished', result };

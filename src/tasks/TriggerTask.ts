@@ -32,17 +32,16 @@ export function TriggerTask(options: TriggerTaskOptions = {}): ClassDecorator {
 
 /** Refuses options that cannot work, naming the class and the option. */
 function assertTaskOptions(className: string, options: ResolvedTaskOptions): void {
-  const where = `@TriggerTask on class ${className}`;
   if (typeof options.name !== 'string' || options.name.length === 0) {
-    throw new InvalidTaskOptionsError(`${where}: name must be a non-empty string, got ${JSON.stringify(options.name)}`);
+    throw new InvalidTaskOptionsError({ className, option: 'name', value: options.name, reason: 'must be a non-empty string' });
   }
   if (!Number.isInteger(options.maxRetries) || options.maxRetries < 0) {
-    throw new InvalidTaskOptionsError(`${where} (task "${options.name}"): maxRetries must be a non-negative integer, got ${String(options.maxRetries)}`);
+    throw new InvalidTaskOptionsError({ className, task: options.name, option: 'maxRetries', value: options.maxRetries, reason: 'must be a non-negative integer' });
   }
   for (const key of ['using', 'queue'] as const) {
     const value = options[key];
     if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-      throw new InvalidTaskOptionsError(`${where} (task "${options.name}"): ${key} must be a non-empty string, got ${JSON.stringify(value)}`);
+      throw new InvalidTaskOptionsError({ className, task: options.name, option: key, value, reason: 'must be a non-empty string' });
     }
   }
 }

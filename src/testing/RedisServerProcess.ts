@@ -47,11 +47,11 @@ export class RedisServerProcess {
       child.once('error', (error: NodeJS.ErrnoException) => {
         reject(
           error.code === 'ENOENT'
-            ? new RedisServerStartError(`Cannot start a private Redis: the "${binary}" binary was not found on PATH (install redis-server, e.g. apt-get install redis-server, or set REDIS_SERVER_BIN)`)
+            ? new RedisServerStartError({ binary })
             : error,
         );
       });
-      child.once('exit', (code) => reject(new RedisServerStartError(`redis-server exited with code ${code} before it was ready:\n${output}`)));
+      child.once('exit', (code) => reject(new RedisServerStartError({ exitCode: code, output })));
     });
     const server = new RedisServerProcess(child, port, dir);
     try {
@@ -99,7 +99,7 @@ async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await ping(port)) return;
-    if (Date.now() > deadline) throw new RedisServerStartError(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new RedisServerStartError({ port, timeoutMs });
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

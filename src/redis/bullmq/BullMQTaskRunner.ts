@@ -161,7 +161,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
 
   /** The (cached) BullMQ queue called `name` under this container's prefix. */
   queue(name: string): Queue<TaskJobPayload> {
-    if (this.closed) throw new RunnerConfigurationError('The BullMQ runner was closed: it cannot enqueue more jobs');
+    if (this.closed) throw new RunnerConfigurationError({ runner: 'bullmq', reason: 'The BullMQ runner was closed: it cannot enqueue more jobs' });
     let queue = this.queues.get(name);
     if (queue === undefined) {
       const settings = this.redisSettings();
@@ -181,37 +181,56 @@ export class BullMQTaskRunner extends BaseTaskRunner {
 
   private redisSettings(): RedisSettings {
     if (this.settings === undefined) {
-      throw new RunnerConfigurationError(
-        'The "bullmq" runner needs Redis: create the container with createTriggersContainer({ redis: "redis://host:port" })',
-      );
+      throw new RunnerConfigurationError({
+        runner: 'bullmq',
+        reason: 'The "bullmq" runner needs Redis: create the container with createTriggersContainer({ redis: "redis://host:port" })',
+      });
     }
     return this.settings;
   }
 
   private static refuseSynchronousModes(options: BullMQRunnerOptions): void {
     if (options.inline === true) {
-      throw new RunnerConfigurationError(
-        'BullMQTaskRunner refuses "inline": it would run the task synchronously inside the session lock held by ' +
+      throw new RunnerConfigurationError({
+        runner: 'bullmq',
+        option: 'inline',
+        value: true,
+        reason:
+          'BullMQTaskRunner refuses "inline": it would run the task synchronously inside the session lock held by ' +
           'fire/replay, and the task immediately needs that lock to start: a deadlock. Use the "threading" runner ' +
           'to run tasks in this process, or run a TriggerWorker.',
-      );
+      });
     }
     if (options.waitForCompletion === true) {
-      throw new RunnerConfigurationError(
-        'BullMQTaskRunner refuses "waitForCompletion": fire/replay would wait for the job while holding the session ' +
+      throw new RunnerConfigurationError({
+        runner: 'bullmq',
+        option: 'waitForCompletion',
+        value: true,
+        reason:
+          'BullMQTaskRunner refuses "waitForCompletion": fire/replay would wait for the job while holding the session ' +
           'lock, and the worker must take that lock to start the task: a deadlock until the lock times out. ' +
           'Put follow-up logic in a task triggered by the cascade instead.',
-      );
+      });
     }
   }
 }
 
 function checkQueueName(name: unknown, source: string): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new RunnerConfigurationError(`Queue name from ${source} must be a non-empty string, got ${JSON.stringify(name)}`);
+    throw new RunnerConfigurationError({
+      runner: 'bullmq',
+      option: 'queue',
+      value: name,
+      reason: `Queue name from ${source} must be a non-empty string, got ${JSON.stringify(name)}`,
+    });
   }
   if (name.includes(':')) {
-    throw new RunnerConfigurationError(`Queue name ${JSON.stringify(name)} from ${source} must not contain ":" (BullMQ forbids it)`);
+    throw new RunnerConfigurationError({
+      runner: 'bullmq',
+      option: 'queue',
+      value: name,
+      reason: `Queue name ${JSON.stringify(name)} from ${source} must not contain ":" (BullMQ forbids it)`,
+    });
   }
   return name;
 }

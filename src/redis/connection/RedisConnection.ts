@@ -38,12 +38,20 @@ export class RedisConnection {
     const timeoutMs = settings.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     for (const [name, value] of Object.entries({ lockTtlMs: ttlMs, lockRenewMs: renewMs, lockTimeoutMs: timeoutMs })) {
       if (!Number.isFinite(value) || value < 0 || (name === 'lockTtlMs' && value < 10)) {
-        throw new InvalidStorageSettingsError(`Redis setting ${name} must be a number of milliseconds (lockTtlMs at least 10), got ${value}`);
+        throw new InvalidStorageSettingsError({
+          setting: name,
+          value,
+          reason: `Redis setting ${name} must be a number of milliseconds (lockTtlMs at least 10), got ${value}`,
+        });
       }
     }
     const ttl = settings.sessionTtlSeconds;
     if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) {
-      throw new InvalidStorageSettingsError(`Redis setting sessionTtlSeconds must be a positive whole number of seconds, got ${ttl}`);
+      throw new InvalidStorageSettingsError({
+        setting: 'sessionTtlSeconds',
+        value: ttl,
+        reason: `Redis setting sessionTtlSeconds must be a positive whole number of seconds, got ${ttl}`,
+      });
     }
     this.lockOptions = { ttlMs, renewMs, timeoutMs };
   }
@@ -51,7 +59,7 @@ export class RedisConnection {
   /** The ioredis client (created on first use). */
   get redis(): Redis {
     if (this.client === undefined) {
-      if (this.closed) throw new InvalidStorageSettingsError('This Triggers Redis connection was closed (closeTriggersContainer / quit)');
+      if (this.closed) throw new InvalidStorageSettingsError({ reason: 'This Triggers Redis connection was closed (closeTriggersContainer / quit)' });
       this.client = new Redis(this.settings.url, { enableAutoPipelining: true });
     }
     return this.client;

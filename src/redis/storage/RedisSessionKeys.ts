@@ -117,10 +117,18 @@ export class RedisSessionKeys {
   /** Throws {@link InvalidStorageSettingsError} for a prefix that would break the hash tag. */
   static assertValidPrefix(prefix: unknown): asserts prefix is string {
     if (typeof prefix !== 'string' || prefix.length === 0) {
-      throw new InvalidStorageSettingsError(`Redis key prefix must be a non-empty string, got ${JSON.stringify(prefix)}`);
+      throw new InvalidStorageSettingsError({
+        setting: 'prefix',
+        value: prefix,
+        reason: `Redis key prefix must be a non-empty string, got ${JSON.stringify(prefix)}`,
+      });
     }
     if (/[{}]/.test(prefix)) {
-      throw new InvalidStorageSettingsError(`Redis key prefix ${JSON.stringify(prefix)} must not contain "{" or "}" (they would break the session's Cluster hash tag)`);
+      throw new InvalidStorageSettingsError({
+        setting: 'prefix',
+        value: prefix,
+        reason: `Redis key prefix ${JSON.stringify(prefix)} must not contain "{" or "}" (they would break the session's Cluster hash tag)`,
+      });
     }
   }
 }

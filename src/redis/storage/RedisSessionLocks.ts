@@ -229,11 +229,14 @@ export class RedisSessionLocks {
     const deadline = Date.now() + lock.options.timeoutMs;
     let pause = 1;
     for (;;) {
-      if (lock.released) throw new LockTimeoutError(`Stopped waiting for the lock of session ${JSON.stringify(lock.keys.uid)}: the operation ended`);
+      if (lock.released) throw new LockTimeoutError({ uid: lock.keys.uid, waitedMs: Date.now() - deadline + lock.options.timeoutMs, prefix: lock.keys.prefix, abandoned: true });
       if (Date.now() >= deadline) {
-        throw new LockTimeoutError(
-          `Timed out after ${lock.options.timeoutMs} ms waiting for the lock of session ${JSON.stringify(lock.keys.uid)} (prefix "${lock.keys.prefix}"): another process holds it`,
-        );
+        throw new LockTimeoutError({
+          uid: lock.keys.uid,
+          waitedMs: Date.now() - deadline + lock.options.timeoutMs,
+          timeoutMs: lock.options.timeoutMs,
+          prefix: lock.keys.prefix,
+        });
       }
       // The marked next waiter is the only one that may take the freed lock:
       // it retries every millisecond (one such poller per session), the

@@ -517,16 +517,14 @@ export class RedisStorageBackend extends StorageBackend {
   private heldLock(what: string): RedisSessionLock {
     const lock = this.currentLock;
     if (lock === undefined || !this.isLockedHere) {
-      throw new LockLostError(`Cannot ${what} session ${JSON.stringify(this.uid)} without holding its lock (use storage.withLock)`);
+      throw new LockLostError({ uid: this.uid, notHeldFor: what });
     }
     return lock;
   }
 
   private lockLost(error: unknown): unknown {
     if (error instanceof Error && error.message.includes(LOCK_LOST_MARKER)) {
-      return new LockLostError(
-        `The lock of session ${JSON.stringify(this.uid)} expired or was taken over by another process before this operation wrote; nothing was written`,
-      );
+      return new LockLostError({ uid: this.uid });
     }
     return error;
   }
@@ -634,9 +632,9 @@ function toJson(value: unknown, what: string): string {
   try {
     json = JSON.stringify(value);
   } catch (error) {
-    throw new InvalidKwargsError(`${what} is not JSON-serializable: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InvalidKwargsError({ what, reason: `is not JSON-serializable: ${error instanceof Error ? error.message : String(error)}` });
   }
-  if (json === undefined) throw new InvalidKwargsError(`${what} is not JSON-serializable`);
+  if (json === undefined) throw new InvalidKwargsError({ what, reason: 'is not JSON-serializable' });
   return json;
 }
 

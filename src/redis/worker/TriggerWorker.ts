@@ -130,9 +130,10 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   ) {
     super();
     if (!container.isBound(TRIGGERS.RedisSettings)) {
-      throw new RunnerConfigurationError(
-        'TriggerWorker needs Redis: create its container with createTriggersContainer({ redis: "redis://host:port", prefix })',
-      );
+      throw new RunnerConfigurationError({
+        runner: 'TriggerWorker',
+        reason: 'TriggerWorker needs Redis: create its container with createTriggersContainer({ redis: "redis://host:port", prefix })',
+      });
     }
     this.settings = container.get<RedisSettings>(TRIGGERS.RedisSettings);
     this.configure(options);
@@ -143,17 +144,32 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const queueNames = [...new Set(options.queues?.length ? options.queues : [DEFAULT_QUEUE])];
     for (const name of queueNames) {
       if (name.length === 0 || name.includes(':')) {
-        throw new RunnerConfigurationError(`Queue name ${JSON.stringify(name)} must be non-empty and must not contain ":"`);
+        throw new RunnerConfigurationError({
+          runner: 'TriggerWorker',
+          option: 'queues',
+          value: name,
+          reason: `Queue name ${JSON.stringify(name)} must be non-empty and must not contain ":"`,
+        });
       }
     }
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RunnerConfigurationError(`Worker concurrency must be a positive integer, got ${String(options.concurrency)}`);
+      throw new RunnerConfigurationError({
+        runner: 'TriggerWorker',
+        option: 'concurrency',
+        value: options.concurrency,
+        reason: `Worker concurrency must be a positive integer, got ${String(options.concurrency)}`,
+      });
     }
     for (const key of ['lockDurationMs', 'stalledIntervalMs'] as const) {
       const value = options[key];
       if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-        throw new RunnerConfigurationError(`Worker ${key} must be a positive integer of milliseconds, got ${String(value)}`);
+        throw new RunnerConfigurationError({
+          runner: 'TriggerWorker',
+          option: key,
+          value,
+          reason: `Worker ${key} must be a positive integer of milliseconds, got ${String(value)}`,
+        });
       }
     }
     this.queueNames = queueNames;
@@ -171,7 +187,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
    */
   async start(options?: TriggerWorkerOptions): Promise<void> {
     if (this.workers.length > 0) return;
-    if (this.closing !== undefined) throw new RunnerConfigurationError('TriggerWorker was closed; create a new one');
+    if (this.closing !== undefined) throw new RunnerConfigurationError({ runner: 'TriggerWorker', reason: 'TriggerWorker was closed; create a new one' });
     if (options !== undefined) this.configure({ ...this.options, ...options });
     const connection = bullmqClient(this.settings);
     this.jobConnection = connection;
@@ -247,11 +263,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       return this.reject(job, error, [TaskStatus.Scheduled]);
     }
     if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
-      const lost = new WorkerLostError(
-        `Instance "${payload.instance}" of session ${JSON.stringify(payload.uid)} was running on a worker that stopped before ` +
-          `recording an outcome (its job was re-delivered after the lock expired). It is not run twice; check the task's ` +
-          `side effects, then replay it with replayFailedInstance.`,
-      );
+      const lost = new WorkerLostError({ uid: payload.uid, instance: payload.instance, jobId: job.id });
       const failed = await this.failInstance(payload, lost, [TaskStatus.Running]).catch(() => false);
       if (failed) return this.reject(job, lost, [], payload);
     }
