@@ -1,3 +1,4 @@
+export { BullMQCompatibilityError } from './BullMQCompatibilityError';
 export { CommandLineError } from './CommandLineError';
 export { DuplicateRegistrationError } from './DuplicateRegistrationError';
 export { InvalidConfigurationError } from './InvalidConfigurationError';
@@ -11,6 +12,7 @@ export { JoinFromTaskError } from './JoinFromTaskError';
 export { KwargsValidationError } from './KwargsValidationError';
 export { LockLostError } from './LockLostError';
 export { LockTimeoutError } from './LockTimeoutError';
+export { LuaScriptError } from './LuaScriptError';
 export { MalformedJobError } from './MalformedJobError';
 export { MaxRetriesExceeded } from './MaxRetriesExceeded';
 export { RedisServerStartError } from './RedisServerStartError';
