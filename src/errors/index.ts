@@ -1,3 +1,5 @@
+export { BullMQCompatibilityError } from './BullMQCompatibilityError';
+export type { BullMQCompatibilityErrorFields } from './BullMQCompatibilityError';
 export { CommandLineError } from './CommandLineError';
 export type { CommandLineErrorFields } from './CommandLineError';
 export { DuplicateRegistrationError } from './DuplicateRegistrationError';
@@ -24,6 +26,8 @@ export { LockLostError } from './LockLostError';
 export type { LockLostErrorFields } from './LockLostError';
 export { LockTimeoutError } from './LockTimeoutError';
 export type { LockTimeoutErrorFields } from './LockTimeoutError';
+export { LuaScriptError } from './LuaScriptError';
+export type { LuaScriptErrorFields } from './LuaScriptError';
 export { MalformedJobError } from './MalformedJobError';
 export type { MalformedJobErrorFields } from './MalformedJobError';
 export { MaxRetriesExceeded } from './MaxRetriesExceeded';

@@ -17,7 +17,8 @@ import { Runner } from '../../runners/Runner';
 import { bullmqConnection, bullmqPrefix } from '../connection/bullmqConnection';
 import { payloadFor } from '../../runners/TaskJobPayload';
 import type { ScriptedJob } from './ScriptedJob';
-import { bullmqAddStandardJobLua } from './bullmqAddJobLua';
+import { BullMQInternals } from './BullMQInternals';
+import { LuaScriptLoader } from '../lua/LuaScriptLoader';
 import type { TaskJobPayload } from '../../runners/TaskJobPayload';
 
 const ONE_DAY_SECONDS = 24 * 3600;
@@ -53,8 +54,6 @@ const ONE_DAY_SECONDS = 24 * 3600;
 @Runner('bullmq')
 export class BullMQTaskRunner extends BaseTaskRunner {
   private readonly queues = new Map<string, Queue<TaskJobPayload>>();
-  /** The queue clients the attempts script is defined on. */
-  private readonly attemptsScriptDefined = new WeakSet<object>();
   private readonly options: BullMQRunnerOptions;
   private closed = false;
 
@@ -94,12 +93,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     await queue.add(instance.config.run, payload, { jobId, ...this.jobOptions(instance.cooldown) });
     if (instance.depth > 0) {
       // The job's attempt counter (docs/runners.md) reflects the depth (BullMQ's add cannot set it; BullMQ adds the run itself).
-      const client = await queue.backend.client;
-      if (!this.attemptsScriptDefined.has(client)) {
-        client.defineCommand(ATTEMPTS_FROM_DEPTH.name, { numberOfKeys: 1, lua: ATTEMPTS_FROM_DEPTH.lua });
-        this.attemptsScriptDefined.add(client);
-      }
-      await client.runCommand(ATTEMPTS_FROM_DEPTH.name, [queue.toKey(jobId), instance.depth]);
+      await BullMQInternals.runOnQueueClient(queue, ATTEMPTS_FROM_DEPTH, [queue.toKey(jobId), instance.depth]);
     }
   }
 
@@ -111,7 +105,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
    * also checks that it talks to the same Redis server.
    */
   scriptedJob(session: { uid: string; manager: string; storage: string }, task: TaskConfig): ScriptedJob | undefined {
-    if (bullmqAddStandardJobLua === undefined || this.closed || this.router !== undefined || this.settings === undefined) return undefined;
+    if (BullMQInternals.installed().addStandardJobLua === undefined || this.closed || this.router !== undefined || this.settings === undefined) return undefined;
     const settings = this.settings;
     const uidJson = JSON.stringify(session.uid);
     return {
@@ -235,17 +229,5 @@ function checkQueueName(name: unknown, source: string): string {
   return name;
 }
 
-/**
- * Counts an instance's replay ancestors as attempts already made on its
- * job (`attemptsMade` = depth while it waits, depth + 1 once BullMQ
- * finished it): added to the counter rather than set, so it is right
- * whichever comes first, and skipped when the job is already gone.
- * KEYS: the job's hash. ARGV: the depth.
- */
-const ATTEMPTS_FROM_DEPTH = {
-  name: 'triggersAttemptsFromDepth',
-  lua: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HINCRBY', KEYS[1], 'atm', ARGV[1])
-return 1`,
-} as const;
+/** Counts an instance's replay ancestors as attempts already made on its job (`attemptsFromDepth-1.lua`). */
+const ATTEMPTS_FROM_DEPTH = LuaScriptLoader.shared.compose('attemptsFromDepth');

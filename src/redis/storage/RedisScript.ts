@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
 import type { Redis } from 'ioredis';
+import type { ComposedLua } from '../lua/ComposedLua';
+import { LuaScriptLoader } from '../lua/LuaScriptLoader';
 
 /**
  * A Lua script run with `EVALSHA`, falling back to `EVAL` (which also caches
@@ -13,11 +15,27 @@ export class RedisScript<R> {
   /** SHA-1 of the script text (its name in the server's script cache). */
   readonly sha: string;
 
+  /**
+   * @param source where the text was composed from, if from files: a Lua
+   *   error Redis reports at a line of the text then also names the file
+   *   and line it comes from
+   */
   constructor(
     readonly name: string,
     readonly lua: string,
+    private readonly source?: ComposedLua,
   ) {
     this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  /** The command `name` of the shipped `.lua` files ({@link LuaScriptLoader}), with the text of its placeholders. */
+  static load<R>(name: string, inserts?: Readonly<Record<string, string>>): RedisScript<R> {
+    return RedisScript.from<R>(LuaScriptLoader.shared.compose(name, inserts));
+  }
+
+  /** The script of a composed command. */
+  static from<R>(composed: ComposedLua): RedisScript<R> {
+    return new RedisScript<R>(composed.name, composed.text, composed);
   }
 
   /**
@@ -38,11 +56,19 @@ export class RedisScript<R> {
     return sent.then(
       (reply) => reply as R,
       (error: unknown) => {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw this.located(error);
         onResent?.();
-        return redis.eval(this.lua, keys.length, ...keys, ...args) as Promise<R>;
+        return (redis.eval(this.lua, keys.length, ...keys, ...args) as Promise<R>).catch((failure: unknown) => {
+          throw this.located(failure);
+        });
       },
     );
+  }
+
+  /** `error` with its message naming the file and line of the script a Lua error points at, when known. */
+  private located(error: unknown): unknown {
+    if (this.source !== undefined && error instanceof Error) error.message = this.source.explain(error.message);
+    return error;
   }
 
   /**

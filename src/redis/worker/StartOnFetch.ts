@@ -1,16 +1,9 @@
 import type { Redis } from 'ioredis';
+import { BullMQInternals } from '../bullmq/BullMQInternals';
 import type { RedisSettings } from '../connection/RedisSettings';
 import { RedisSessionKeys } from '../storage/RedisSessionKeys';
 import { startOnFetchScript } from './StartOnFetchScript';
 import type { FetchedStart } from './StartOnFetchScript';
-
-/**
- * BullMQ's scripts that fetch a job for a worker, by name, with their key
- * count: `moveToFinished` (completes a job and, for a busy worker, fetches
- * the next) and `moveToActive` (fetches a job for an idle worker). Both
- * return the fetched job as `[job hash, job id, ...]`.
- */
-const FETCHING_SCRIPTS: Readonly<Record<string, number>> = { moveToFinished: 14, moveToActive: 11 };
 
 /** How many fetched starts are kept at most (each is taken within moments, as its job begins). */
 const MAX_KEPT = 10_000;
@@ -30,7 +23,9 @@ type CommandArgument = string | number | Buffer;
  * class watches that definition on the worker's own connection and puts
  * the wrapped script in its place, built from the very text BullMQ
  * defined. Nothing else of BullMQ's changes: its result is returned
- * unchanged.
+ * unchanged. Which scripts these are, and their key counts, is
+ * {@link BullMQInternals}'s to say: none when the installed BullMQ does
+ * not match.
  */
 export class StartOnFetch {
   private readonly started = new Map<string, FetchedStart>();
@@ -48,8 +43,7 @@ export class StartOnFetch {
     const define = connection.defineCommand.bind(connection);
     connection.defineCommand = (name, definition) => {
       define(name, definition);
-      const script = name.slice(0, name.indexOf(':'));
-      const keyCount = Object.hasOwn(FETCHING_SCRIPTS, script) ? FETCHING_SCRIPTS[script] : undefined;
+      const keyCount = BullMQInternals.installed().fetchingKeyCount(name);
       if (keyCount === undefined || definition.numberOfKeys !== keyCount) return;
       const original = (connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
       const wrapping = startOnFetchScript(definition.lua);

@@ -490,15 +490,5 @@ function identify(data: unknown): Identity | undefined {
   return { uid, instance, storage };
 }
 
-/**
- * Sets a handed-back job's lock to a new token (KEYS: job lock key, the
- * queue's active list; ARGV: job id, token, lock duration ms), only if no
- * lock is set and the job is still in the active list. Returns 1 when set.
- */
-const RELOCK_HANDED_BACK = new RedisScript<number>(
-  'relockHandedBack',
-  `
-if redis.call('EXISTS', KEYS[1]) == 1 or not redis.call('LPOS', KEYS[2], ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1`,
-);
+/** Sets a handed-back job's lock to a new token if it is unlocked and still active (`relockHandedBack-2.lua`). */
+const RELOCK_HANDED_BACK = RedisScript.load<number>('relockHandedBack');

@@ -1,0 +1,25 @@
+--[[
+  Deletes every record key of the session and every per-task unstarted
+  set, fenced like a write.
+
+  KEYS[1] lock
+  KEYS[2] tasks
+  KEYS[3] tt
+  KEYS[4] inst
+  KEYS[5] latest
+  KEYS[6] counts
+  KEYS[7] unresolved
+  KEYS[8] tv
+
+  ARGV[1] token
+  ARGV[2] unstarted prefix
+
+  Returns the number of keys deleted, or the error TRIGGERS_LOCK_LOST when
+  the token lost the lock.
+]]
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
+end
+for _, task in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('DEL', ARGV[2] .. task) end
+for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2] .. task) end
+return redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])

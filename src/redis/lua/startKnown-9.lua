@@ -1,0 +1,37 @@
+--[[
+  A worker's start when it knows the record text the instance was scheduled
+  with (its job carried it) and computed the running record itself, with
+  the configuration cached at a known version: applied only if the lock is
+  free, no waiter is marked, the configuration is still that version and
+  the stored text is still exactly the expected one. No parsing.
+
+  KEYS[1] lock
+  KEYS[2] next
+  KEYS[3] tasks
+  KEYS[4] tt
+  KEYS[5] inst
+  KEYS[6] latest
+  KEYS[7] counts
+  KEYS[8] unresolved
+  KEYS[9] tv
+
+  ARGV[1] instance name
+  ARGV[2] TTL, seconds (0 = none)
+  ARGV[3] unstarted prefix
+  ARGV[4] expected record text
+  ARGV[5] new record text
+  ARGV[6] tasks version
+  ARGV[7] task name
+
+  Returns 1 when applied, 0 otherwise (nothing written).
+]]
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+if ARGV[6] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[6] then return 0 end
+if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return 0 end
+
+--- @include "refreshTtl"
+--- @include "putRecord"
+
+putRecord(KEYS, ARGV[1], ARGV[7], ARGV[5], 'o', ARGV[3])
+refreshTtl(KEYS, tonumber(ARGV[2]), ARGV[3])
+return 1

@@ -1,0 +1,125 @@
+--[[
+  One of BullMQ's scripts that fetch a job for a worker (moveToFinished,
+  which completes a job and fetches the next, or moveToActive, for an idle
+  worker) followed by the start of the fetched job's instance: scheduled ->
+  running with actualKwargs and stamps, written exactly as
+  TaskInstance.start() computes it.
+
+  It acts only where it can be exact: the job was enqueued by
+  applyAtomically (its data carries record, the text written scheduled, and
+  session, the session's key base, under this worker's key head), the
+  stored record is still exactly that text, the session's lock is free and
+  nobody waits for it, the record has the shape the storage writes
+  (metadata holding only its four timestamps, no integer-like trigger
+  names), and the task's withParams share no top-level key with the kwargs
+  (so their deep merge is the two texts' members one after the other).
+  Anything else leaves the instance scheduled for the worker to start.
+
+  KEYS vary: BullMQ's own, passed through (14 for moveToFinished, 11 for
+  moveToActive in the supported BullMQ).
+
+  ARGV[1..n-3] BullMQ's own arguments
+  ARGV[n-2] ISO time of the start
+  ARGV[n-1] session TTL, seconds (0 = none)
+  ARGV[n] the worker's key head (<prefix>:{)
+
+  Returns BullMQ's own result unchanged, with { instance name, running
+  record, task entry JSON, tasks version } appended as a fifth element when
+  the instance was started.
+
+  Placeholders: "bullmqFetch", the body of BullMQ's script;
+  "sessionKeyLayout", the key layout from RedisSessionKeys.
+]]
+-- BullMQ's fetching script, as a function of BullMQ's own keys and arguments.
+local function bullmqFetch(KEYS, ARGV)
+--- @insert "bullmqFetch"
+end
+--- @include "stringLocals"
+--- @include "skipString"
+--- @include "skipValue"
+--- @include "members"
+--- @include "refreshTtl"
+--- @include "putRecord"
+
+-- The session key layout: SCRIPT_PARTS (the parts of the session scripts' KEYS, in order) and UNSTARTED_PART.
+--- @insert "sessionKeyLayout"
+local n = #ARGV
+local iso, ttl, keyHead = ARGV[n - 2], tonumber(ARGV[n - 1]), ARGV[n]
+local bullArgv = {}
+for i = 1, n - 3 do bullArgv[i] = ARGV[i] end
+local result = bullmqFetch(KEYS, bullArgv)
+if type(result) ~= 'table' or type(result[1]) ~= 'table' then return result end
+
+local TIMESTAMPS = ',"metadata":{"timestamps":{"created":("[^"]*"),"lastModified":"[^"]*","unstarted":("[^"]*"),"scheduled":("[^"]*")}}}$'
+local STATUS_AND_KWARGS = ',"status":"scheduled","kwargs":'
+local ABANDON_STATE = ',"abandonState":'
+
+local function startFetched(flat)
+  local dataText
+  for i = 1, #flat, 2 do
+    if flat[i] == 'data' then
+      dataText = flat[i + 1]
+      break
+    end
+  end
+  if not dataText or not string.find(dataText, '"session":', 1, true) then return nil end
+  local data = cjson.decode(dataText)
+  local base, name, expected = data['session'], data['instance'], data['record']
+  if type(base) ~= 'string' or type(name) ~= 'string' or type(expected) ~= 'string' then return nil end
+  if string.sub(base, 1, #keyHead) ~= keyHead or string.sub(base, -2) ~= '}:' then return nil end
+  -- The session's keys in the KEYS order of the storage's scripts, for the shared fragments.
+  local K = {}
+  for i, part in ipairs(SCRIPT_PARTS) do K[i] = base .. part end
+  if redis.call('EXISTS', K[1], K[2]) > 0 then return nil end
+  local rec = redis.call('HGET', K[5], name)
+  if rec ~= expected or string.find(rec, '"__proto__"', 1, true) then return nil end
+
+  -- {"name":<string>,"task":<string>,"status":"scheduled","kwargs":<object>,"abandonState":<array>,"metadata":{"timestamps":{4 stamps}}}
+  local metaAt, _, created, unstarted, scheduled = string.find(rec, TIMESTAMPS)
+  if not metaAt or string.sub(rec, 1, 8) ~= '{"name":' then return nil end
+  local p = skipString(rec, 9)
+  if string.sub(rec, p, p + 7) ~= ',"task":' then return nil end
+  local taskEnd = skipString(rec, p + 8)
+  local rawTask = string.sub(rec, p + 8, taskEnd - 1)
+  if string.find(rawTask, BS, 1, true) then return nil end
+  if string.sub(rec, taskEnd, taskEnd + #STATUS_AND_KWARGS - 1) ~= STATUS_AND_KWARGS then return nil end
+  local kwStart = taskEnd + #STATUS_AND_KWARGS
+  local kw, kwClose = members(rec, kwStart)
+  for key in pairs(kw) do
+    if string.find(key, '^"%d+"$') then return nil end
+  end
+  local abStart = kwClose + 1 + #ABANDON_STATE
+  if string.sub(rec, kwClose + 1, abStart - 1) ~= ABANDON_STATE or skipValue(rec, abStart) ~= metaAt then return nil end
+  local task = string.sub(rawTask, 2, -2)
+  local entry = redis.call('HGET', K[3], task)
+  if not entry or string.find(entry, '"__proto__"', 1, true) then return nil end
+
+  -- actualKwargs = withParams deep-merged under the kwargs. Done here only when no top-level key is in
+  -- both (nothing to merge recursively) and none is integer-like: then JSON.stringify of the merge is the
+  -- withParams members followed by the kwargs members, as stored (both are JSON.stringify output).
+  local actual = string.sub(rec, kwStart, kwClose)
+  local wpSpan = members(entry, 1)['"withParams"']
+  if wpSpan then
+    local wpText = string.sub(entry, wpSpan[1], wpSpan[2] - 1)
+    if wpText ~= 'null' and wpText ~= '{}' then
+      if string.sub(wpText, 1, 1) ~= '{' then return nil end
+      for key in pairs(members(entry, wpSpan[1])) do
+        if kw[key] or string.find(key, '^"%d+"$') then return nil end
+      end
+      if actual == '{}' then actual = wpText else actual = string.sub(wpText, 1, -2) .. ',' .. string.sub(actual, 2) end
+    end
+  end
+
+  -- What TaskInstance.start() gives: status running, lastModified and running stamped, actualKwargs appended.
+  local now = '"' .. iso .. '"'
+  local text = string.sub(rec, 1, taskEnd - 1) .. ',"status":"running","kwargs":' .. string.sub(rec, kwStart, metaAt - 1) ..
+    ',"metadata":{"timestamps":{"created":' .. created .. ',"lastModified":' .. now .. ',"unstarted":' .. unstarted ..
+    ',"scheduled":' .. scheduled .. ',"running":' .. now .. '},"actualKwargs":' .. actual .. '}}'
+  putRecord(K, name, task, text, 'o', base .. UNSTARTED_PART)
+  refreshTtl(K, ttl, base .. UNSTARTED_PART)
+  return { name, text, entry, redis.call('GET', K[9]) or '' }
+end
+
+local ok, started = pcall(startFetched, result[1])
+if ok and started then result[5] = started end
+return result

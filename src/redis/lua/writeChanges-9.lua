@@ -1,0 +1,80 @@
+--[[
+  Applies one operation's writes, if and only if the token still owns the
+  lock (fencing: a holder whose lock expired writes nothing), then
+  refreshes the session's TTL.
+
+  When task entries are written, the tasks version becomes the SHA-1 of
+  every entry of the session (names and texts, length-prefixed, in name
+  order): a digest of the configuration, so equal versions mean equal
+  configurations, across sessions too.
+
+  KEYS[1] lock
+  KEYS[2] next
+  KEYS[3] tasks
+  KEYS[4] tt
+  KEYS[5] inst
+  KEYS[6] latest
+  KEYS[7] counts
+  KEYS[8] unresolved
+  KEYS[9] tv
+
+  ARGV[1] token
+  ARGV[2] TTL, seconds (0 = none)
+  ARGV[3] unstarted prefix
+  ARGV[4] #tasks
+  ARGV[5] #latest
+  ARGV[6] #counts
+  ARGV[7] #instances
+  ARGV[8..] [task, json, triggers]..., [trigger, json]..., [task, count]...,
+    [name, task, json, flag]... where flag is u (unstarted), o (other
+    unresolved) or r (resolved)
+
+  Returns { whether another process is waiting for the lock (0/1), the
+  tasks version before this write ('' = none), the version after it ('' =
+  none) }, or the error TRIGGERS_LOCK_LOST when the token lost the lock.
+]]
+--- @include "refreshTtl"
+--- @include "putRecord"
+
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
+end
+local prefix = ARGV[3]
+local i = 8
+local previousVersion = redis.call('GET', KEYS[9]) or ''
+local version = previousVersion
+for _ = 1, tonumber(ARGV[4]) do
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 2])
+  i = i + 3
+end
+if tonumber(ARGV[4]) > 0 then
+  local flat = redis.call('HGETALL', KEYS[3])
+  local names, texts = {}, {}
+  for j = 1, #flat, 2 do
+    names[#names + 1] = flat[j]
+    texts[flat[j]] = flat[j + 1]
+  end
+  table.sort(names)
+  local parts = {}
+  for _, name in ipairs(names) do
+    local text = texts[name]
+    parts[#parts + 1] = #name .. ':' .. name .. #text .. ':' .. text
+  end
+  version = redis.sha1hex(table.concat(parts))
+  redis.call('SET', KEYS[9], version)
+end
+for _ = 1, tonumber(ARGV[5]) do
+  redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for _ = 1, tonumber(ARGV[6]) do
+  redis.call('HSET', KEYS[7], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for _ = 1, tonumber(ARGV[7]) do
+  putRecord(KEYS, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], prefix)
+  i = i + 4
+end
+refreshTtl(KEYS, tonumber(ARGV[2]), prefix)
+return { redis.call('EXISTS', KEYS[2]), previousVersion, version }
