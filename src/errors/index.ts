@@ -1,5 +1,7 @@
 export { CommandLineError } from './CommandLineError';
 export { DuplicateRegistrationError } from './DuplicateRegistrationError';
+export { ForgedJobError } from './ForgedJobError';
+export type { ForgedJobFields } from './ForgedJobError';
 export { InvalidConfigurationError } from './InvalidConfigurationError';
 export { InvalidInstanceStateError } from './InvalidInstanceStateError';
 export { InvalidKwargsError } from './InvalidKwargsError';
@@ -16,6 +18,8 @@ export { MaxRetriesExceeded } from './MaxRetriesExceeded';
 export { RedisServerStartError } from './RedisServerStartError';
 export { RunnerConfigurationError } from './RunnerConfigurationError';
 export { StorageNotImplementedError } from './StorageNotImplementedError';
+export { StorageUnavailableError } from './StorageUnavailableError';
+export type { StorageUnavailableFields } from './StorageUnavailableError';
 export { TaskResultError } from './TaskResultError';
 export { TriggersError } from './TriggersError';
 export { UnknownInstanceError } from './UnknownInstanceError';
