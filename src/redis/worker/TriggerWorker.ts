@@ -88,11 +88,14 @@ export interface TriggerWorkerEvents {
  * session, start the instance if it is still `scheduled`, run the task,
  * record the outcome and cascade (through `TaskExecutor`).
  *
- * Bad jobs never crash the worker and never run anything unregistered:
- * a malformed payload, or one naming an unknown manager, fails the instance
- * it names (when uid, instance and a registered storage identify one that is
- * still `scheduled`) with the error, and fails the BullMQ job without retry.
- * An unknown task name fails the instance with `UnknownTaskError`.
+ * Bad jobs never crash the worker and never run anything unregistered. A
+ * job acts on an instance only if it is that instance's own: its id is
+ * {@link BullMQTaskRunner.jobIdFor} of the uid and instance it names, its
+ * payload is well formed, its names resolve here and the instance exists.
+ * Any other job fails in BullMQ without retry (`ForgedJobError`,
+ * `MalformedJobError`, `Unknown*Error`) and touches no session. For a
+ * genuine job, an unknown task name fails the instance with
+ * `UnknownTaskError`.
  *
  * A job re-delivered after its worker died mid-run finds its instance
  * `running`: the task is not run again (it may have had side effects); the
