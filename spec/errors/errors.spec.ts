@@ -344,6 +344,18 @@ const CASES: Case[] = [
     mentions: ['"t_a#0"', '"s1"', 'replayFailedInstance'],
   },
   {
+    type: errorClasses.ForgedJobError,
+    error: new errorClasses.ForgedJobError({ jobId: 'x-1', expectedJobId: 'i-abc', uid: 's1', instance: 't_a#0', reason: 'the job id is not the instance\'s' }),
+    fields: { jobId: 'x-1', expectedJobId: 'i-abc', uid: 's1', instance: 't_a#0' },
+    mentions: ['x-1', 't_a#0', 'the job id is not the instance'],
+  },
+  {
+    type: errorClasses.StorageUnavailableError,
+    error: new errorClasses.StorageUnavailableError({ uid: 's1', operation: 'fire', waitedMs: 250, target: '127.0.0.1:1', maybeApplied: false }),
+    fields: { uid: 's1', operation: 'fire', waitedMs: 250, target: '127.0.0.1:1', maybeApplied: false },
+    mentions: ['"s1"', 'fire', '127.0.0.1:1'],
+  },
+  {
     type: errorClasses.LuaScriptError,
     error: new errorClasses.LuaScriptError({ file: 'applyAtomically.lua', line: 12, reason: 'no include "putRecord"' }),
     fields: { file: 'applyAtomically.lua', line: 12, reason: 'no include "putRecord"' },

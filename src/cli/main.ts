@@ -31,6 +31,8 @@ interface WorkerCommandOptions {
   require: string[];
   lockDuration?: number;
   stalledInterval?: number;
+  closeTimeout: number;
+  operationTimeout?: number;
   quiet?: boolean;
 }
 
@@ -95,13 +97,14 @@ async function runWorker(options: WorkerCommandOptions): Promise<void> {
   const hooks = options.require.map(loadModule);
   const tasks = TriggerRegistry.global.names('task');
 
-  const container = createTriggersContainer({ redis, prefix: options.prefix });
+  const container = createTriggersContainer({ redis, prefix: options.prefix, operationTimeoutMs: options.operationTimeout });
   for (const hook of hooks) await hook?.(container);
   const worker = new TriggerWorker(container, {
     queues: options.queue.length > 0 ? options.queue : undefined,
     concurrency: options.concurrency,
     lockDurationMs: options.lockDuration,
     stalledIntervalMs: options.stalledInterval,
+    closeTimeoutMs: options.closeTimeout,
   });
   worker.on('completed', (event) => log(options.quiet, `completed ${event.queue} ${JSON.stringify(event.payload.uid)} ${event.payload.instance}`));
   worker.on('failed', (event) => {
@@ -120,7 +123,7 @@ async function runWorker(options: WorkerCommandOptions): Promise<void> {
     log(options.quiet, `${signal}: finishing in-flight tasks, then exiting`);
     worker.close().then(
       () => {
-        log(options.quiet, 'stopped');
+        log(options.quiet, worker.forcedClose ? `stopped after --close-timeout ${options.closeTimeout} ms: connections closed forcibly` : 'stopped');
         process.exit(0);
       },
       (error: unknown) => {
@@ -133,6 +136,7 @@ async function runWorker(options: WorkerCommandOptions): Promise<void> {
   process.on('SIGTERM', shutdown);
 
   await worker.start();
+  if (stopping) return;
   if (tasks.length === 0) process.stderr.write('warning: no trigger tasks are registered; pass your app module with --require\n');
   log(
     options.quiet,
@@ -157,6 +161,8 @@ export function buildProgram(): Command {
     )
     .option('--lock-duration <ms>', 'job lock duration; a dead worker\'s job is re-delivered after it (default 30000)', positiveInteger)
     .option('--stalled-interval <ms>', 'interval of the stalled-job check (default 30000)', positiveInteger)
+    .option('--close-timeout <ms>', 'longest wait for in-flight tasks and connections on SIGINT/SIGTERM before closing forcibly', positiveInteger, 10_000)
+    .option('--operation-timeout <ms>', 'longest wait of one Redis round trip before StorageUnavailableError (default 10000)', positiveInteger)
     .option('--quiet', 'print only errors')
     .action(async (options: WorkerCommandOptions) => runWorker(options));
   return program;

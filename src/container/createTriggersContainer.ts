@@ -17,6 +17,7 @@ import { TaskExecutor } from '../tasks/TaskExecutor';
 import { bindTriggerClasses } from '../registry/bindTriggerClasses';
 import type { ManagerFactory, ManagerTypeOptions } from '../manager/ManagerFactory';
 import type { RedisSettings } from '../redis/connection/RedisSettings';
+import type { ConnectionLog } from '../redis/connection/ConnectionHealth';
 import { resolveNamed } from '../registry/resolveNamed';
 import { TRIGGERS } from '../registry/tokens';
 
@@ -34,6 +35,13 @@ export interface TriggersContainerOptions {
   lockRenewMs?: number;
   /** How long an operation waits for a Redis session lock (default 30,000 ms). */
   lockTimeoutMs?: number;
+  /**
+   * Milliseconds one Redis round trip waits for a connection, then for its
+   * reply, before failing with `StorageUnavailableError` (default 10,000).
+   */
+  operationTimeoutMs?: number;
+  /** Where Redis outages and recoveries are reported, once each (default: a line on stderr). */
+  connectionLog?: ConnectionLog;
   /** Default runner name (default: `bullmq` with Redis, else `threading`). */
   defaultRunner?: string;
   /** Default storage name (default: `redis` with Redis, else `memory`). */
@@ -79,6 +87,8 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
       lockTtlMs: options.lockTtlMs,
       lockRenewMs: options.lockRenewMs,
       lockTimeoutMs: options.lockTimeoutMs,
+      operationTimeoutMs: options.operationTimeoutMs,
+      connectionLog: options.connectionLog,
     };
     container.bind(TRIGGERS.RedisSettings).toConstantValue(settings);
     // One lazily connecting ioredis client per container; closeTriggersContainer() closes it.

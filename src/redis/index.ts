@@ -8,6 +8,8 @@ export { DEFAULT_QUEUE } from './bullmq/BullMQRunnerOptions';
 export type { BullMQRunnerOptions } from './bullmq/BullMQRunnerOptions';
 export type { QueueRouter } from './bullmq/QueueRouter';
 export { bullmqConnection, bullmqPrefix } from './connection/bullmqConnection';
+export { ConnectionHealth } from './connection/ConnectionHealth';
+export type { ConnectionLog, ConnectionLogEntry } from './connection/ConnectionHealth';
 export { RedisConnection } from './connection/RedisConnection';
 export type { RedisSettings } from './connection/RedisSettings';
 export { RedisSessionKeys } from './storage/RedisSessionKeys';

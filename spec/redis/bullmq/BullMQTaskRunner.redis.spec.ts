@@ -188,8 +188,8 @@ describe('BullMQTaskRunner', () => {
       expect(failed.metadata.exceptionInfo).to.include('BMQ_NotRegistered');
     });
 
-    it('fails the instance named by a malformed or unknown payload, fails the job without retry, and keeps working', async () => {
-      const { container, runner } = await bullmqContainer();
+    it('fails a malformed, forged or unknown payload without retry, touches no instance, and keeps working', async () => {
+      const { container, runner, prefix } = await bullmqContainer();
       const manager = await bullmqSession(container, {
         t_parked: { after: ['go'], run: 'BMQ_Count', queue: 'parked' },
         t_parked2: { after: ['go'], run: 'BMQ_Count', queue: 'parked' },
@@ -200,25 +200,25 @@ describe('BullMQTaskRunner', () => {
       const base = payloadFor(manager, parked);
       const worker = await startWorker(container);
       const queue = runner.queue('triggers');
+      const idOf = (instance: string): string => BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, instance);
 
-      const missingManager = failedJob(worker, (e) => e.jobId === 'bad-missing-manager');
-      await queue.add('bad', { ...base, manager: undefined } as never, { jobId: 'bad-missing-manager' });
+      const missingManager = failedJob(worker, (e) => e.jobId === idOf('t_parked#0'));
+      await queue.add('bad', { ...base, manager: undefined } as never, { jobId: idOf('t_parked#0') });
       const first = await missingManager;
       expect(first.error).to.be.instanceOf(MalformedJobError);
-      expect(first.failedInstance).to.deep.equal({ uid: manager.storage.uid, instance: 't_parked#0' });
-      await expectInstance(manager, 't_parked#0').failed(MalformedJobError);
+      expect(first.failedInstance).to.equal(undefined);
 
-      const unknownManager = failedJob(worker, (e) => e.jobId === 'bad-unknown-manager');
-      await queue.add('bad', { ...base, instance: 't_parked2#0', manager: 'nope' }, { jobId: 'bad-unknown-manager' });
-      expect((await unknownManager).error).to.be.instanceOf(UnknownManagerError);
-      const second = await expectInstance(manager, 't_parked2#0').failed(UnknownManagerError);
-      expect(second.metadata.exceptionInfo).to.include('"nope"');
+      const unknownManager = failedJob(worker, (e) => e.jobId === idOf('t_parked2#0'));
+      await queue.add('bad', { ...base, instance: 't_parked2#0', manager: 'nope' }, { jobId: idOf('t_parked2#0') });
+      const second = await unknownManager;
+      expect(second.error).to.be.instanceOf(UnknownManagerError);
+      expect(second.failedInstance).to.equal(undefined);
 
-      for (const [jobId, data] of [
-        ['bad-null', null],
-        ['bad-string', 'rm -rf /'],
-        ['bad-storage', { ...base, storage: 'nope' }],
-        ['bad-instance', { ...base, instance: 'no_such#0' }],
+      for (const [jobId, data, reason] of [
+        ['bad-null', null, 'MalformedJobError'],
+        ['bad-string', 'rm -rf /', 'MalformedJobError'],
+        ['bad-storage', { ...base, storage: 'nope' }, 'ForgedJobError'],
+        ['bad-instance', { ...base, instance: 'no_such#0' }, 'ForgedJobError'],
       ] as const) {
         const failed = failedJob(worker, (e) => e.jobId === jobId);
         await queue.add('bad', data as never, { jobId });
@@ -227,14 +227,15 @@ describe('BullMQTaskRunner', () => {
         const job = await queue.getJob(jobId);
         expect(await job?.getState(), jobId).to.equal('failed');
         expect(job?.attemptsStarted, jobId).to.equal(1);
-        expect(job?.failedReason, jobId).to.match(/^(MalformedJobError|UnknownStorageError|UnknownInstanceError): /);
+        expect(job?.failedReason, jobId).to.match(new RegExp(`^${reason}: `));
       }
 
       const good = completedJob(worker, 't_good#0');
       await manager.fire('later');
       await good;
       await expectInstance(manager, 't_good#0').finished();
-      await expectInstance(manager, 't_parked#0').failed(MalformedJobError);
+      await expectInstance(manager, 't_parked#0').scheduled();
+      await expectInstance(manager, 't_parked2#0').scheduled();
     });
 
     it('finishes in-flight tasks on close() before resolving', async () => {

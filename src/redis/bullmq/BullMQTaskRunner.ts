@@ -5,7 +5,10 @@ import { inject, optional } from 'inversify';
 import { TRIGGERS } from '../../registry/tokens';
 import { TriggerRegistry } from '../../registry/TriggerRegistry';
 import type { RedisSettings } from '../connection/RedisSettings';
-import { RunnerConfigurationError } from '../../errors';
+import { RunnerConfigurationError, StorageUnavailableError } from '../../errors';
+import { ConnectionHealth, stderrConnectionLog } from '../connection/ConnectionHealth';
+import type { RedisConnection } from '../connection/RedisConnection';
+import type { Redis } from 'ioredis';
 import type { TriggerManager } from '../../manager/TriggerManager';
 import type { TaskConfig, TaskInstance } from '../../model';
 import type { ResolvedTaskOptions } from '../../registry/TaskOptions';
@@ -14,7 +17,7 @@ import { DEFAULT_QUEUE } from './BullMQRunnerOptions';
 import type { BullMQRunnerOptions } from './BullMQRunnerOptions';
 import type { QueueRouter } from './QueueRouter';
 import { Runner } from '../../runners/Runner';
-import { bullmqConnection, bullmqPrefix } from '../connection/bullmqConnection';
+import { bullmqClient, bullmqPrefix } from '../connection/bullmqConnection';
 import { payloadFor } from '../../runners/TaskJobPayload';
 import type { ScriptedJob } from './ScriptedJob';
 import { BullMQInternals } from './BullMQInternals';
@@ -56,11 +59,15 @@ export class BullMQTaskRunner extends BaseTaskRunner {
   private readonly queues = new Map<string, Queue<TaskJobPayload>>();
   private readonly options: BullMQRunnerOptions;
   private closed = false;
+  /** The queues' clients (owned here, watched by the container's connection health). */
+  private readonly clients: Redis[] = [];
+  private ownHealth?: ConnectionHealth;
 
   constructor(
     @inject(TRIGGERS.RedisSettings) @optional() private readonly settings: RedisSettings | undefined,
     @inject(TRIGGERS.QueueRouter) @optional() private readonly router: QueueRouter | undefined,
     @inject(TRIGGERS.BullMQOptions) @optional() options: BullMQRunnerOptions | undefined,
+    @inject(TRIGGERS.RedisConnection) @optional() private readonly connection?: RedisConnection,
   ) {
     super();
     this.options = options ?? {};
@@ -90,11 +97,38 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     const payload = payloadFor(manager, instance);
     const queue = this.queue(this.queueNameFor(manager, instance));
     const jobId = BullMQTaskRunner.jobIdFor(settings.prefix, payload.uid, payload.instance);
-    await queue.add(instance.config.run, payload, { jobId, ...this.jobOptions(instance.cooldown) });
+    await this.bounded(payload.uid, queue.add(instance.config.run, payload, { jobId, ...this.jobOptions(instance.cooldown) }));
     if (instance.depth > 0) {
       // The job's attempt counter (docs/runners.md) reflects the depth (BullMQ's add cannot set it; BullMQ adds the run itself).
-      await BullMQInternals.runOnQueueClient(queue, ATTEMPTS_FROM_DEPTH, [queue.toKey(jobId), instance.depth]);
+      await this.bounded(payload.uid, BullMQInternals.runOnQueueClient(queue, ATTEMPTS_FROM_DEPTH, [queue.toKey(jobId), instance.depth]));
     }
+  }
+
+  /**
+   * `sent`, or a {@link StorageUnavailableError} after `operationTimeoutMs`
+   * (BullMQ waits for its connection as long as an outage lasts). The add
+   * may still happen once Redis is back; the job id makes that the one job
+   * of the instance.
+   */
+  private bounded<T>(uid: string, sent: Promise<T>): Promise<T> {
+    const timeoutMs = this.connection?.operationTimeoutMs ?? this.settings?.operationTimeoutMs ?? 10_000;
+    const startedAt = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StorageUnavailableError({ uid, operation: 'enqueue', waitedMs: Date.now() - startedAt, target: this.health().target, maybeApplied: true })),
+        timeoutMs,
+      );
+    });
+    return Promise.race([sent, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** The container's connection health (or this runner's own, for a container without a storage connection). */
+  private health(): ConnectionHealth {
+    if (this.connection !== undefined) return this.connection.health;
+    const settings = this.redisSettings();
+    this.ownHealth ??= new ConnectionHealth(ConnectionHealth.targetOf(settings.url), settings.connectionLog ?? stderrConnectionLog);
+    return this.ownHealth;
   }
 
   /**
@@ -159,10 +193,21 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     let queue = this.queues.get(name);
     if (queue === undefined) {
       const settings = this.redisSettings();
-      queue = new Queue<TaskJobPayload>(name, { connection: bullmqConnection(settings), prefix: bullmqPrefix(settings) });
+      const health = this.health();
+      const client = bullmqClient(settings, health);
+      this.clients.push(client);
+      queue = new Queue<TaskJobPayload>(name, { connection: client, prefix: bullmqPrefix(settings) });
+      queue.on('error', (error) => health.report(error));
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  /** Drops the queues' connections at once, without waiting for anything (a worker's forced close). */
+  disconnect(): void {
+    this.closed = true;
+    this.queues.clear();
+    for (const client of this.clients.splice(0)) client.disconnect();
   }
 
   /** Closes every queue this runner opened (their Redis connections). Idempotent. */
@@ -170,7 +215,14 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     this.closed = true;
     const queues = [...this.queues.values()];
     this.queues.clear();
-    await Promise.all(queues.map((queue) => queue.close()));
+    await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
+    const clients = this.clients.splice(0);
+    await Promise.all(
+      clients.map(async (client) => {
+        if (client.status !== 'ready') return client.disconnect();
+        await client.quit().catch(() => client.disconnect());
+      }),
+    );
   }
 
   private redisSettings(): RedisSettings {

@@ -2,7 +2,8 @@ import { inject, injectable } from 'inversify';
 import { Redis } from 'ioredis';
 import type { RedisSettings } from './RedisSettings';
 import { TRIGGERS } from '../../registry/tokens';
-import { InvalidStorageSettingsError } from '../../errors';
+import { InvalidStorageSettingsError, StorageUnavailableError, TriggersError } from '../../errors';
+import { ConnectionHealth, isConnectionError, stderrConnectionLog } from './ConnectionHealth';
 import { RedisSessionKeys } from '../storage/RedisSessionKeys';
 import { RedisSessionLocks } from '../storage/RedisSessionLocks';
 import { TaskConfigCache } from '../storage/TaskConfigCache';
@@ -11,6 +12,7 @@ import type { RedisLockOptions } from '../storage/RedisSessionLocks';
 
 const DEFAULT_LOCK_TTL_MS = 10_000;
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 
 /**
  * The container's one ioredis connection (bound as a singleton to
@@ -21,15 +23,28 @@ const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
  *
  * Auto-pipelining is on: commands issued in the same tick (parallel reads,
  * operations on many sessions) travel in one write to the server.
+ *
+ * Bounded waits: the storage sends its commands through {@link call}, which
+ * sends only on a ready connection (waiting for one at most
+ * `operationTimeoutMs`), and ioredis gives up on a reply after the same
+ * time. Commands are never queued offline by ioredis and never re-sent
+ * after a reconnection, so a command that failed is not applied later
+ * behind the caller's back.
  */
 @injectable()
 export class RedisConnection {
   private client?: Redis;
   private closed = false;
   /** The session locks taken through this connection. */
-  readonly locks = new RedisSessionLocks(() => this.redis);
+  readonly locks = new RedisSessionLocks((uid, operation, command) => this.call(uid, operation, command));
   /** Lock timings derived from the settings. */
   readonly lockOptions: RedisLockOptions;
+  /** Milliseconds a round trip may wait for a connection, then for its reply. */
+  readonly operationTimeoutMs: number;
+  /** Reports outages of this container's connections once each (shared by its BullMQ clients). */
+  readonly health: ConnectionHealth;
+  /** Resolves on the client's next `ready` (shared by every command waiting for it, so they leave in order). */
+  private ready?: Promise<void>;
 
   constructor(@inject(TRIGGERS.RedisSettings) readonly settings: RedisSettings) {
     RedisSessionKeys.assertValidPrefix(settings.prefix);
@@ -54,15 +69,116 @@ export class RedisConnection {
       });
     }
     this.lockOptions = { ttlMs, renewMs, timeoutMs };
+    const operationTimeoutMs = settings.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+    if (!Number.isInteger(operationTimeoutMs) || operationTimeoutMs < 1) {
+      throw new InvalidStorageSettingsError({
+        reason: `Redis setting operationTimeoutMs must be a positive whole number of milliseconds, got ${operationTimeoutMs}`,
+        setting: 'operationTimeoutMs',
+        value: operationTimeoutMs,
+      });
+    }
+    this.operationTimeoutMs = operationTimeoutMs;
+    this.health = new ConnectionHealth(ConnectionHealth.targetOf(settings.url), settings.connectionLog ?? stderrConnectionLog);
   }
 
   /** The ioredis client (created on first use). */
   get redis(): Redis {
     if (this.client === undefined) {
       if (this.closed) throw new InvalidStorageSettingsError({ reason: 'This Triggers Redis connection was closed (closeTriggersContainer / quit)' });
-      this.client = new Redis(this.settings.url, { enableAutoPipelining: true });
+      this.client = this.health.watch(
+        new Redis(this.settings.url, {
+          enableAutoPipelining: true,
+          commandTimeout: this.operationTimeoutMs,
+          // A command in flight when the connection drops fails at once instead of waiting for (or being re-sent after) a reconnection.
+          maxRetriesPerRequest: 0,
+          autoResendUnfulfilledCommands: false,
+        }),
+      );
     }
     return this.client;
+  }
+
+  /**
+   * Sends `command` for `operation` of session `uid`: at once (synchronously,
+   * so it keeps its place behind commands sent before) when the connection
+   * is ready, else once it is, waiting at most `operationTimeoutMs`.
+   * Redis's own error replies pass through.
+   *
+   * @throws StorageUnavailableError when no connection came in time, the
+   *   connection failed, or no reply came in time
+   */
+  call<T>(uid: string, operation: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+    const startedAt = Date.now();
+    let redis: Redis;
+    try {
+      redis = this.redis;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const fail = (error: unknown, sent: boolean): unknown => this.unavailable(error, uid, operation, startedAt, sent);
+    if (redis.status === 'ready') {
+      let sent: Promise<T>;
+      try {
+        sent = command(redis);
+      } catch (error) {
+        return Promise.reject(fail(error, false));
+      }
+      return sent.then(undefined, (error: unknown) => {
+        throw fail(error, true);
+      });
+    }
+    if (redis.status === 'wait') redis.connect().catch(() => undefined);
+    this.ready ??= new Promise<void>((resolve) =>
+      redis.once('ready', () => {
+        this.ready = undefined;
+        resolve();
+      }),
+    );
+    const ready = this.ready;
+    return new Promise<T>((resolve, reject) => {
+      let sent = false;
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new StorageUnavailableError({ uid, operation, waitedMs: Date.now() - startedAt, target: this.health.target, maybeApplied: sent }));
+      }, this.operationTimeoutMs);
+      void ready.then(() => {
+        if (settled) return;
+        sent = true;
+        let reply: Promise<T>;
+        try {
+          reply = command(redis);
+        } catch (error) {
+          clearTimeout(timer);
+          reject(fail(error, false));
+          return;
+        }
+        reply.then(
+          (value) => {
+            clearTimeout(timer);
+            if (!settled) resolve(value);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            if (!settled) reject(fail(error, true));
+          },
+        );
+      });
+    });
+  }
+
+  /** `error` as a {@link StorageUnavailableError} when it is a connection failure; Redis replies and framework errors as they are. */
+  private unavailable(error: unknown, uid: string, operation: string, startedAt: number, sent: boolean): unknown {
+    if (error instanceof TriggersError || !isConnectionError(error)) return error;
+    return new StorageUnavailableError({
+      uid,
+      operation,
+      waitedMs: Date.now() - startedAt,
+      target: this.health.target,
+      // Refused before it was written (ioredis refuses to queue it): nothing applied.
+      maybeApplied: sent && !/Stream isn't writeable/.test((error as Error).message),
+      cause: error,
+    });
   }
 
   /** Whether a socket was ever opened (and not yet closed). */
@@ -96,6 +212,11 @@ export class RedisConnection {
     if (client === undefined) return;
     this.locks.releaseAll();
     this.client = undefined;
+    if (client.status !== 'ready') {
+      // Nothing to flush, and QUIT would wait for a connection that may never come.
+      client.disconnect();
+      return;
+    }
     try {
       await client.quit();
     } catch {

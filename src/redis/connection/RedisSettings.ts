@@ -1,3 +1,5 @@
+import type { ConnectionLog } from './ConnectionHealth';
+
 /** Where the Redis storage and the BullMQ runner connect, and how their keys are named. */
 export interface RedisSettings {
   /** `redis://host:port/db` URL. */
@@ -15,4 +17,12 @@ export interface RedisSettings {
   lockRenewMs?: number;
   /** How long an operation waits for a session lock before `LockTimeoutError` (default 30,000 ms). */
   lockTimeoutMs?: number;
+  /**
+   * Milliseconds one storage round trip may wait for a connection, and then
+   * for its reply, before it fails with `StorageUnavailableError` (default
+   * 10,000). Also bounds a BullMQ enqueue.
+   */
+  operationTimeoutMs?: number;
+  /** Where connection trouble and recovery are reported (default: one line on stderr per outage and recovery). */
+  connectionLog?: ConnectionLog;
 }

@@ -1,6 +1,7 @@
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { RedisSettings } from './RedisSettings';
+import type { ConnectionHealth } from './ConnectionHealth';
 
 /**
  * Connection options for a BullMQ `Queue` or `Worker` from the container's
@@ -15,10 +16,17 @@ export function bullmqConnection(settings: RedisSettings): RedisOptions {
 /**
  * An ioredis client with the options of {@link bullmqConnection}, for a
  * connection the caller owns and hands to BullMQ (BullMQ then shares it and
- * leaves closing it to the caller).
+ * leaves closing it to the caller). `health` watches it and every client
+ * BullMQ duplicates from it (a worker's blocking connection), so none of
+ * them reports an error without a listener.
  */
-export function bullmqClient(settings: RedisSettings): Redis {
-  return new Redis(settings.url, { maxRetriesPerRequest: null });
+export function bullmqClient(settings: RedisSettings, health?: ConnectionHealth): Redis {
+  const client = new Redis(settings.url, { maxRetriesPerRequest: null });
+  if (health === undefined) return client;
+  health.watch(client);
+  const duplicate = client.duplicate.bind(client);
+  client.duplicate = (...args: Parameters<Redis['duplicate']>) => health.watch(duplicate(...args));
+  return client;
 }
 
 /**

@@ -6,6 +6,12 @@ import type { RedisSessionKeys } from './RedisSessionKeys';
 import { RedisScripts } from './RedisScripts';
 import type { SessionLock } from '../../storage/SessionLock';
 
+/**
+ * Sends the commands `command` issues for `operation` of session `uid`,
+ * bounded in time (`RedisConnection.call`).
+ */
+export type BoundedCall = <T>(uid: string, operation: string, command: (redis: Redis) => Promise<T>) => Promise<T>;
+
 /** Timings of one lock acquisition. */
 export interface RedisLockOptions {
   /** Milliseconds the Redis lock lives unless renewed. */
@@ -128,7 +134,7 @@ export class RedisSessionLocks {
   /** Renewals that succeeded (observable by tests and profilers). */
   renewals = 0;
 
-  constructor(private readonly redis: () => Redis) {}
+  constructor(private readonly call: BoundedCall) {}
 
   /**
    * Starts taking the lock of the session `keys` names: waits for this
@@ -209,12 +215,12 @@ export class RedisSessionLocks {
 
   private attempt(lock: HeldLock, onResent?: () => void): Promise<boolean> {
     const { keys, token, options } = lock;
-    return RedisScripts.lockAcquire
-      .run(this.redis(), [keys.lock, keys.next], [token, options.ttlMs, 3 * MAX_POLL_MS + 100], onResent)
-      .then((reply) => {
-        lock.isNext = reply === 2;
-        return reply === 1;
-      });
+    return this.call(keys.uid, 'acquireLock', (redis) =>
+      RedisScripts.lockAcquire.run(redis, [keys.lock, keys.next], [token, options.ttlMs, 3 * MAX_POLL_MS + 100], onResent),
+    ).then((reply) => {
+      lock.isNext = reply === 2;
+      return reply === 1;
+    });
   }
 
   private async ensure(lock: HeldLock): Promise<void> {
@@ -269,26 +275,14 @@ export class RedisSessionLocks {
     lock.released = true;
     lock.stopRenewal();
     if (this.held.get(localKey) === lock) this.held.delete(localKey);
-    try {
-      // Not awaited: later commands on this connection are processed after it
-      // (and it is processed after the acquisition it undoes).
-      RedisScripts.lockRelease.run(this.redis(), [lock.keys.lock], [lock.token]).catch(() => undefined);
-    } catch {
-      // The connection is closed: the lock expires on its own.
-    }
+    // Not awaited: later commands on this connection are processed after it (and it is processed after the
+    // acquisition it undoes). On a closed or failed connection the lock expires on its own.
+    this.call(lock.keys.uid, 'releaseLock', (redis) => RedisScripts.lockRelease.run(redis, [lock.keys.lock], [lock.token])).catch(() => undefined);
   }
 
   private renew(lock: HeldLock): void {
     const startedAt = Date.now();
-    let redis: Redis;
-    try {
-      redis = this.redis();
-    } catch {
-      lock.stopRenewal();
-      return;
-    }
-    RedisScripts.lockRenew
-      .run(redis, [lock.keys.lock, lock.keys.next], [lock.token, lock.options.ttlMs])
+    this.call(lock.keys.uid, 'renewLock', (redis) => RedisScripts.lockRenew.run(redis, [lock.keys.lock, lock.keys.next], [lock.token, lock.options.ttlMs]))
       .then(([owned, waiting]) => {
         if (owned === 1) {
           lock.expiresAt = startedAt + lock.options.ttlMs;

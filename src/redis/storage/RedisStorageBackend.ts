@@ -1,4 +1,5 @@
 import { inject } from 'inversify';
+import type { Redis } from 'ioredis';
 import { TRIGGERS } from '../../registry/tokens';
 import { TriggerRegistry } from '../../registry/TriggerRegistry';
 import { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
@@ -61,8 +62,9 @@ export class RedisStorageBackend extends StorageBackend {
     return this.sessionKeys;
   }
 
-  private get redis() {
-    return this.connection.redis;
+  /** Sends `command` bounded in time, naming this session and `operation` if it fails (see `RedisConnection.call`). */
+  private call<T>(operation: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+    return this.connection.call(this.uid, operation, command);
   }
 
   // ---------------------------------------------------------------- locking
@@ -86,13 +88,13 @@ export class RedisStorageBackend extends StorageBackend {
   // ------------------------------------------------------ record-level API
 
   override async readTaskEntries(): Promise<Record<string, TaskConfigEntry>> {
-    return parseHash<TaskConfigEntry>(await this.send(() => this.redis.hgetall(this.keys.tasks)));
+    return parseHash<TaskConfigEntry>(await this.send(() => this.call('readTaskEntries', (redis) => redis.hgetall(this.keys.tasks))));
   }
 
   /** One HMGET of the named entries, not the whole configuration. */
   override async readTaskEntriesByName(names: string[]): Promise<Record<string, TaskConfigEntry>> {
     if (names.length === 0) return {};
-    const values = await this.send(() => this.redis.hmget(this.keys.tasks, ...names));
+    const values = await this.send(() => this.call('readTaskEntries', (redis) => redis.hmget(this.keys.tasks, ...names)));
     const out: Record<string, TaskConfigEntry> = {};
     names.forEach((name, i) => {
       const json = values[i];
@@ -103,29 +105,29 @@ export class RedisStorageBackend extends StorageBackend {
 
   override async readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>> {
     if (names.length === 0) return [];
-    const values = await this.send(() => this.redis.hmget(this.keys.instances, ...names));
+    const values = await this.send(() => this.call('readInstances', (redis) => redis.hmget(this.keys.instances, ...names)));
     return values.map((json) => (json === null ? undefined : (JSON.parse(json) as InstanceRecord)));
   }
 
   override async readAllInstanceRecords(): Promise<InstanceRecord[]> {
-    return Object.values(parseHash<InstanceRecord>(await this.send(() => this.redis.hgetall(this.keys.instances))));
+    return Object.values(parseHash<InstanceRecord>(await this.send(() => this.call('readInstances', (redis) => redis.hgetall(this.keys.instances)))));
   }
 
   override async readUnstartedInstances(tasks: string[]): Promise<InstanceRecord[]> {
-    const names = (await this.send(() => Promise.all(tasks.map((task) => this.redis.smembers(this.keys.unstarted(task)))))).flat();
+    const names = (await this.send(() => this.call('readUnstartedInstances', (redis) => Promise.all(tasks.map((task) => redis.smembers(this.keys.unstarted(task))))))).flat();
     return (await this.readInstanceRecords(names)).filter((record): record is InstanceRecord => record !== undefined);
   }
 
   override async readInstanceCounts(tasks: string[]): Promise<Record<string, number>> {
     if (tasks.length === 0) return {};
-    const values = await this.send(() => this.redis.hmget(this.keys.instanceCounts, ...tasks));
+    const values = await this.send(() => this.call('readInstanceCounts', (redis) => redis.hmget(this.keys.instanceCounts, ...tasks)));
     return Object.fromEntries(tasks.map((task, i) => [task, Number(values[i] ?? 0)]));
   }
 
   override async readLatestKwargs(triggers?: string[]): Promise<Record<string, Kwargs>> {
-    if (triggers === undefined) return parseHash<Kwargs>(await this.send(() => this.redis.hgetall(this.keys.latestKwargs)));
+    if (triggers === undefined) return parseHash<Kwargs>(await this.send(() => this.call('readLatestKwargs', (redis) => redis.hgetall(this.keys.latestKwargs))));
     if (triggers.length === 0) return {};
-    const values = await this.send(() => this.redis.hmget(this.keys.latestKwargs, ...triggers));
+    const values = await this.send(() => this.call('readLatestKwargs', (redis) => redis.hmget(this.keys.latestKwargs, ...triggers)));
     const out: Record<string, Kwargs> = {};
     triggers.forEach((trigger, i) => {
       const json = values[i];
@@ -144,10 +146,12 @@ export class RedisStorageBackend extends StorageBackend {
     const cache = this.connection.taskCache;
     const cached = cache.get(keys.base);
     const [taskPairs, using, unstarted, counts, latestPairs, version] = await this.send(() =>
-      RedisScripts.readForFire.run(
-        this.redis,
-        [keys.tasks, keys.taskTriggers, keys.instances, keys.latestKwargs, keys.instanceCounts, keys.tasksVersion],
-        [trigger, keys.unstartedPrefix, cached?.version ?? '', ...(cached === undefined ? [] : fireIndexArgs(cached, trigger))],
+      this.call('readForFire', (redis) =>
+        RedisScripts.readForFire.run(
+          redis,
+          [keys.tasks, keys.taskTriggers, keys.instances, keys.latestKwargs, keys.instanceCounts, keys.tasksVersion],
+          [trigger, keys.unstartedPrefix, cached?.version ?? '', ...(cached === undefined ? [] : fireIndexArgs(cached, trigger))],
+        ),
       ),
     );
     const tasks =
@@ -190,16 +194,18 @@ export class RedisStorageBackend extends StorageBackend {
     }
     try {
       const [waiting, previousVersion, version] = await this.send(() =>
-        RedisScripts.writeChanges.run(this.redis, keys.scriptKeys, [
-          lock.held.token,
-          this.connection.settings.sessionTtlSeconds ?? 0,
-          keys.unstartedPrefix,
-          tasks.length,
-          latest.length,
-          counts.length,
-          changes.instances.length,
-          ...args,
-        ]),
+        this.call('writeChanges', (redis) =>
+          RedisScripts.writeChanges.run(redis, keys.scriptKeys, [
+            lock.held.token,
+            this.connection.settings.sessionTtlSeconds ?? 0,
+            keys.unstartedPrefix,
+            tasks.length,
+            latest.length,
+            counts.length,
+            changes.instances.length,
+            ...args,
+          ]),
+        ),
       );
       this.connection.locks.noteContention(lock.held, waiting === 1);
       if (tasks.length > 0) this.rememberWrittenTasks(previousVersion, version, taskTexts);
@@ -228,10 +234,8 @@ export class RedisStorageBackend extends StorageBackend {
       if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
     }
     const keys = this.keys;
-    const reply = await RedisScripts.startScheduled.run(
-      this.redis,
-      keys.scriptKeys,
-      [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, now.toISOString()],
+    const reply = await this.call('startScheduledInstance', (redis) =>
+      RedisScripts.startScheduled.run(redis, keys.scriptKeys, [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, now.toISOString()]),
     );
     if (reply[0] === 1) return 'not-scheduled';
     if (reply[0] !== 2) return undefined;
@@ -284,10 +288,12 @@ export class RedisStorageBackend extends StorageBackend {
       return undefined;
     }
     const keys = this.keys;
-    const applied = await RedisScripts.startKnown.run(
-      this.redis,
-      keys.scriptKeys,
-      [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, text, running, cached.version, instance.taskName],
+    const applied = await this.call('startScheduledInstance', (redis) =>
+      RedisScripts.startKnown.run(
+        redis,
+        keys.scriptKeys,
+        [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, text, running, cached.version, instance.taskName],
+      ),
     );
     if (applied !== 1) return undefined;
     this.rememberRecord(name, running);
@@ -373,7 +379,7 @@ export class RedisStorageBackend extends StorageBackend {
     const pipelined = update === undefined ? undefined : this.connection.handoffs.takePipelinedFinish(this.uid, update.name);
     if (pipelined !== undefined) scriptKeys.push(pipelined.jobLockKey);
     const reply = await (pipelined === undefined
-      ? RedisScripts.applyAtomically.run(this.redis, scriptKeys, args)
+      ? this.call('applyAtomically', (redis) => RedisScripts.applyAtomically.run(redis, scriptKeys, args))
       : pipelined.send((redis) => RedisScripts.applyAtomically.run(redis, scriptKeys, args)));
     if (update !== undefined) this.knownRecords.delete(update.name);
     if (reply[0] !== 2) {
@@ -429,7 +435,7 @@ export class RedisStorageBackend extends StorageBackend {
    * configuration. Undefined for a session without configuration.
    */
   private async loadTaskCache(): Promise<CachedTasks | undefined> {
-    const replies = await this.redis.multi().get(this.keys.tasksVersion).hgetall(this.keys.tasks).exec();
+    const replies = await this.call('readConfiguration', (redis) => redis.multi().get(this.keys.tasksVersion).hgetall(this.keys.tasks).exec());
     const [[versionError, version], [tasksError, hash]] = replies as [[Error | null, string | null], [Error | null, Record<string, string>]];
     if (versionError !== null || tasksError !== null || version === null || version === '') return undefined;
     return this.connection.taskCache.at(this.keys.base, version) ?? this.rememberTasks(version, parseHash<TaskConfigEntry>(hash));
@@ -462,7 +468,9 @@ export class RedisStorageBackend extends StorageBackend {
       const lock = this.heldLock('delete');
       const keys = this.keys;
       try {
-        await this.send(() => RedisScripts.deleteSession.run(this.redis, [keys.lock, ...keys.recordKeys], [lock.held.token, keys.unstartedPrefix]));
+        await this.send(() =>
+          this.call('deleteSession', (redis) => RedisScripts.deleteSession.run(redis, [keys.lock, ...keys.recordKeys], [lock.held.token, keys.unstartedPrefix])),
+        );
       } catch (error) {
         throw this.lockLost(error);
       }
@@ -473,7 +481,7 @@ export class RedisStorageBackend extends StorageBackend {
 
   /** Reads only the unresolved instances (an index), not the whole history. */
   override async getUnresolvedInstances(): Promise<TaskInstance[]> {
-    const [tasks, names] = await Promise.all([this.getTasks(), this.redis.smembers(this.keys.unresolved)]);
+    const [tasks, names] = await Promise.all([this.getTasks(), this.call('getUnresolvedInstances', (redis) => redis.smembers(this.keys.unresolved))]);
     const records = await this.readInstanceRecords(names);
     return records
       .filter((record): record is InstanceRecord => record !== undefined && tasks[record.task] !== undefined)
@@ -486,7 +494,7 @@ export class RedisStorageBackend extends StorageBackend {
   override async getUnresolvedTasks(): Promise<TaskConfig[]> {
     const [tasks, counts, unresolved] = await Promise.all([
       this.getTasks(),
-      this.redis.hgetall(this.keys.instanceCounts),
+      this.call('getUnresolvedTasks', (redis) => redis.hgetall(this.keys.instanceCounts)),
       this.getUnresolvedInstances(),
     ]);
     const open = new Set(unresolved.map((instance) => instance.taskName));

@@ -6,10 +6,13 @@ import type { Container } from 'inversify';
 import { resolveNamed } from '../../registry/resolveNamed';
 import { TRIGGERS, runnerToken } from '../../registry/tokens';
 import type { RedisSettings } from '../connection/RedisSettings';
-import { RunnerConfigurationError, WorkerLostError } from '../../errors';
-import { TaskStatus, isPlainObject } from '../../model';
+import { ForgedJobError, RunnerConfigurationError, UnknownInstanceError, UnknownManagerError, UnknownStorageError, WorkerLostError } from '../../errors';
+import { ConnectionHealth, isConnectionError, stderrConnectionLog } from '../connection/ConnectionHealth';
+import { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
+import { TaskInstance, TaskStatus, isPlainObject } from '../../model';
+import type { InstanceRecord } from '../../model';
+import { RedisSessionKeys } from '../storage/RedisSessionKeys';
 import { DEFAULT_QUEUE } from '../bullmq/BullMQRunnerOptions';
-import type { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
 import { bullmqClient, bullmqPrefix } from '../connection/bullmqConnection';
 import { parseBullMQJobData } from '../bullmq/BullMQJobData';
 import type { BullMQJobData } from '../bullmq/BullMQJobData';
@@ -22,6 +25,7 @@ import type { StorageBackend } from '../../storage/StorageBackend';
 import { failureMetadata } from '../../logging/failureMetadata';
 import type { TaskExecutor } from '../../tasks/TaskExecutor';
 import { StartOnFetch } from './StartOnFetch';
+import type { FetchedStart } from './StartOnFetchScript';
 
 /** Options of {@link TriggerWorker}. */
 export interface TriggerWorkerOptions {
@@ -37,6 +41,14 @@ export interface TriggerWorkerOptions {
   lockDurationMs?: number;
   /** Milliseconds between checks for stalled jobs (BullMQ `stalledInterval`, default 30 000). */
   stalledIntervalMs?: number;
+  /**
+   * Milliseconds {@link TriggerWorker.close} waits for in-flight jobs and
+   * for the connections to close (default 10 000); then it closes them
+   * forcibly, so a worker stops in bounded time even while Redis is
+   * unreachable. A job cut off this way is re-delivered by BullMQ's stalled
+   * check (its instance then fails with `WorkerLostError` if it had started).
+   */
+  closeTimeoutMs?: number;
 }
 
 /** What a {@link TriggerWorker} reports for each job (its `'completed'` event). */
@@ -63,7 +75,7 @@ export interface TriggerWorkerEvents {
   completed: [JobCompletedEvent];
   /** The job could not be run (malformed payload, unknown names, lost worker...); the BullMQ job is failed, not retried. */
   failed: [JobFailedEvent];
-  /** A connection or worker-level error; the worker keeps running. */
+  /** A worker-level error; the worker keeps running. Connection trouble goes to the container's connection log instead. */
   error: [Error];
   /** Every queue's BullMQ worker is connected and consuming. */
   ready: [];
@@ -76,11 +88,14 @@ export interface TriggerWorkerEvents {
  * session, start the instance if it is still `scheduled`, run the task,
  * record the outcome and cascade (through `TaskExecutor`).
  *
- * Bad jobs never crash the worker and never run anything unregistered:
- * a malformed payload, or one naming an unknown manager, fails the instance
- * it names (when uid, instance and a registered storage identify one that is
- * still `scheduled`) with the error, and fails the BullMQ job without retry.
- * An unknown task name fails the instance with `UnknownTaskError`.
+ * Bad jobs never crash the worker and never run anything unregistered. A
+ * job acts on an instance only if it is that instance's own: its id is
+ * {@link BullMQTaskRunner.jobIdFor} of the uid and instance it names, its
+ * payload is well formed, its names resolve here and the instance exists.
+ * Any other job fails in BullMQ without retry (`ForgedJobError`,
+ * `MalformedJobError`, `Unknown*Error`) and touches no session. For a
+ * genuine job, an unknown task name fails the instance with
+ * `UnknownTaskError`.
  *
  * A job re-delivered after its worker died mid-run finds its instance
  * `running`: the task is not run again (it may have had side effects); the
@@ -123,6 +138,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private startOnFetch?: StartOnFetch;
   /** Jobs whose pipelined finish declined: BullMQ's "Missing lock" errors for them are expected. */
   private readonly handedBack = new Set<string>();
+  /** Whether the last {@link close} hit `closeTimeoutMs` and closed the connections forcibly. */
+  forcedClose = false;
 
   constructor(
     private readonly container: Container,
@@ -161,7 +178,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         reason: `Worker concurrency must be a positive integer, got ${String(options.concurrency)}`,
       });
     }
-    for (const key of ['lockDurationMs', 'stalledIntervalMs'] as const) {
+    for (const key of ['lockDurationMs', 'stalledIntervalMs', 'closeTimeoutMs'] as const) {
       const value = options[key];
       if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
         throw new RunnerConfigurationError({
@@ -189,15 +206,26 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (this.workers.length > 0) return;
     if (this.closing !== undefined) throw new RunnerConfigurationError({ runner: 'TriggerWorker', reason: 'TriggerWorker was closed; create a new one' });
     if (options !== undefined) this.configure({ ...this.options, ...options });
-    const connection = bullmqClient(this.settings);
-    this.jobConnection = connection;
     if (this.container.isBound(TRIGGERS.RedisConnection)) {
       this.storageConnection = this.container.get<RedisConnection>(TRIGGERS.RedisConnection);
+    }
+    const health =
+      this.storageConnection?.health ??
+      new ConnectionHealth(ConnectionHealth.targetOf(this.settings.url), this.settings.connectionLog ?? stderrConnectionLog);
+    const connection = bullmqClient(this.settings, health);
+    this.jobConnection = connection;
+    if (this.storageConnection !== undefined) {
       this.startOnFetch = new StartOnFetch(this.settings);
       this.startOnFetch.install(connection);
     }
-    // Loaded ahead, so a pipelined finish is never re-sent as EVAL behind BullMQ's completion.
-    await connection.script('LOAD', RedisScripts.applyAtomically.lua);
+    try {
+      // Loaded ahead, so a pipelined finish is never re-sent as EVAL behind BullMQ's completion.
+      await connection.script('LOAD', RedisScripts.applyAtomically.lua);
+    } catch (error) {
+      if (this.closing !== undefined) return; // closed while waiting for Redis
+      throw error;
+    }
+    if (this.closing !== undefined) return;
     this.workers = this.queueNames.map((queue) => {
       const worker = new Worker<unknown, void>(queue, (job) => this.process(queue, job), {
         connection,
@@ -208,7 +236,10 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         autorun: true,
       });
       worker.on('error', (error) => {
-        if (!this.isHandedBackError(error)) this.emit('error', error);
+        if (this.isHandedBackError(error)) return;
+        // Connection trouble is reported once per outage by the clients' health listener.
+        if (isConnectionError(error)) return;
+        this.emit('error', error);
       });
       worker.on('completed', (job) => {
         const payload = this.completedPayloads.get(job);
@@ -227,24 +258,58 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       });
       return worker;
     });
-    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    try {
+      await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    } catch (error) {
+      if (this.closing !== undefined) return;
+      throw error;
+    }
+    if (this.closing !== undefined) return;
     this.emit('ready');
   }
 
   /**
    * Stops taking jobs, waits for the in-flight ones to finish (their status
    * and cascades recorded), then closes the queues this process used for
-   * cascades. Idempotent.
+   * cascades. Takes at most `closeTimeoutMs` (then closes everything
+   * forcibly and sets {@link forcedClose}), also while Redis is unreachable
+   * or before the worker ever connected. Idempotent.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.all(this.workers.map((worker) => worker.close()));
-      while (this.finishing.size > 0) await Promise.all([...this.finishing.values()]);
-      await this.jobConnection?.quit().catch(() => this.jobConnection?.disconnect());
-      const token = runnerToken('bullmq');
-      if (this.container.isBound(token)) await this.container.get<BullMQTaskRunner>(token).close();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.closeTimeoutMs ?? 10_000)));
+      const outcome = await Promise.race([this.closeGracefully().then(() => 'closed' as const), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        this.forcedClose = true;
+        await this.closeForcibly();
+      }
     })();
     return this.closing;
+  }
+
+  private async closeGracefully(): Promise<void> {
+    const connection = this.jobConnection;
+    // Never connected (Redis unreachable since start): nothing is in flight, and a graceful close would wait for Redis.
+    if (connection !== undefined && connection.status !== 'ready' && this.workers.length === 0) return this.closeForcibly();
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    while (this.finishing.size > 0) await Promise.all([...this.finishing.values()]);
+    await connection?.quit().catch(() => connection.disconnect());
+    await this.runner()?.close();
+  }
+
+  /** Drops every connection at once; jobs still active are re-delivered by BullMQ's stalled check. */
+  private async closeForcibly(): Promise<void> {
+    this.jobConnection?.disconnect();
+    this.runner()?.disconnect();
+    // Not awaited: with the connections gone, BullMQ's own close may still wait for replies that never come.
+    for (const worker of this.workers) worker.close(true).catch(() => undefined);
+  }
+
+  private runner(): BullMQTaskRunner | undefined {
+    const token = runnerToken('bullmq');
+    return this.container.isBound(token) ? this.container.get<BullMQTaskRunner>(token) : undefined;
   }
 
   private async process(queue: string, job: Job<unknown, void>): Promise<void> {
@@ -260,7 +325,27 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     try {
       payload = parseBullMQJobData(job.data);
     } catch (error) {
-      return this.reject(job, error, [TaskStatus.Scheduled]);
+      return this.refuse(job, error, fetched);
+    }
+    const expectedJobId = BullMQTaskRunner.jobIdFor(this.settings.prefix, payload.uid, payload.instance);
+    if (job.id !== expectedJobId) {
+      const forged = new ForgedJobError({
+        jobId: job.id,
+        expectedJobId,
+        uid: payload.uid,
+        instance: payload.instance,
+        reason: `its id is not the job id of that instance under prefix "${this.settings.prefix}" (${expectedJobId})`,
+      });
+      return this.refuse(job, forged, fetched);
+    }
+    if (fetched !== undefined && payload.session !== this.storageConnection?.keysFor(payload.uid).base) {
+      const forged = new ForgedJobError({
+        jobId: job.id,
+        uid: payload.uid,
+        instance: payload.instance,
+        reason: 'its "session" hint names the keys of another session',
+      });
+      return this.refuse(job, forged, fetched);
     }
     if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
       const lost = new WorkerLostError({ uid: payload.uid, instance: payload.instance, jobId: job.id });
@@ -289,9 +374,47 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       await execution;
     } catch (error) {
       pipelined?.withdraw();
+      // Names this process cannot resolve, or an instance that does not exist: the job does not match a stored
+      // instance this worker can reach, so it touches none (a fetched start is put back).
+      if (error instanceof UnknownManagerError || error instanceof UnknownStorageError || error instanceof UnknownInstanceError) {
+        return this.refuse(job, error, fetched);
+      }
       return this.reject(job, error, [TaskStatus.Scheduled, TaskStatus.Running]);
     }
     this.completedPayloads.set(job, payload);
+  }
+
+  /**
+   * Fails a job that does not match the instance it names (malformed,
+   * forged, or naming what this process cannot resolve) without touching
+   * any session: if BullMQ's fetch already started an instance from the
+   * job's hints, that start is put back first.
+   */
+  private async refuse(job: Job<unknown, void>, error: unknown, fetched: FetchedStart | undefined): Promise<never> {
+    if (fetched !== undefined) await this.putBackFetchedStart(job.data, fetched).catch(() => undefined);
+    throw new JobRejection(asError(error), undefined);
+  }
+
+  /**
+   * Restores the `scheduled` record a fetched start replaced (the text the
+   * job's `record` hint carried, which the fetch compared with the stored
+   * one), under the session's lock and only while the stored record is
+   * still the start's.
+   */
+  private async putBackFetchedStart(data: unknown, fetched: FetchedStart): Promise<void> {
+    const connection = this.storageConnection;
+    if (connection === undefined || !isPlainObject(data)) return;
+    const { session, record } = data;
+    const head = RedisSessionKeys.keyHead(this.settings.prefix);
+    if (typeof session !== 'string' || typeof record !== 'string' || !session.startsWith(head) || !session.endsWith('}:')) return;
+    const uid = Buffer.from(session.slice(head.length, -2), 'base64url').toString('utf16le');
+    if (connection.keysFor(uid).base !== session) return;
+    const storage = resolveNamed<StorageBackend>(this.container, 'storage', 'redis').open(uid);
+    await storage.withLock(async (tx) => {
+      const current = await tx.instance(fetched.instance);
+      if (JSON.stringify(current.toRecord()) !== fetched.record) return;
+      tx.put(TaskInstance.fromRecord(JSON.parse(record) as InstanceRecord, current.config));
+    });
   }
 
   /**
@@ -306,7 +429,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   ): { sentFirst: Promise<boolean>; executionSettled: () => void; withdraw: () => void } | undefined {
     const redis = this.jobConnection;
     const storage = this.storageConnection;
-    if (redis === undefined || storage === undefined || job.id === undefined) return undefined;
+    // Not on a connection that is down: the storage's own, bounded path records the finish instead.
+    if (redis === undefined || storage === undefined || job.id === undefined || redis.status !== 'ready') return undefined;
     const jobId = job.id;
     // Whether the finish was sent before the execution settled (the first call decides).
     let decide!: (sentFirst: boolean) => void;

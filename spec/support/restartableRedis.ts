@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Socket, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A private `redis-server` that can be stopped and started again on the
+ * same port with its data (append-only file in a temporary folder): an
+ * outage and a recovery, as clients see them. Always on its own free
+ * loopback port; {@link remove} stops it and deletes the folder.
+ */
+export class RestartableRedis {
+  private child?: ChildProcess;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'triggers-faults-'));
+
+  private constructor(readonly port: number) {}
+
+  /** A server on a free port, not started yet. */
+  static async onFreePort(): Promise<RestartableRedis> {
+    return new RestartableRedis(await freePort());
+  }
+
+  /** A server on `port`, not started yet. */
+  static onPort(port: number): RestartableRedis {
+    return new RestartableRedis(port);
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server (again) and waits until it answers PING. */
+  async start(): Promise<void> {
+    if (this.child !== undefined) return;
+    const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir];
+    const child = spawn(binary, args, { stdio: 'ignore' });
+    this.child = child;
+    const deadline = Date.now() + 10_000;
+    while (!(await ping(this.port))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Stops the server (SIGTERM, waiting for its exit); the data stays for the next start. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Stops the server and deletes its data. */
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A loopback port nothing listens on (at the time of the call). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    let data = '';
+    socket.once('error', () => resolve(false));
+    socket.on('data', (chunk: Buffer) => {
+      data += chunk.toString();
+      if (data.includes('\r\n')) {
+        socket.destroy();
+        resolve(data.startsWith('+PONG'));
+      }
+    });
+    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+  });
+}

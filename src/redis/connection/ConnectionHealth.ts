@@ -1,0 +1,111 @@
+import type { Redis } from 'ioredis';
+
+/** One line about the health of a container's Redis connections. */
+export interface ConnectionLogEntry {
+  /** `warn` when an outage begins, `info` when the connections are back. */
+  readonly level: 'warn' | 'info';
+  readonly message: string;
+  /** Where the connections go (`host:port`). */
+  readonly target: string;
+}
+
+/** Where a container's connection-health lines go (`createTriggersContainer({ connectionLog })`). */
+export type ConnectionLog = (entry: ConnectionLogEntry) => void;
+
+/** The default {@link ConnectionLog}: one plain line on stderr. */
+export const stderrConnectionLog: ConnectionLog = (entry) => {
+  process.stderr.write(`triggers: ${entry.message}\n`);
+};
+
+/**
+ * Watches the ioredis clients of one container and reports an outage once:
+ * the first error while every client was fine is logged (`warn`, with the
+ * target and the error); when every client that failed is ready again,
+ * `reconnected after N s` (`info`). Every client the wing creates has this
+ * error listener, so ioredis never prints an "Unhandled error event", and
+ * the retries in between stay quiet.
+ */
+export class ConnectionHealth {
+  private readonly down = new Set<object>();
+  private outageStartedAt?: number;
+
+  constructor(
+    readonly target: string,
+    private readonly log: ConnectionLog,
+  ) {}
+
+  /** The `host:port` (or socket path) a Redis URL points at, for messages. */
+  static targetOf(url: string): string {
+    if (url.startsWith('/')) return url;
+    try {
+      const parsed = new URL(url);
+      return `${parsed.hostname || 'localhost'}:${parsed.port || '6379'}`;
+    } catch {
+      return url;
+    }
+  }
+
+  /** Whether an outage was reported and is not over. */
+  get inOutage(): boolean {
+    return this.outageStartedAt !== undefined;
+  }
+
+  /** Listens to `client`'s errors and reconnections (returns it, for chaining). */
+  watch<C extends Redis>(client: C): C {
+    client.on('error', (error: Error) => this.failed(client, error));
+    client.on('reconnecting', () => this.down.add(client));
+    client.on('ready', () => this.recovered(client));
+    client.on('end', () => this.forget(client));
+    return client;
+  }
+
+  /**
+   * Handles an error BullMQ reported for a watched client: a connection
+   * error is already part of the outage this object reported; anything
+   * else is logged (`warn`) as it is.
+   */
+  report(error: Error): void {
+    if (!isConnectionError(error)) this.emit('warn', `Redis at ${this.target}: ${error.name}: ${error.message}`);
+  }
+
+  private failed(client: object, error: Error): void {
+    this.down.add(client);
+    if (this.outageStartedAt !== undefined) return;
+    this.outageStartedAt = Date.now();
+    this.emit('warn', `Redis at ${this.target} is unreachable (${error.message}); retrying, operations fail with StorageUnavailableError meanwhile`);
+  }
+
+  private recovered(client: object): void {
+    this.down.delete(client);
+    if (this.down.size > 0 || this.outageStartedAt === undefined) return;
+    const seconds = (Date.now() - this.outageStartedAt) / 1000;
+    this.outageStartedAt = undefined;
+    this.emit('info', `Redis at ${this.target} reconnected after ${seconds.toFixed(1)} s`);
+  }
+
+  private forget(client: object): void {
+    this.down.delete(client);
+    if (this.down.size === 0) this.outageStartedAt = undefined;
+  }
+
+  private emit(level: ConnectionLogEntry['level'], message: string): void {
+    try {
+      this.log({ level, message, target: this.target });
+    } catch {
+      // A logging failure must not become a connection error.
+    }
+  }
+}
+
+/**
+ * Whether `error` says the connection failed (refused, reset, closed, timed
+ * out) rather than the server answering with an error.
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name === 'ReplyError') return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ECONNABORTED)$/.test(code)) {
+    return true;
+  }
+  return /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|connect ETIMEDOUT|Socket closed unexpectedly/i.test(error.message);
+}
