@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { RedisScript } from '../../src/storage/RedisScript';
+import { RedisScript } from '../../src/redis/storage/RedisScript';
 import type { RedisProbe } from './RedisProbe';
 
 /** What one sequential command with no work in it costs on this machine. */
