@@ -21,8 +21,23 @@ export class ConfigurationValidator {
 
   /** Validates every entry; returns them as {@link TaskConfig}s. */
   validate(config: unknown): TaskConfig[] {
+    const { tasks, problems } = this.inspect(config);
+    if (problems.length > 0) {
+      throw new InvalidConfigurationError(
+        isPlainObject(config) ? `Invalid configuration: ${problems.join('; ')}` : problems[0],
+      );
+    }
+    return tasks;
+  }
+
+  /**
+   * Checks every entry without throwing: the valid entries as task configs
+   * and every problem found, one string each (what `triggers validate`
+   * lists line by line).
+   */
+  inspect(config: unknown): { tasks: TaskConfig[]; problems: string[] } {
     if (!isPlainObject(config)) {
-      throw new InvalidConfigurationError('Configuration must be an object mapping task names to task entries');
+      return { tasks: [], problems: ['Configuration must be an object mapping task names to task entries'] };
     }
     const problems: string[] = [];
     const tasks: TaskConfig[] = [];
@@ -31,10 +46,7 @@ export class ConfigurationValidator {
       this.check(name, entry, problems);
       if (problems.length === before) tasks.push(TaskConfig.fromEntry(name, entry as TaskConfigEntry));
     }
-    if (problems.length > 0) {
-      throw new InvalidConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
-    }
-    return tasks;
+    return { tasks, problems };
   }
 
   private check(name: string, entry: unknown, problems: string[]): void {
