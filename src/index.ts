@@ -12,6 +12,7 @@ import 'reflect-metadata';
 export * from './config';
 export * from './container';
 export * from './errors';
+export * from './inspection';
 export * from './logging';
 export * from './manager';
 export * from './model';

@@ -10,6 +10,8 @@ export interface NodeChild {
   child: ChildProcess;
   /** Everything written to stdout and stderr so far. */
   output(): string;
+  /** Everything written to stdout so far. */
+  stdout(): string;
   /** Resolves on the first output line matching `pattern` (rejects if the process exits first). */
   line(pattern: RegExp): Promise<string>;
   /** Resolves with the exit code (or the signal name). */
@@ -18,11 +20,12 @@ export interface NodeChild {
 
 const children = new Set<ChildProcess>();
 
-/** Spawns `node <args>` from the repository root; {@link killChildren} stops it if the spec forgets. */
-export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}): NodeChild {
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `node <args>` from the repository root (or `cwd`); {@link killChildren} stops it if the spec forgets. */
+export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string = REPO_ROOT): NodeChild {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let text = '';
+  let stdout = '';
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void; reject: (error: Error) => void }> = [];
   const check = (): void => {
     for (const waiter of [...waiters]) {
@@ -33,7 +36,7 @@ export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}): NodeChil
       }
     }
   };
-  child.stdout?.on('data', (chunk: Buffer) => ((text += chunk.toString()), check()));
+  child.stdout?.on('data', (chunk: Buffer) => ((text += chunk.toString()), (stdout += chunk.toString()), check()));
   child.stderr?.on('data', (chunk: Buffer) => ((text += chunk.toString()), check()));
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -45,6 +48,7 @@ export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}): NodeChil
   return {
     child,
     output: () => text,
+    stdout: () => stdout,
     line: (pattern) =>
       new Promise((resolve, reject) => {
         waiters.push({ pattern, resolve, reject });

@@ -22,8 +22,18 @@ export class ConfigurationValidator {
 
   /** Validates every entry; returns them as {@link TaskConfig}s. */
   validate(config: unknown): TaskConfig[] {
+    const { tasks, problems } = this.inspect(config);
+    if (problems.length > 0) throw new InvalidConfigurationError({ problems });
+    return tasks;
+  }
+
+  /**
+   * Checks every entry without throwing: the valid entries as task configs
+   * and every problem found (what `triggers validate` lists line by line).
+   */
+  inspect(config: unknown): { tasks: TaskConfig[]; problems: ConfigurationProblem[] } {
     if (!isPlainObject(config)) {
-      throw new InvalidConfigurationError({ problems: [{ reason: 'must be an object mapping task names to task entries' }] });
+      return { tasks: [], problems: [{ reason: 'must be an object mapping task names to task entries' }] };
     }
     const problems: ConfigurationProblem[] = [];
     const tasks: TaskConfig[] = [];
@@ -32,10 +42,7 @@ export class ConfigurationValidator {
       this.check(name, entry, problems);
       if (problems.length === before) tasks.push(TaskConfig.fromEntry(name, entry as TaskConfigEntry));
     }
-    if (problems.length > 0) {
-      throw new InvalidConfigurationError({ problems });
-    }
-    return tasks;
+    return { tasks, problems };
   }
 
   private check(task: string, entry: unknown, problems: ConfigurationProblem[]): void {

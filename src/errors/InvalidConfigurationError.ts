@@ -17,7 +17,7 @@ export interface InvalidConfigurationErrorFields {
 }
 
 /** `task "t": directive "after" must be...`, `task "t" must be...`, or `the configuration must be...`. */
-function describeProblem(problem: ConfigurationProblem): string {
+export function describeConfigurationProblem(problem: ConfigurationProblem): string {
   if (problem.task === undefined) return `the configuration ${problem.reason}`;
   const where = `task "${problem.task}"`;
   return problem.directive !== undefined ? `${where}: directive "${problem.directive}" ${problem.reason}` : `${where} ${problem.reason}`;
@@ -29,7 +29,7 @@ export class InvalidConfigurationError extends TriggersError {
   readonly problems: readonly ConfigurationProblem[];
 
   constructor(fields: InvalidConfigurationErrorFields) {
-    super(`Invalid configuration: ${fields.problems.map(describeProblem).join('; ')}`);
+    super(`Invalid configuration: ${fields.problems.map(describeConfigurationProblem).join('; ')}`);
     this.problems = fields.problems;
   }
 }

@@ -47,7 +47,7 @@ export class StorageUnavailableError extends TriggersError implements StorageUna
       ? 'it was sent, so it may have been applied'
       : 'nothing was sent';
     return (
-      `Redis at ${fields.target} is unavailable: ${fields.operation} of session ${JSON.stringify(fields.uid)} ` +
+      `Redis at ${fields.target} is unavailable: ${fields.operation}${fields.uid === '' ? '' : ` of session ${JSON.stringify(fields.uid)}`} ` +
       `gave up after ${fields.waitedMs} ms (${reason}); ${applied}`
     );
   }

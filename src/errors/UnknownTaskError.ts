@@ -22,6 +22,8 @@ export type UnknownTaskErrorFields =
       uid: string;
       /** The instance that refers to the missing task configuration, when one does. */
       instance?: string;
+      /** The task names the session does configure, when the caller lists them (an operator typing a name). */
+      configured?: readonly string[];
     };
 
 /** No trigger task (class) is registered under that name, or the session has no task configuration of that name. */
@@ -36,6 +38,8 @@ export class UnknownTaskError extends TriggersError {
   readonly uid?: string;
   /** The instance referring to the missing task configuration, when one does. */
   readonly instance?: string;
+  /** The task names the session configures, when the caller listed them. */
+  readonly configured?: readonly string[];
 
   constructor(fields: UnknownTaskErrorFields) {
     super(UnknownTaskError.describe(fields));
@@ -46,6 +50,7 @@ export class UnknownTaskError extends TriggersError {
     } else {
       this.uid = fields.uid;
       this.instance = fields.instance;
+      this.configured = fields.configured;
     }
   }
 
@@ -53,6 +58,7 @@ export class UnknownTaskError extends TriggersError {
     if ('known' in fields) return unknownNameMessage('trigger task', fields.task, fields.known, fields.context);
     return fields.instance !== undefined
       ? `Instance "${fields.instance}" refers to task "${fields.task}", which the session does not configure`
-      : `Session "${fields.uid}" has no task named "${fields.task}"`;
+      : `Session "${fields.uid}" has no task named "${fields.task}"` +
+          (fields.configured === undefined ? '' : ` (tasks: ${fields.configured.length > 0 ? [...fields.configured].sort().join(', ') : 'none'})`);
   }
 }

@@ -6,7 +6,7 @@ export { DuplicateRegistrationError } from './DuplicateRegistrationError';
 export type { DuplicateRegistrationErrorFields } from './DuplicateRegistrationError';
 export { ForgedJobError } from './ForgedJobError';
 export type { ForgedJobFields } from './ForgedJobError';
-export { InvalidConfigurationError } from './InvalidConfigurationError';
+export { InvalidConfigurationError, describeConfigurationProblem } from './InvalidConfigurationError';
 export type { ConfigurationProblem, InvalidConfigurationErrorFields } from './InvalidConfigurationError';
 export { InvalidInstanceStateError } from './InvalidInstanceStateError';
 export type { InvalidInstanceStateErrorFields } from './InvalidInstanceStateError';

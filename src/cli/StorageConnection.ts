@@ -1,0 +1,125 @@
+import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import type { Container } from 'inversify';
+import { closeTriggersContainer } from '../container/closeTriggersContainer';
+import { createTriggersContainer } from '../container/createTriggersContainer';
+import type { TriggersContainerOptions } from '../container/createTriggersContainer';
+import { getManager } from '../container/getManager';
+import { CommandLineError } from '../errors';
+import type { TriggerManager } from '../manager/TriggerManager';
+import type { RedisConnection } from '../redis/connection/RedisConnection';
+import { TRIGGERS } from '../registry/tokens';
+import { ThreadingTaskRunner } from '../runners/ThreadingTaskRunner';
+import { UnknownSessionError } from './errors/UnknownSessionError';
+
+/**
+ * The connection options every command that talks to storage shares. Kept
+ * in this one module so that new ways to connect (`--redis-cluster`,
+ * `--sentinel`) are added once for every command.
+ */
+export interface ConnectionOptions {
+  redis?: string;
+  prefix: string;
+  operationTimeout?: number;
+}
+
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+}
+
+/**
+ * A container connected to the storage the connection options name, for
+ * one command: built from `--redis` and `--prefix`, checked reachable with
+ * a ping before anything is read, closed (queues and connection) at the end.
+ */
+export class StorageConnection {
+  private constructor(
+    readonly container: Container,
+    readonly options: ConnectionOptions & { redis: string },
+  ) {}
+
+  /** Adds `--redis`, `--prefix` and `--operation-timeout` to `command`. */
+  static addOptions(command: Command): Command {
+    return command
+      .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: $REDIS_URL)')
+      .option('--prefix <prefix>', 'key and queue prefix, as given to createTriggersContainer', 'triggers')
+      .addOption(
+        new Option('--operation-timeout <ms>', 'longest wait for one Redis round trip before StorageUnavailableError (exit 3 for commands; default 10000)').argParser(
+          positiveInteger,
+        ),
+      );
+  }
+
+  /**
+   * The Redis URL from `--redis` or `REDIS_URL`.
+   *
+   * @throws CommandLineError when there is none, or it is not a redis:// or rediss:// URL
+   */
+  static redisUrl(options: ConnectionOptions): string {
+    const redis = options.redis ?? process.env.REDIS_URL;
+    if (redis === undefined || redis.length === 0) {
+      throw new CommandLineError({ flag: '--redis', reason: 'Missing --redis URL (or the REDIS_URL environment variable), e.g. --redis redis://127.0.0.1:6379' });
+    }
+    if (!/^rediss?:\/\//.test(redis)) throw new CommandLineError({ flag: '--redis', value: redis, reason: 'expected a redis:// or rediss:// URL' });
+    return redis;
+  }
+
+  /** The container options the connection options stand for (for commands that build their own container, the worker). */
+  static containerOptions(options: ConnectionOptions): TriggersContainerOptions {
+    return { redis: StorageConnection.redisUrl(options), prefix: options.prefix, operationTimeoutMs: options.operationTimeout };
+  }
+
+  /**
+   * Builds the container and pings Redis.
+   *
+   * @throws StorageUnavailableError when Redis does not answer within `--operation-timeout`
+   */
+  static async open(options: ConnectionOptions): Promise<StorageConnection> {
+    const settings = StorageConnection.containerOptions(options);
+    const container = createTriggersContainer(settings);
+    const connection = new StorageConnection(container, { ...options, redis: settings.redis as string });
+    try {
+      await container.get<RedisConnection>(TRIGGERS.RedisConnection).call('', 'ping', (redis) => redis.ping());
+    } catch (error) {
+      // Stop ioredis's reconnection attempts at once (quitting would wait for them).
+      container.get<RedisConnection>(TRIGGERS.RedisConnection).redis.disconnect();
+      throw error;
+    }
+    return connection;
+  }
+
+  /** The manager of session `uid` (of registered manager type `manager`, default the container's). */
+  manager(uid: string, manager?: string): TriggerManager {
+    return getManager(this.container, uid, manager === undefined ? undefined : { manager });
+  }
+
+  /**
+   * The manager of session `uid`, after checking the storage holds something for it.
+   *
+   * @throws UnknownSessionError when the session has no configuration and no fired trigger
+   */
+  async existingSession(uid: string, manager?: string): Promise<TriggerManager> {
+    const session = this.manager(uid, manager);
+    const [tasks, latest] = await Promise.all([session.storage.readTaskEntries(), session.storage.readLatestKwargs()]);
+    if (Object.keys(tasks).length === 0 && Object.keys(latest).length === 0) {
+      throw new UnknownSessionError({ uid, prefix: this.options.prefix });
+    }
+    return session;
+  }
+
+  /**
+   * Waits for tasks this process runs itself (an instance whose runner is
+   * `threading`, scheduled by a replay or fire from here), then closes the
+   * container's queues and connection.
+   */
+  async close(): Promise<void> {
+    try {
+      if (ThreadingTaskRunner.pendingCount > 0) await ThreadingTaskRunner.joinAll();
+    } finally {
+      await closeTriggersContainer(this.container);
+    }
+  }
+}
