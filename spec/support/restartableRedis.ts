@@ -15,11 +15,14 @@ export class RestartableRedis {
   private child?: ChildProcess;
   private readonly dir = mkdtempSync(join(tmpdir(), 'triggers-faults-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[] = [],
+  ) {}
 
-  /** A server on a free port, not started yet. */
-  static async onFreePort(): Promise<RestartableRedis> {
-    return new RestartableRedis(await freePort());
+  /** A server on a free port, not started yet; `extraArgs` go to redis-server after the defaults (e.g. `--replicaof`). */
+  static async onFreePort(extraArgs: readonly string[] = []): Promise<RestartableRedis> {
+    return new RestartableRedis(await freePort(), extraArgs);
   }
 
   /** A server on `port`, not started yet. */
@@ -35,7 +38,10 @@ export class RestartableRedis {
   async start(): Promise<void> {
     if (this.child !== undefined) return;
     const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir];
+    const args = [
+      ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir],
+      ...this.extraArgs,
+    ];
     const child = spawn(binary, args, { stdio: 'ignore' });
     this.child = child;
     const deadline = Date.now() + 10_000;
@@ -46,12 +52,21 @@ export class RestartableRedis {
   }
 
   /** Stops the server (SIGTERM, waiting for its exit); the data stays for the next start. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.signal('SIGTERM');
+  }
+
+  /** Kills the server at once (SIGKILL, waiting for its exit), as a crash would. */
+  kill(): Promise<void> {
+    return this.signal('SIGKILL');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   }
 

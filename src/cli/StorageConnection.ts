@@ -9,18 +9,33 @@ import { CommandLineError } from '../errors';
 import type { TriggerManager } from '../manager/TriggerManager';
 import type { RedisConnection } from '../redis/connection/RedisConnection';
 import { TRIGGERS } from '../registry/tokens';
+import type { RedisConnectionOption, RedisNode } from '../redis/connection/RedisEndpoint';
 import { ThreadingTaskRunner } from '../runners/ThreadingTaskRunner';
 import { UnknownSessionError } from './errors/UnknownSessionError';
 
 /**
  * The connection options every command that talks to storage shares. Kept
- * in this one module so that new ways to connect (`--redis-cluster`,
- * `--sentinel`) are added once for every command.
+ * in this one module so that a way to connect is added once for every
+ * command.
  */
 export interface ConnectionOptions {
   redis?: string;
+  sentinel?: RedisNode[];
+  sentinelName?: string;
   prefix: string;
   operationTimeout?: number;
+}
+
+/** `host:port,host:port` as nodes. */
+function nodeList(value: string): RedisNode[] {
+  return value.split(',').map((item) => {
+    const match = /^\s*(\[[^\]]+\]|[^:\s]+):(\d+)\s*$/.exec(item);
+    const port = match === null ? NaN : Number(match[2]);
+    if (match === null || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new InvalidArgumentError(`expected host:port[,host:port...], got ${JSON.stringify(item)}`);
+    }
+    return { host: match[1].replace(/^\[|\]$/g, ''), port };
+  });
 }
 
 
@@ -38,13 +53,15 @@ function positiveInteger(value: string): number {
 export class StorageConnection {
   private constructor(
     readonly container: Container,
-    readonly options: ConnectionOptions & { redis: string },
+    readonly options: ConnectionOptions,
   ) {}
 
   /** Adds `--redis`, `--prefix` and `--operation-timeout` to `command`. */
   static addOptions(command: Command): Command {
     return command
       .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: $REDIS_URL)')
+      .option('--sentinel <host:port,...>', 'the sentinels of a Sentinel-managed primary (with --sentinel-name; instead of --redis)', nodeList)
+      .option('--sentinel-name <name>', 'the name the sentinels monitor the primary under')
       .option('--prefix <prefix>', 'key and queue prefix, as given to createTriggersContainer', 'triggers')
       .addOption(
         new Option('--operation-timeout <ms>', 'longest wait for one Redis round trip before StorageUnavailableError (exit 3 for commands; default 10000)').argParser(
@@ -54,11 +71,18 @@ export class StorageConnection {
   }
 
   /**
-   * The Redis URL from `--redis` or `REDIS_URL`.
+   * Where Redis is: `--sentinel` with `--sentinel-name`, else the URL from
+   * `--redis` or `REDIS_URL`.
    *
-   * @throws CommandLineError when there is none, or it is not a redis:// or rediss:// URL
+   * @throws CommandLineError when there is none, the flags contradict each other, or the URL is not redis:// or rediss://
    */
-  static redisUrl(options: ConnectionOptions): string {
+  static redisOption(options: ConnectionOptions): RedisConnectionOption {
+    if (options.sentinel !== undefined || options.sentinelName !== undefined) {
+      if (options.redis !== undefined) throw new CommandLineError({ flag: '--sentinel', reason: '--sentinel and --redis name two different servers: give one' });
+      if (options.sentinel === undefined) throw new CommandLineError({ flag: '--sentinel-name', reason: '--sentinel-name needs --sentinel host:port,...' });
+      if (options.sentinelName === undefined) throw new CommandLineError({ flag: '--sentinel', reason: '--sentinel needs --sentinel-name NAME (the monitored primary)' });
+      return { sentinels: options.sentinel, name: options.sentinelName };
+    }
     const redis = options.redis ?? process.env.REDIS_URL;
     if (redis === undefined || redis.length === 0) {
       throw new CommandLineError({ flag: '--redis', reason: 'Missing --redis URL (or the REDIS_URL environment variable), e.g. --redis redis://127.0.0.1:6379' });
@@ -69,7 +93,7 @@ export class StorageConnection {
 
   /** The container options the connection options stand for (for commands that build their own container, the worker). */
   static containerOptions(options: ConnectionOptions): TriggersContainerOptions {
-    return { redis: StorageConnection.redisUrl(options), prefix: options.prefix, operationTimeoutMs: options.operationTimeout };
+    return { redis: StorageConnection.redisOption(options), prefix: options.prefix, operationTimeoutMs: options.operationTimeout };
   }
 
   /**
@@ -80,7 +104,7 @@ export class StorageConnection {
   static async open(options: ConnectionOptions): Promise<StorageConnection> {
     const settings = StorageConnection.containerOptions(options);
     const container = createTriggersContainer(settings);
-    const connection = new StorageConnection(container, { ...options, redis: settings.redis as string });
+    const connection = new StorageConnection(container, options);
     try {
       await container.get<RedisConnection>(TRIGGERS.RedisConnection).call('', 'ping', (redis) => redis.ping());
     } catch (error) {

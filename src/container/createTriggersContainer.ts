@@ -1,5 +1,4 @@
 import { Container } from 'inversify';
-import { InvalidStorageSettingsError } from '../errors';
 import { ConsoleLogSink } from '../logging';
 import type { LogSink } from '../logging';
 import type { TriggerManager } from '../manager/TriggerManager';
@@ -11,20 +10,28 @@ import type { QueueRouter } from '../redis/bullmq/QueueRouter';
 import { MemoryStore } from '../storage/MemoryStore';
 import '../storage/MemoryStorageBackend';
 import { RedisConnection } from '../redis/connection/RedisConnection';
+import { RedisEndpoint } from '../redis/connection/RedisEndpoint';
+import type { RedisConnectionOption } from '../redis/connection/RedisEndpoint';
 import '../redis/storage/RedisStorageBackend';
 import type { StorageBackend } from '../storage/StorageBackend';
 import { TaskExecutor } from '../tasks/TaskExecutor';
 import { bindTriggerClasses } from '../registry/bindTriggerClasses';
 import type { ManagerFactory, ManagerTypeOptions } from '../manager/ManagerFactory';
-import type { RedisSettings } from '../redis/connection/RedisSettings';
+import type { RedisSettings, ReplicationWait } from '../redis/connection/RedisSettings';
 import type { ConnectionLog } from '../redis/connection/ConnectionHealth';
 import { resolveNamed } from '../registry/resolveNamed';
 import { TRIGGERS } from '../registry/tokens';
 
 /** Options of {@link createTriggersContainer}. */
 export interface TriggersContainerOptions {
-  /** Redis URL: switches the defaults to Redis storage and the BullMQ runner. */
-  redis?: string;
+  /**
+   * Where Redis is: switches the defaults to Redis storage and the BullMQ
+   * runner. A `redis://`/`rediss://` URL, ioredis options,
+   * `{ sentinels: [{ host, port }, ...], name }` for a Sentinel-managed
+   * primary, or an application's own ioredis client (its options are used;
+   * the client itself is never closed by Triggers).
+   */
+  redis?: RedisConnectionOption;
   /** Key and queue prefix in Redis (default `triggers`). */
   prefix?: string;
   /** Seconds a Redis session lives after its last write (default: forever). */
@@ -40,6 +47,13 @@ export interface TriggersContainerOptions {
    * reply, before failing with `StorageUnavailableError` (default 10,000).
    */
   operationTimeoutMs?: number;
+  /**
+   * Wait until this many replicas acknowledged every storage write (Redis
+   * `WAIT`), so a failover cannot lose an acknowledged operation; one more
+   * round trip per write, and the worker's fast paths on BullMQ's
+   * connection (start on fetch, pipelined finish) are off. See docs/guarantees.md.
+   */
+  replication?: ReplicationWait;
   /** Where Redis outages and recoveries are reported, once each (default: a line on stderr). */
   connectionLog?: ConnectionLog;
   /** Default runner name (default: `bullmq` with Redis, else `threading`). */
@@ -79,15 +93,15 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
   container.bind(TRIGGERS.LogSink).toConstantValue(options.logSink ?? new ConsoleLogSink());
   container.bind(TRIGGERS.TaskExecutor).to(TaskExecutor).inSingletonScope();
   if (options.redis !== undefined) {
-    assertRedisUrl(options.redis);
     const settings: RedisSettings = {
-      url: options.redis,
+      endpoint: RedisEndpoint.from(options.redis),
       prefix: options.prefix ?? 'triggers',
       sessionTtlSeconds: options.sessionTtlSeconds,
       lockTtlMs: options.lockTtlMs,
       lockRenewMs: options.lockRenewMs,
       lockTimeoutMs: options.lockTimeoutMs,
       operationTimeoutMs: options.operationTimeoutMs,
+      replication: options.replication,
       connectionLog: options.connectionLog,
     };
     container.bind(TRIGGERS.RedisSettings).toConstantValue(settings);
@@ -102,21 +116,6 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
   container.bind<ManagerFactory>(TRIGGERS.ManagerFactory).toConstantValue(managerFactory(container));
   bindTriggerClasses(container);
   return container;
-}
-
-/**
- * Refuses a `redis` option ioredis would misread: an empty string silently
- * means "localhost:6379" (someone else's Redis), and a bare `host:port` is
- * not a URL.
- */
-function assertRedisUrl(url: unknown): void {
-  if (typeof url !== 'string' || !/^(rediss?:\/\/|\/)/.test(url)) {
-    throw new InvalidStorageSettingsError({
-      setting: 'redis',
-      value: url,
-      reason: `createTriggersContainer({ redis }) must be a redis:// or rediss:// URL (or a unix socket path), got ${JSON.stringify(url)}`,
-    });
-  }
 }
 
 function managerFactory(container: Container): ManagerFactory {

@@ -16,3 +16,6 @@ export { RedisSessionKeys } from './storage/RedisSessionKeys';
 export { RedisStorageBackend } from './storage/RedisStorageBackend';
 export { TriggerWorker } from './worker/TriggerWorker';
 export type { JobCompletedEvent, JobFailedEvent, TriggerWorkerEvents, TriggerWorkerOptions } from './worker/TriggerWorker';
+export { RedisEndpoint } from './connection/RedisEndpoint';
+export type { RedisClusterOption, RedisConnectionOption, RedisNode, RedisSentinelOption } from './connection/RedisEndpoint';
+export type { ReplicationWait } from './connection/RedisSettings';

@@ -3,6 +3,7 @@ import type { Container } from 'inversify';
 import { BullMQTaskRunner, RedisStorageBackend, closeTriggersContainer, payloadFor } from '../../../src';
 import type { TriggerConfiguration, TriggerManager } from '../../../src';
 import type { ScriptedJob } from '../../../src/redis/bullmq/ScriptedJob';
+import { RedisEndpoint } from '../../../src/redis/connection/RedisEndpoint';
 import { BullMQInternals } from '../../../src/redis/bullmq/BullMQInternals';
 import { RedisScripts } from '../../../src/redis/storage/RedisScripts';
 import { expectInstance } from '../../../src/testing';
@@ -163,7 +164,7 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
     const scriptedJob = runner.scriptedJob.bind(runner);
     runner.scriptedJob = (manager, task): ScriptedJob | undefined => {
       const job = scriptedJob(manager, task);
-      return job === undefined ? undefined : { ...job, redisUrl: 'redis://elsewhere.invalid:6379' };
+      return job === undefined ? undefined : { ...job, endpoint: RedisEndpoint.from('redis://elsewhere.invalid:6379') };
     };
     const manager = await bullmqSession(container, { t_a: { after: ['a'], run: 'BMQ_Count' } });
     await manager.fire('a');

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { StartOnFetch } from '../../../src/redis/worker/StartOnFetch';
+import { RedisEndpoint } from '../../../src/redis/connection/RedisEndpoint';
 import { sharedRedis, uniquePrefix } from '../../support/sharedRedis';
 
 /** BullMQ's 14 keys for a moveToFinished call (names only matter to the script). */
@@ -12,7 +13,7 @@ describe('worker: StartOnFetch (wrapping BullMQ’s fetching scripts on the work
 
   beforeEach(async () => {
     connection = new Redis((await sharedRedis()).url, { maxRetriesPerRequest: null });
-    startOnFetch = new StartOnFetch({ url: '', prefix: uniquePrefix('sof') });
+    startOnFetch = new StartOnFetch({ endpoint: RedisEndpoint.from('redis://127.0.0.1:1'), prefix: uniquePrefix('sof') });
     startOnFetch.install(connection);
   });
 

@@ -127,7 +127,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
   private health(): ConnectionHealth {
     if (this.connection !== undefined) return this.connection.health;
     const settings = this.redisSettings();
-    this.ownHealth ??= new ConnectionHealth(ConnectionHealth.targetOf(settings.url), settings.connectionLog ?? stderrConnectionLog);
+    this.ownHealth ??= new ConnectionHealth(settings.endpoint.target, settings.connectionLog ?? stderrConnectionLog);
     return this.ownHealth;
   }
 
@@ -143,7 +143,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     const settings = this.settings;
     const uidJson = JSON.stringify(session.uid);
     return {
-      redisUrl: settings.url,
+      endpoint: settings.endpoint,
       queueKeyPrefix: `${bullmqPrefix(settings)}:${this.taskQueueName(task)}:`,
       jobName: task.run,
       optionsJson: JSON.stringify(this.jobOptions(0)),

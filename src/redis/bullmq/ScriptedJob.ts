@@ -1,3 +1,5 @@
+import type { RedisEndpoint } from '../connection/RedisEndpoint';
+
 /**
  * How a storage that applies an operation as one server-side script may
  * enqueue the job of an instance it schedules **in that same script**, so
@@ -19,8 +21,8 @@
  * handed to the runner's `run` as usual.
  */
 export interface ScriptedJob {
-  /** The Redis server the queue lives on (`redis://...`): the script must run on the same one. */
-  readonly redisUrl: string;
+  /** The Redis server the queue lives on: the script must run on the same one. */
+  readonly endpoint: RedisEndpoint;
   /** The BullMQ queue's key prefix, `<prefix>:bull:<queue>:`. */
   readonly queueKeyPrefix: string;
   /** The BullMQ job name (the task class name). */

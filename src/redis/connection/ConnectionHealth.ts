@@ -34,17 +34,6 @@ export class ConnectionHealth {
     private readonly log: ConnectionLog,
   ) {}
 
-  /** The `host:port` (or socket path) a Redis URL points at, for messages. */
-  static targetOf(url: string): string {
-    if (url.startsWith('/')) return url;
-    try {
-      const parsed = new URL(url);
-      return `${parsed.hostname || 'localhost'}:${parsed.port || '6379'}`;
-    } catch {
-      return url;
-    }
-  }
-
   /** Whether an outage was reported and is not over. */
   get inOutage(): boolean {
     return this.outageStartedAt !== undefined;
@@ -102,10 +91,13 @@ export class ConnectionHealth {
  * out) rather than the server answering with an error.
  */
 export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name === 'ReplyError') return false;
+  if (!(error instanceof Error)) return false;
+  // A demoted primary refuses writes until the client reconnects to the new one (RedisEndpoint reconnects on it): nothing was applied.
+  if (error.message.startsWith('READONLY')) return true;
+  if (error.name === 'ReplyError') return false;
   const code = (error as NodeJS.ErrnoException).code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ECONNABORTED)$/.test(code)) {
     return true;
   }
-  return /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|connect ETIMEDOUT|Socket closed unexpectedly/i.test(error.message);
+  return /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|connect ETIMEDOUT|Socket closed unexpectedly|All sentinels are unreachable|Failed to connect to any sentinel/i.test(error.message);
 }

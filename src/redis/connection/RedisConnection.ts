@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { RedisSettings } from './RedisSettings';
 import { TRIGGERS } from '../../registry/tokens';
 import { InvalidStorageSettingsError, StorageUnavailableError, TriggersError } from '../../errors';
@@ -78,7 +78,20 @@ export class RedisConnection {
       });
     }
     this.operationTimeoutMs = operationTimeoutMs;
-    this.health = new ConnectionHealth(ConnectionHealth.targetOf(settings.url), settings.connectionLog ?? stderrConnectionLog);
+    const replication = settings.replication;
+    if (
+      replication !== undefined &&
+      !(Number.isInteger(replication.replicas) && replication.replicas >= 1 && Number.isInteger(replication.timeoutMs) && replication.timeoutMs >= 1 && replication.timeoutMs < operationTimeoutMs)
+    ) {
+      throw new InvalidStorageSettingsError({
+        setting: 'replication',
+        value: replication,
+        reason:
+          `Redis setting replication must be { replicas: a whole number >= 1, timeoutMs: whole milliseconds below operationTimeoutMs (${operationTimeoutMs}) }, ` +
+          `got ${JSON.stringify(replication)}`,
+      });
+    }
+    this.health = new ConnectionHealth(settings.endpoint.target, settings.connectionLog ?? stderrConnectionLog);
   }
 
   /** The ioredis client (created on first use). */
@@ -86,7 +99,7 @@ export class RedisConnection {
     if (this.client === undefined) {
       if (this.closed) throw new InvalidStorageSettingsError({ reason: 'This Triggers Redis connection was closed (closeTriggersContainer / quit)' });
       this.client = this.health.watch(
-        new Redis(this.settings.url, {
+        this.settings.endpoint.client({
           enableAutoPipelining: true,
           commandTimeout: this.operationTimeoutMs,
           // A command in flight when the connection drops fails at once instead of waiting for (or being re-sent after) a reconnection.
@@ -165,6 +178,37 @@ export class RedisConnection {
         );
       });
     });
+  }
+
+  /**
+   * {@link call} for a command that writes: with the `replication` setting,
+   * the reply is handed back only once that many replicas acknowledged the
+   * write (`WAIT` on the same connection, once the reply came); otherwise
+   * it fails with {@link StorageUnavailableError} (`maybeApplied`: the
+   * primary has it, the replicas may not).
+   */
+  callWrite<T>(uid: string, operation: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+    const replication = this.settings.replication;
+    if (replication === undefined) return this.call(uid, operation, command);
+    const startedAt = Date.now();
+    // WAIT after the reply, not pipelined behind the command: a script re-sent as EVAL after NOSCRIPT (a new
+    // primary's empty script cache) must be covered too. WAIT counts every write of this connection so far.
+    return this.call(uid, operation, (redis) =>
+      command(redis).then(async (value) => {
+        const replicas = (await redis.call('WAIT', replication.replicas, replication.timeoutMs)) as number;
+        if (replicas < replication.replicas) {
+          throw new StorageUnavailableError({
+            uid,
+            operation,
+            waitedMs: Date.now() - startedAt,
+            target: this.health.target,
+            maybeApplied: true,
+            cause: new Error(`only ${replicas} of ${replication.replicas} replicas acknowledged the write within ${replication.timeoutMs} ms`),
+          });
+        }
+        return value;
+      }),
+    );
   }
 
   /** `error` as a {@link StorageUnavailableError} when it is a connection failure; Redis replies and framework errors as they are. */

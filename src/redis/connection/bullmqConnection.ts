@@ -1,5 +1,5 @@
-import type { RedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { RedisSettings } from './RedisSettings';
 import type { ConnectionHealth } from './ConnectionHealth';
 
@@ -9,8 +9,8 @@ import type { ConnectionHealth } from './ConnectionHealth';
  * worker connections (a blocking call must never give up); each BullMQ
  * object opens (and closes) its own connections from these options.
  */
-export function bullmqConnection(settings: RedisSettings): RedisOptions {
-  return { url: settings.url, maxRetriesPerRequest: null };
+export function bullmqConnection(settings: RedisSettings): ConnectionOptions {
+  return settings.endpoint.bullmqOptions({ maxRetriesPerRequest: null }) as ConnectionOptions;
 }
 
 /**
@@ -21,7 +21,7 @@ export function bullmqConnection(settings: RedisSettings): RedisOptions {
  * them reports an error without a listener.
  */
 export function bullmqClient(settings: RedisSettings, health?: ConnectionHealth): Redis {
-  const client = new Redis(settings.url, { maxRetriesPerRequest: null });
+  const client = settings.endpoint.client({ maxRetriesPerRequest: null });
   if (health === undefined) return client;
   health.watch(client);
   const duplicate = client.duplicate.bind(client);

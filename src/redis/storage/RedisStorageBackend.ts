@@ -67,6 +67,11 @@ export class RedisStorageBackend extends StorageBackend {
     return this.connection.call(this.uid, operation, command);
   }
 
+  /** {@link call} for a command that writes (waits for the replicas when the `replication` setting asks). */
+  private write<T>(operation: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+    return this.connection.callWrite(this.uid, operation, command);
+  }
+
   // ---------------------------------------------------------------- locking
 
   /** One lock per session and connection (two containers in one process contend through Redis, like two processes). */
@@ -194,7 +199,7 @@ export class RedisStorageBackend extends StorageBackend {
     }
     try {
       const [waiting, previousVersion, version] = await this.send(() =>
-        this.call('writeChanges', (redis) =>
+        this.write('writeChanges', (redis) =>
           RedisScripts.writeChanges.run(redis, keys.scriptKeys, [
             lock.held.token,
             this.connection.settings.sessionTtlSeconds ?? 0,
@@ -234,7 +239,7 @@ export class RedisStorageBackend extends StorageBackend {
       if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
     }
     const keys = this.keys;
-    const reply = await this.call('startScheduledInstance', (redis) =>
+    const reply = await this.write('startScheduledInstance', (redis) =>
       RedisScripts.startScheduled.run(redis, keys.scriptKeys, [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, now.toISOString()]),
     );
     if (reply[0] === 1) return 'not-scheduled';
@@ -288,7 +293,7 @@ export class RedisStorageBackend extends StorageBackend {
       return undefined;
     }
     const keys = this.keys;
-    const applied = await this.call('startScheduledInstance', (redis) =>
+    const applied = await this.write('startScheduledInstance', (redis) =>
       RedisScripts.startKnown.run(
         redis,
         keys.scriptKeys,
@@ -364,7 +369,7 @@ export class RedisStorageBackend extends StorageBackend {
         const config = configOf(task);
         if (config === undefined || !operation.canHandOff(config)) return undefined;
         const job = this.scriptedJobFor(operation, config);
-        if (job === undefined || job.redisUrl !== this.connection.settings.url) {
+        if (job === undefined || job.endpoint !== this.connection.settings.endpoint) {
           jobs.push('0');
         } else {
           jobs.push('1', job.queueKeyPrefix, job.jobName, job.optionsJson, job.jobIdHead, job.payloadHead, job.payloadMiddle, job.payloadTail);
@@ -379,7 +384,7 @@ export class RedisStorageBackend extends StorageBackend {
     const pipelined = update === undefined ? undefined : this.connection.handoffs.takePipelinedFinish(this.uid, update.name);
     if (pipelined !== undefined) scriptKeys.push(pipelined.jobLockKey);
     const reply = await (pipelined === undefined
-      ? this.call('applyAtomically', (redis) => RedisScripts.applyAtomically.run(redis, scriptKeys, args))
+      ? this.write('applyAtomically', (redis) => RedisScripts.applyAtomically.run(redis, scriptKeys, args))
       : pipelined.send((redis) => RedisScripts.applyAtomically.run(redis, scriptKeys, args)));
     if (update !== undefined) this.knownRecords.delete(update.name);
     if (reply[0] !== 2) {
@@ -469,7 +474,7 @@ export class RedisStorageBackend extends StorageBackend {
       const keys = this.keys;
       try {
         await this.send(() =>
-          this.call('deleteSession', (redis) => RedisScripts.deleteSession.run(redis, [keys.lock, ...keys.recordKeys], [lock.held.token, keys.unstartedPrefix])),
+          this.write('deleteSession', (redis) => RedisScripts.deleteSession.run(redis, [keys.lock, ...keys.recordKeys], [lock.held.token, keys.unstartedPrefix])),
         );
       } catch (error) {
         throw this.lockLost(error);

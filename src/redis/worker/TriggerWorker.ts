@@ -211,10 +211,13 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     }
     const health =
       this.storageConnection?.health ??
-      new ConnectionHealth(ConnectionHealth.targetOf(this.settings.url), this.settings.connectionLog ?? stderrConnectionLog);
+      new ConnectionHealth(this.settings.endpoint.target, this.settings.connectionLog ?? stderrConnectionLog);
     const connection = bullmqClient(this.settings, health);
     this.jobConnection = connection;
-    if (this.storageConnection !== undefined) {
+    // With replication waits, every storage write goes through the storage's own connection (where it is WAITed):
+    // no start inside BullMQ's fetch, no finish sent on BullMQ's connection.
+    const fastPaths = this.storageConnection !== undefined && this.settings.replication === undefined;
+    if (fastPaths) {
       this.startOnFetch = new StartOnFetch(this.settings);
       this.startOnFetch.install(connection);
     }
@@ -431,6 +434,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const storage = this.storageConnection;
     // Not on a connection that is down: the storage's own, bounded path records the finish instead.
     if (redis === undefined || storage === undefined || job.id === undefined || redis.status !== 'ready') return undefined;
+    if (this.settings.replication !== undefined) return undefined; // its finish must be WAITed on the storage connection
     const jobId = job.id;
     // Whether the finish was sent before the execution settled (the first call decides).
     let decide!: (sentFirst: boolean) => void;
