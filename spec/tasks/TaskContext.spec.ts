@@ -68,7 +68,56 @@ export class CoreSpecReadsContext extends Task {
   }
 }
 
+/** Reports progress 50 then { step: 'upload', of: 3 }, and what the instance held in between. */
+@TriggerTask({ name: 'CoreSpecReportsProgress' })
+export class CoreSpecReportsProgress extends Task {
+  async run(ctx: TaskContext): Promise<Kwargs> {
+    await ctx.progress(50);
+    const half = (await ctx.instance()).metadata.progress;
+    await ctx.progress({ step: 'upload', of: 3 });
+    return { half: half as number };
+  }
+}
+
+/** Reports the progress given in its kwargs and returns what was refused. */
+@TriggerTask({ name: 'CoreSpecBadProgress' })
+export class CoreSpecBadProgress extends Task {
+  async run(ctx: TaskContext): Promise<Kwargs> {
+    const refused: string[] = [];
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, 'half', [1, 2], null, { at: () => 1 }]) {
+      try {
+        await ctx.progress(value as never);
+      } catch (error) {
+        refused.push(`${(error as Error).constructor.name}: ${(error as Error).message}`);
+      }
+    }
+    return { refused };
+  }
+}
+
 describe('tasks: TaskContext', () => {
+  describe('progress(value)', () => {
+    it('records the last progress on the instance, with the time it was reported', async () => {
+      const { manager } = await newSession({ t_a: { after: ['go'], run: 'CoreSpecReportsProgress' } });
+      await fireAll(manager, ['go']);
+      const instance = await expectInstance(manager, 't_a#0').finished({ half: 50 });
+      expect(instance.metadata.progress).to.deep.equal({ step: 'upload', of: 3 });
+      expect(Date.parse(instance.metadata.progressAt as string)).to.be.at.least(Date.parse(instance.metadata.timestamps?.running as string));
+    });
+
+    it('refuses anything but a finite number or a JSON object with InvalidKwargsError, recording nothing', async () => {
+      const { manager } = await newSession({ t_a: { after: ['go'], run: 'CoreSpecBadProgress' } });
+      await fireAll(manager, ['go']);
+      const instance = await expectInstance(manager, 't_a#0').finished();
+      const refused = (instance.metadata.result as { refused: string[] }).refused;
+      expect(refused).to.have.length(6);
+      for (const line of refused) expect(line).to.match(/^InvalidKwargsError: progress of instance "t_a#0"/);
+      expect(refused[2]).to.contain('a string');
+      expect(refused[3]).to.contain('an array');
+      expect(instance.metadata.progress).to.equal(undefined);
+    });
+  });
+
   describe('validate(trigger, Dto)', () => {
     it('returns an instance of the DTO (nested DTOs included) built from the trigger kwargs', async () => {
       const { manager } = await newSession({ t_a: { after: ['subject'], run: 'CoreSpecValidates' } });

@@ -1,6 +1,9 @@
 import type { Kwargs, TriggerKwargs } from './Kwargs';
 import type { LogLevel } from './LogLevel';
 
+/** What a task reports with `ctx.progress`: a number (a percentage, by convention) or a JSON object. */
+export type TaskProgress = number | Kwargs;
+
 /**
  * Metadata an instance carries. The key names are part of the contract:
  * dashboards and custom managers read them. Unknown keys are kept.
@@ -26,6 +29,10 @@ export interface InstanceMetadata {
   logLevel?: LogLevel;
   /** Set once an operator marked the instance's logs as looked at. */
   logsResolved?: boolean;
+  /** The last progress the running task reported (`ctx.progress`): a number (a percentage, by convention) or a JSON object. */
+  progress?: TaskProgress;
+  /** ISO-8601 UTC time of that report. */
+  progressAt?: string;
   /** ISO-8601 UTC times: `created`, `lastModified` and one per status reached. */
   timestamps?: Record<string, string>;
   [key: string]: unknown;

@@ -4,7 +4,7 @@ export { deepMerge } from './deepMerge';
 export { describeValue } from './describeValue';
 export { jsonCopy } from './jsonCopy';
 export { isReservedName } from './isReservedName';
-export type { InstanceMetadata } from './InstanceMetadata';
+export type { InstanceMetadata, TaskProgress } from './InstanceMetadata';
 export type { InstanceRecord } from './InstanceRecord';
 export type { JsonValue, Kwargs, TriggerKwargs } from './Kwargs';
 export { LogLevel, logLevelRank, maxLogLevel } from './LogLevel';

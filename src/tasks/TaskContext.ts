@@ -1,9 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { ValidationError } from 'class-validator';
-import { KwargsValidationError } from '../errors';
+import { InvalidKwargsError, KwargsValidationError } from '../errors';
 import type { TaskLogger } from '../logging';
-import type { TaskInstance, TriggerKwargs } from '../model';
+import { assertJsonObject, describeValue } from '../model';
+import type { TaskInstance, TaskProgress, TriggerKwargs } from '../model';
 import type { TriggerManager } from '../manager/TriggerManager';
 
 /**
@@ -17,6 +18,7 @@ export class TaskContext {
     readonly instanceName: string,
     readonly triggerKwargs: TriggerKwargs,
     readonly logger: TaskLogger,
+    private readonly reportProgress?: (progress: TaskProgress) => Promise<unknown> | void,
   ) {}
 
   /** The session's uid. */
@@ -27,6 +29,29 @@ export class TaskContext {
   /** Fresh state of the running instance, read from storage. */
   instance(): Promise<TaskInstance> {
     return this.manager.storage.getInstance(this.instanceName);
+  }
+
+  /**
+   * Records how far the task got, for operators (`triggers inspect`, the
+   * dashboard): a number (a percentage, by convention) or a JSON object,
+   * stored as the instance's `progress` metadata (with `progressAt`) and,
+   * on a BullMQ worker, as the job's progress. Each call is one storage
+   * write: report steps, not every item.
+   *
+   * @throws InvalidKwargsError when `progress` is neither a finite number nor a JSON object
+   */
+  async progress(progress: TaskProgress): Promise<void> {
+    const what = `progress of instance "${this.instanceName}"`;
+    if (typeof progress === 'number') {
+      if (!Number.isFinite(progress)) throw new InvalidKwargsError({ what, reason: 'must be a finite number or a JSON object', found: String(progress) });
+    } else if (typeof progress === 'object' && progress !== null && !Array.isArray(progress)) {
+      assertJsonObject(progress, what);
+    } else {
+      throw new InvalidKwargsError({ what, reason: 'must be a finite number or a JSON object', found: describeValue(progress) });
+    }
+    const value = typeof progress === 'number' ? progress : structuredClone(progress);
+    await this.manager.updateInstanceMetadata(this.instanceName, { progress: value, progressAt: new Date().toISOString() });
+    await this.reportProgress?.(value);
   }
 
   /**

@@ -8,13 +8,19 @@ import type { LogSink } from '../logging';
 import type { ManagerFactory } from '../manager/ManagerFactory';
 import type { TriggerManager } from '../manager/TriggerManager';
 import { TaskStatus, assertJsonObject, describeValue, isPlainObject } from '../model';
-import type { InstanceMetadata, Kwargs, TaskInstance } from '../model';
+import type { InstanceMetadata, Kwargs, TaskInstance, TaskProgress } from '../model';
 import type { TaskJobPayload } from '../runners/TaskJobPayload';
 import { RetryRequest } from './RetryRequest';
 import { SkipRequest } from './SkipRequest';
 import type { Task } from './Task';
 import { TaskContext } from './TaskContext';
 import { failureMetadata } from '../logging/failureMetadata';
+
+/** What the runner executing a payload wants to hear about while the task runs. */
+export interface ExecutionHooks {
+  /** The task reported progress (`ctx.progress`), already recorded on the instance: e.g. a BullMQ worker sets the job's progress. */
+  progress?: (progress: TaskProgress) => Promise<unknown> | void;
+}
 
 /**
  * Runs the task lifecycle for one job payload, wherever the runner runs it:
@@ -36,7 +42,7 @@ export class TaskExecutor {
    *   held in this async context (a runner executing inside its `run()`):
    *   the run would silently see a not-yet-scheduled instance or deadlock.
    */
-  async execute(payload: TaskJobPayload): Promise<void> {
+  async execute(payload: TaskJobPayload, hooks: ExecutionHooks = {}): Promise<void> {
     const factory = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory);
     const manager = factory(payload.uid, { manager: payload.manager, storage: payload.storage });
     if (manager.storage.isLockedHere) {
@@ -53,15 +59,15 @@ export class TaskExecutor {
     if (instance === undefined) return;
 
     const logger = new TaskLogger(this.container.get<LogSink>(TRIGGERS.LogSink), payload.uid, instance.name);
-    const outcome = await this.runTask(manager, instance, logger);
+    const outcome = await this.runTask(manager, instance, logger, hooks);
     await this.record(manager, instance, logger, outcome);
   }
 
-  private async runTask(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger): Promise<Outcome> {
+  private async runTask(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger, hooks: ExecutionHooks): Promise<Outcome> {
     try {
       const task = resolveNamed<Task>(this.container, 'task', instance.config.run, `(run by instance "${instance.name}")`);
       task.bindInstance(instance);
-      const context = new TaskContext(manager, instance.name, structuredClone(instance.metadata.actualKwargs ?? {}), logger);
+      const context = new TaskContext(manager, instance.name, structuredClone(instance.metadata.actualKwargs ?? {}), logger, hooks.progress);
       const result = (await task.run(context)) ?? {};
       if (!isPlainObject(result)) {
         throw new TaskResultError({ task: instance.config.run, instance: instance.name, returned: describeValue(result) });

@@ -37,6 +37,7 @@ export function registerInspect(program: Command): void {
             parent: instance.metadata.parent,
             timestamps: instance.metadata.timestamps ?? {},
             kwargs: instance.kwargs,
+            progress: instance.metadata.progress,
             metadata: instance.metadata,
           })),
           latestKwargs,
@@ -61,6 +62,7 @@ export function registerInspect(program: Command): void {
         instance.metadata.timestamps?.created ?? '',
         String(instance.depth),
         typeof instance.metadata.parent === 'string' ? instance.metadata.parent : '',
+        instance.metadata.progress === undefined ? '' : typeof instance.metadata.progress === 'number' ? String(instance.metadata.progress) : JSON.stringify(instance.metadata.progress),
       ]);
       const kwargsRows = Object.entries(latestKwargs)
         .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -72,7 +74,7 @@ export function registerInspect(program: Command): void {
           'Tasks',
           formatTable(['task', 'run', 'after', 'andEvery', 'unless', 'runner', 'instances'], taskRows),
           'Instances',
-          instanceRows.length > 0 ? formatTable(['instance', 'status', 'since', 'created', 'depth', 'parent'], instanceRows) : '(none)\n',
+          instanceRows.length > 0 ? formatTable(['instance', 'status', 'since', 'created', 'depth', 'parent', 'progress'], instanceRows) : '(none)\n',
           'Latest kwargs',
           kwargsRows.length > 0 ? formatTable(['trigger', 'kwargs'], kwargsRows) : '(none)\n',
         ].join('\n'),

@@ -364,7 +364,9 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     }
     const pipelined = this.offerPipelinedFinish(queue, job, payload);
     try {
-      const execution = this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload);
+      const execution = this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload, {
+        progress: (progress) => job.updateProgress(progress),
+      });
       if (pipelined !== undefined) {
         execution.then(pipelined.executionSettled, pipelined.executionSettled);
         if (await pipelined.sentFirst) {
