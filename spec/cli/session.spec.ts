@@ -60,7 +60,7 @@ describe('triggers CLI on a stored session: inspect, why, replay, skip, fire, gr
     expect(result.stdout).to.match(/^t_a\s+FailingTask\s+go\s+-\s+-\s+bullmq\s+1$/m);
     expect(result.stdout).to.match(/^t_b\s+PassThruTask\s+t_a, gate\s+-\s+u1, u2\s+bullmq\s+1$/m);
     expect(result.stdout).to.match(/^t_d\s+PassThruTask\s+go, later\s+-\s+u1, u9\s+bullmq\s+0$/m);
-    expect(result.stdout).to.match(/^t_a#0\s+failed\s+\d{4}-\d\d-\d\dT\S+Z\s+\S+Z\s+0\s+-$/m);
+    expect(result.stdout).to.match(/^t_a#0\s+failed\s+\d{4}-\d\d-\d\dT\S+Z\s+\S+Z\s+0\s+-\s+-$/m);
     expect(result.stdout).to.match(/^t_b#0\s+unstarted\s/m);
     expect(result.stdout).to.match(/^t_c#0\s+finished\s/m);
     expect(result.stdout).to.match(/^go\s+\{"n":1\}$/m);
