@@ -11,6 +11,7 @@ import type { QueueRouter } from '../redis/bullmq/QueueRouter';
 import { MemoryStore } from '../storage/MemoryStore';
 import '../storage/MemoryStorageBackend';
 import { RedisConnection } from '../redis/connection/RedisConnection';
+import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, OperationId } from '../storage/OperationId';
 import '../redis/storage/RedisStorageBackend';
 import type { StorageBackend } from '../storage/StorageBackend';
 import { TaskExecutor } from '../tasks/TaskExecutor';
@@ -40,6 +41,13 @@ export interface TriggersContainerOptions {
    * reply, before failing with `StorageUnavailableError` (default 10,000).
    */
   operationTimeoutMs?: number;
+  /**
+   * Seconds a session remembers a fire applied under an idempotency key
+   * (`fire(trigger, kwargs, { idempotencyKey })`): a repeat within it
+   * changes nothing (default 86,400, a day; memory and Redis storage). Each
+   * remembered key costs a small record until the window ends.
+   */
+  idempotencyWindowSeconds?: number;
   /** Where Redis outages and recoveries are reported, once each (default: a line on stderr). */
   connectionLog?: ConnectionLog;
   /** Default runner name (default: `bullmq` with Redis, else `threading`). */
@@ -78,6 +86,9 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
   container.bind(TRIGGERS.MemoryStore).to(MemoryStore).inSingletonScope();
   container.bind(TRIGGERS.LogSink).toConstantValue(options.logSink ?? new ConsoleLogSink());
   container.bind(TRIGGERS.TaskExecutor).to(TaskExecutor).inSingletonScope();
+  const windowSeconds = options.idempotencyWindowSeconds ?? DEFAULT_IDEMPOTENCY_WINDOW_SECONDS;
+  OperationId.assertValidWindow(windowSeconds);
+  container.bind(TRIGGERS.IdempotencyWindowSeconds).toConstantValue(windowSeconds);
   if (options.redis !== undefined) {
     assertRedisUrl(options.redis);
     const settings: RedisSettings = {
@@ -88,6 +99,7 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
       lockRenewMs: options.lockRenewMs,
       lockTimeoutMs: options.lockTimeoutMs,
       operationTimeoutMs: options.operationTimeoutMs,
+      idempotencyWindowSeconds: windowSeconds,
       connectionLog: options.connectionLog,
     };
     container.bind(TRIGGERS.RedisSettings).toConstantValue(settings);

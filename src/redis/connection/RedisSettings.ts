@@ -23,6 +23,11 @@ export interface RedisSettings {
    * 10,000). Also bounds a BullMQ enqueue.
    */
   operationTimeoutMs?: number;
+  /**
+   * Seconds an operation applied under an idempotency key is remembered
+   * (default 86,400): a repeat of the key within it changes nothing.
+   */
+  idempotencyWindowSeconds?: number;
   /** Where connection trouble and recovery are reported (default: one line on stderr per outage and recovery). */
   connectionLog?: ConnectionLog;
 }
