@@ -8,6 +8,7 @@ import {
   InvalidSessionUidError,
   InvalidStorageSettingsError,
   InvalidTaskOptionsError,
+  InvalidIdempotencyKeyError,
   InvalidTriggerNameError,
   JoinFromTaskError,
   KwargsValidationError,
@@ -180,6 +181,18 @@ const CASES: Case[] = [
     error: new InvalidTriggerNameError({ trigger: 12n, reserved: false }),
     fields: { trigger: 12n, reserved: false },
     message: 'Trigger name must be a non-empty string, got 12n',
+  },
+  {
+    type: InvalidIdempotencyKeyError,
+    error: new InvalidIdempotencyKeyError({ key: '', problem: 'empty' }),
+    fields: { key: '', problem: 'empty' },
+    message: 'Idempotency key must not be empty',
+  },
+  {
+    type: InvalidIdempotencyKeyError,
+    error: new InvalidIdempotencyKeyError({ key: 'k', problem: 'unsupported', storageClass: 'DocStorage' }),
+    fields: { key: 'k', problem: 'unsupported', storageClass: 'DocStorage' },
+    message: 'Storage DocStorage does not remember applied operations, so it cannot honour idempotency key "k"',
   },
   {
     type: JoinFromTaskError,

@@ -12,6 +12,7 @@ import '../storage/MemoryStorageBackend';
 import { RedisConnection } from '../redis/connection/RedisConnection';
 import { RedisEndpoint } from '../redis/connection/RedisEndpoint';
 import type { RedisConnectionOption } from '../redis/connection/RedisEndpoint';
+import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, OperationId } from '../storage/OperationId';
 import '../redis/storage/RedisStorageBackend';
 import type { StorageBackend } from '../storage/StorageBackend';
 import { TaskExecutor } from '../tasks/TaskExecutor';
@@ -54,6 +55,13 @@ export interface TriggersContainerOptions {
    * connection (start on fetch, pipelined finish) are off. See docs/guarantees.md.
    */
   replication?: ReplicationWait;
+  /**
+   * Seconds a session remembers a fire applied under an idempotency key
+   * (`fire(trigger, kwargs, { idempotencyKey })`): a repeat within it
+   * changes nothing (default 86,400, a day; memory and Redis storage). Each
+   * remembered key costs a small record until the window ends.
+   */
+  idempotencyWindowSeconds?: number;
   /** Where Redis outages and recoveries are reported, once each (default: a line on stderr). */
   connectionLog?: ConnectionLog;
   /** Default runner name (default: `bullmq` with Redis, else `threading`). */
@@ -92,6 +100,9 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
   container.bind(TRIGGERS.MemoryStore).to(MemoryStore).inSingletonScope();
   container.bind(TRIGGERS.LogSink).toConstantValue(options.logSink ?? new ConsoleLogSink());
   container.bind(TRIGGERS.TaskExecutor).to(TaskExecutor).inSingletonScope();
+  const windowSeconds = options.idempotencyWindowSeconds ?? DEFAULT_IDEMPOTENCY_WINDOW_SECONDS;
+  OperationId.assertValidWindow(windowSeconds);
+  container.bind(TRIGGERS.IdempotencyWindowSeconds).toConstantValue(windowSeconds);
   if (options.redis !== undefined) {
     const settings: RedisSettings = {
       endpoint: RedisEndpoint.from(options.redis),
@@ -102,6 +113,7 @@ export function createTriggersContainer(options: TriggersContainerOptions = {}):
       lockTimeoutMs: options.lockTimeoutMs,
       operationTimeoutMs: options.operationTimeoutMs,
       replication: options.replication,
+      idempotencyWindowSeconds: windowSeconds,
       connectionLog: options.connectionLog,
     };
     container.bind(TRIGGERS.RedisSettings).toConstantValue(settings);

@@ -8,6 +8,8 @@ export { ForgedJobError } from './ForgedJobError';
 export type { ForgedJobFields } from './ForgedJobError';
 export { InvalidConfigurationError, describeConfigurationProblem } from './InvalidConfigurationError';
 export type { ConfigurationProblem, InvalidConfigurationErrorFields } from './InvalidConfigurationError';
+export { InvalidIdempotencyKeyError } from './InvalidIdempotencyKeyError';
+export type { InvalidIdempotencyKeyErrorFields, InvalidIdempotencyKeyProblem } from './InvalidIdempotencyKeyError';
 export { InvalidInstanceStateError } from './InvalidInstanceStateError';
 export type { InvalidInstanceStateErrorFields } from './InvalidInstanceStateError';
 export { InvalidKwargsError } from './InvalidKwargsError';

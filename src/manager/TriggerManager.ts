@@ -3,12 +3,13 @@ import { ConfigurationValidator } from '../config';
 import { TriggerRegistry } from '../registry/TriggerRegistry';
 import { isNamedBound, resolveNamed } from '../registry/resolveNamed';
 import { TRIGGERS } from '../registry/tokens';
-import { InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, UnknownManagerError } from '../errors';
+import { InvalidIdempotencyKeyError, InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, UnknownInstanceError, UnknownManagerError } from '../errors';
 import { ALL_TASK_STATUSES, TaskInstance, TaskStatus, assertJsonObject, isPlainObject, isReservedName } from '../model';
 import type { InstanceMetadata, Kwargs, TaskConfig, TriggerConfiguration, TriggerKwargs } from '../model';
 import type { AtomicOperation, AtomicOutcome } from '../storage/AtomicOperation';
 import type { StorageBackend } from '../storage/StorageBackend';
 import type { SessionTransaction } from '../storage/SessionTransaction';
+import { OperationId } from '../storage/OperationId';
 import { failureMetadata } from '../logging/failureMetadata';
 import type { ResolvedTaskOptions } from '../registry/TaskOptions';
 import { Manager } from './Manager';
@@ -22,6 +23,19 @@ export interface UpdateStatusOptions {
   cascade?: boolean;
   /** Kwargs of that cascade (default `{}`). */
   cascadeKwargs?: Kwargs;
+}
+
+/** Options of {@link TriggerManager.fire}. */
+export interface FireOptions {
+  /**
+   * Applies the fire at most once per session for this key, within the
+   * storage's window (`createTriggersContainer({ idempotencyWindowSeconds })`,
+   * default 24 hours), from any process: a repeat changes nothing (the first
+   * fire's kwargs stand) and hands the instances the first one scheduled to
+   * their runners again, which is harmless. A non-empty string of at most
+   * 1,024 characters (see docs/firing.md, "Idempotency keys").
+   */
+  idempotencyKey?: string;
 }
 
 /** Options of {@link TriggerManager.skipFailedInstance}. */
@@ -114,7 +128,7 @@ export class TriggerManager {
     await OperationScope.run(() =>
       this.storage.withLock(async (tx) => {
         for (const task of tasks) tx.putTask(task);
-      }),
+      }, OperationId.next()),
     );
   }
 
@@ -126,15 +140,29 @@ export class TriggerManager {
    * the kwargs as the trigger's latest, then calls `postFire`. Settles once
    * the hook returned; it does not wait for scheduled tasks to run.
    *
-   * @throws InvalidTriggerNameError | InvalidKwargsError | UnknownRunnerError — nothing is saved
+   * Applied at most once however often the storage is asked: a write whose
+   * reply was lost is re-sent under the same operation id and not applied
+   * twice. With `options.idempotencyKey`, also across calls and processes.
+   *
+   * @throws InvalidTriggerNameError | InvalidKwargsError | UnknownRunnerError | InvalidIdempotencyKeyError — nothing is saved
    */
-  async fire(trigger: string, kwargs: Kwargs = {}): Promise<void> {
+  async fire(trigger: string, kwargs: Kwargs = {}, options?: FireOptions): Promise<void> {
     assertTriggerName(trigger);
     assertJsonObject(kwargs, `kwargs of trigger "${trigger}"`);
+    const key = options?.idempotencyKey;
+    const operationId = key === undefined ? OperationId.next() : OperationId.forKey(key);
+    if (key !== undefined && !this.storage.remembersOperations) {
+      throw new InvalidIdempotencyKeyError({ key, problem: 'unsupported', storageClass: this.storage.constructor.name });
+    }
     const copy = structuredClone(kwargs);
     await OperationScope.run(async () => {
-      const atOnce = this.storage.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy } }) : undefined;
-      const scheduled = atOnce?.scheduled ?? (await this.storage.withLock((tx) => this.applyFire(tx, trigger, copy)));
+      const atOnce = this.storage.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy }, operationId }) : undefined;
+      const scheduled =
+        atOnce?.scheduled ??
+        (await this.storage.withLock(
+          (tx) => (key === undefined ? this.applyFire(tx, trigger, copy) : this.applyKeyedFire(tx, operationId, trigger, copy)),
+          operationId,
+        ));
       // A hook that returns nothing costs no await (this runs on every fire).
       const hook = this.postFire(trigger, scheduled);
       if (hook !== undefined) await hook;
@@ -150,7 +178,7 @@ export class TriggerManager {
    * on the locked path. Undefined when the storage declined: the caller
    * runs the operation under the lock.
    */
-  private async applyAtomically(operation: Pick<AtomicOperation, 'update' | 'fire'>): Promise<AtomicOutcome | undefined> {
+  private async applyAtomically(operation: Pick<AtomicOperation, 'update' | 'fire' | 'operationId'>): Promise<AtomicOutcome | undefined> {
     const runners = new Map<TaskConfig, InstanceRunner>();
     const outcome = await this.storage.applyAtomically({
       ...operation,
@@ -193,9 +221,40 @@ export class TriggerManager {
           target.setStatus(TaskStatus.Failed);
           tx.put(target);
         }
-      });
+      }, OperationId.next());
     }
     return { updated: outcome.updated, scheduled };
+  }
+
+  /**
+   * A fire under an idempotency key on the locked path: when the key was
+   * applied before (by any process, on either path), nothing is written and
+   * the instances that application scheduled are handed to their runners
+   * again if still `scheduled` and not enqueued then (a runner that refuses
+   * is ignored: the first application dealt with it).
+   */
+  private async applyKeyedFire(tx: SessionTransaction, operationId: string, trigger: string, kwargs: Kwargs): Promise<TaskInstance[]> {
+    const applied = await tx.appliedOutcome(operationId);
+    if (applied === undefined) return this.applyFire(tx, trigger, kwargs);
+    const names = JSON.parse(applied) as string[];
+    const scheduled: TaskInstance[] = [];
+    for (let i = 1; i < names.length; i += 2) {
+      let instance: TaskInstance;
+      try {
+        instance = await tx.instance(names[i]);
+      } catch (error) {
+        if (error instanceof UnknownInstanceError) continue;
+        throw error;
+      }
+      scheduled.push(instance);
+      if (names[i + 1] !== '0' || instance.status !== TaskStatus.Scheduled) continue;
+      try {
+        await this.runnerFor(instance).run(this, instance);
+      } catch {
+        // The first application handed it over already; this is only a second chance.
+      }
+    }
+    return scheduled;
   }
 
   private async applyFire(tx: SessionTransaction, trigger: string, kwargs: Kwargs): Promise<TaskInstance[]> {
@@ -254,6 +313,10 @@ export class TriggerManager {
     for (const [instance] of runners) {
       instance.setStatus(TaskStatus.Scheduled);
       tx.put(instance);
+    }
+    // Under an idempotency key, a repeat answers with the instances scheduled here (the outcome applyAtomically records).
+    if (tx.operationId !== undefined && OperationId.isKeyed(tx.operationId)) {
+      tx.noteOutcome(JSON.stringify(['', ...instances.flatMap((instance) => [instance.name, '0'])]));
     }
     // The write and the runners' hand-offs travel together (a BullMQ `add`
     // does not wait for the write's round trip): nobody else can act on a
@@ -327,7 +390,7 @@ export class TriggerManager {
         tx.put(clone);
         await this.schedule(tx, [clone]);
         return target;
-      });
+      }, OperationId.next());
       await this.postReplay(failed);
     });
   }
@@ -356,7 +419,7 @@ export class TriggerManager {
         tx.put(target);
         const cascaded = cascade ? await this.applyFire(tx, target.taskName, structuredClone(result)) : [];
         return { skipped: target, scheduled: cascaded };
-      });
+      }, OperationId.next());
       if (cascade) await this.postFire(skipped.taskName, scheduled);
       await this.postSkip(skipped, cascade);
     });
@@ -382,10 +445,12 @@ export class TriggerManager {
     if (options.cascade) assertJsonObject(cascadeKwargs, `cascade kwargs of "${name}"`);
     return OperationScope.run(async () => {
       const task = TaskInstance.parseName(name)?.task;
+      const operationId = OperationId.next();
       const atOnce = this.storage.appliesAtomically
         ? await this.applyAtomically({
             update: { name, status, metadata: (options.metadata ?? {}) as Record<string, unknown> },
             fire: options.cascade && task !== undefined ? { trigger: task, kwargs: cascadeKwargs } : undefined,
+            operationId,
           })
         : undefined;
       if (atOnce?.updated !== undefined) {
@@ -401,7 +466,7 @@ export class TriggerManager {
         tx.put(target);
         return target;
       };
-      if (!options.cascade) return this.storage.withLock(change);
+      if (!options.cascade) return this.storage.withLock(change, operationId);
       let outcome: { updated: TaskInstance; scheduled: TaskInstance[] };
       try {
         // The change and its cascade in one transaction (one lock, one write:
@@ -411,12 +476,12 @@ export class TriggerManager {
           if (task !== undefined) tx.prefetchFire(task);
           const updated = await change(tx);
           return { updated, scheduled: await this.applyFire(tx, updated.taskName, structuredClone(cascadeKwargs)) };
-        });
+        }, operationId);
       } catch {
         // The cascade could not be applied (an unknown runner...): the status
         // change still stands on its own, then the cascade fires separately
         // and reports its own error (saving nothing of itself).
-        const updated = await this.storage.withLock(change);
+        const updated = await this.storage.withLock(change, OperationId.next());
         await this.fire(updated.taskName, cascadeKwargs);
         return updated;
       }
@@ -449,7 +514,7 @@ export class TriggerManager {
         target.touch();
         tx.put(target);
         return target;
-      }),
+      }, OperationId.next()),
     );
   }
 
@@ -468,21 +533,23 @@ export class TriggerManager {
    */
   async startInstance(name: string): Promise<TaskInstance | undefined> {
     return OperationScope.run(async () => {
-      const quick = await this.storage.startScheduledInstance(name, new Date());
+      // One id for the whole start: a start whose reply was lost is recognised, when re-sent, as made by this call.
+      const operationId = OperationId.next();
+      const quick = await this.storage.startScheduledInstance(name, new Date(), operationId);
       if (quick === 'not-scheduled') return undefined;
       if (quick !== undefined) return quick;
-      return this.startLocked(name);
+      return this.startLocked(name, operationId);
     });
   }
 
-  private startLocked(name: string): Promise<TaskInstance | undefined> {
+  private startLocked(name: string, operationId: string): Promise<TaskInstance | undefined> {
     return this.storage.withLock(async (tx) => {
       const target = await tx.instance(name);
       if (target.status !== TaskStatus.Scheduled) return undefined;
       target.start();
       tx.put(target);
       return target;
-    });
+    }, operationId);
   }
 
   /**

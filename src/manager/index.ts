@@ -1,4 +1,4 @@
 export { Manager } from './Manager';
 export { OperationScope } from './OperationScope';
 export { TriggerManager } from './TriggerManager';
-export type { SkipOptions, UpdateStatusOptions } from './TriggerManager';
+export type { FireOptions, SkipOptions, UpdateStatusOptions } from './TriggerManager';

@@ -18,6 +18,8 @@ export const TRIGGERS = {
   Container: Symbol.for('triggers.Container'),
   /** `MemoryStore`: the sessions of the memory backend (one per container). */
   MemoryStore: Symbol.for('triggers.MemoryStore'),
+  /** `number`: seconds a storage remembers an operation applied under an idempotency key (default 86,400). */
+  IdempotencyWindowSeconds: Symbol.for('triggers.IdempotencyWindowSeconds'),
   /** `LogSink`: where task log messages go besides the instance's `logLevel`. */
   LogSink: Symbol.for('triggers.LogSink'),
   /** `TaskExecutor`: runs the task lifecycle for a job payload (used by every runner). */

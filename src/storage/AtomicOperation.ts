@@ -13,6 +13,12 @@ export interface AtomicOperation {
   readonly update?: { readonly name: string; readonly status: TaskStatus; readonly metadata: Readonly<Record<string, unknown>> };
   /** Then fires `trigger` with `kwargs` (for an update: the instance's task name, a cascade). */
   readonly fire?: { readonly trigger: string; readonly kwargs: Kwargs };
+  /**
+   * The operation's id (docs/ARCHITECTURE.md, "Operation ids"): a backend
+   * that remembers applied operations applies it once and answers a repeat
+   * with the first outcome ({@link AtomicOutcome.repeated}).
+   */
+  readonly operationId?: string;
   /** The time stamped on every change. */
   readonly now: Date;
   /** The registered name of the manager applying it (what the job payloads of its instances name). */
@@ -41,4 +47,11 @@ export interface AtomicOutcome {
   readonly scheduled: TaskInstance[];
   /** Names of the scheduled instances the backend already enqueued (recognising {@link AtomicOperation.runnerOf}): no runner call. */
   readonly enqueued?: ReadonlySet<string>;
+  /**
+   * True when the operation id had been applied before and nothing was
+   * written: `scheduled` are the instances that application scheduled, as
+   * they are now, and `enqueued` holds those that need no runner call (their
+   * job was added then, or they are no longer `scheduled`).
+   */
+  readonly repeated?: boolean;
 }

@@ -1,4 +1,4 @@
-import { inject } from 'inversify';
+import { inject, optional } from 'inversify';
 import { TaskStatus, deepFreeze, jsonCopy } from '../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import { TRIGGERS } from '../registry/tokens';
@@ -8,6 +8,7 @@ import type { MemorySession } from './MemoryStore';
 import { FireIndex } from './FireIndex';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 import { StorageBackend } from './StorageBackend';
+import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, OperationId } from './OperationId';
 
 /**
  * The embedded default: sessions live in this process, in the container's
@@ -24,8 +25,26 @@ import { StorageBackend } from './StorageBackend';
 export class MemoryStorageBackend extends StorageBackend {
   protected override readonly usesSnapshots = false;
 
-  constructor(@inject(TRIGGERS.MemoryStore) private readonly store: MemoryStore) {
+  private readonly windowMs: number;
+
+  constructor(
+    @inject(TRIGGERS.MemoryStore) private readonly store: MemoryStore,
+    @inject(TRIGGERS.IdempotencyWindowSeconds) @optional() windowSeconds?: number,
+  ) {
     super();
+    this.windowMs = (windowSeconds ?? DEFAULT_IDEMPOTENCY_WINDOW_SECONDS) * 1000;
+  }
+
+  /** Remembers operations applied under an idempotency key (its own writes cannot lose a reply, so internal ids need no record). */
+  override get remembersOperations(): boolean {
+    return true;
+  }
+
+  override async readAppliedOutcome(operationId: string): Promise<string | undefined> {
+    const operations = this.data.operations;
+    if (operations === undefined) return undefined;
+    forgetExpired(operations, Date.now());
+    return operations.get(operationId)?.outcome;
   }
 
   private get data(): MemorySession {
@@ -79,6 +98,14 @@ export class MemoryStorageBackend extends StorageBackend {
     const latest = Object.entries(changes.latestKwargs).map(([t, kwargs]) => [t, jsonCopy(kwargs)] as const);
     const instances = changes.instances.map((record) => jsonCopy(record));
     const data = this.data;
+    const operation = changes.operation;
+    if (operation !== undefined && OperationId.isKeyed(operation.id)) {
+      data.operations ??= new Map();
+      const now = Date.now();
+      forgetExpired(data.operations, now);
+      if (data.operations.has(operation.id)) return;
+      data.operations.set(operation.id, { outcome: operation.outcome, expiresAt: now + this.windowMs });
+    }
     for (const [name, entry] of tasks) data.tasks.set(name, entry);
     if (tasks.length > 0) {
       data.tasksByTrigger = undefined;
@@ -100,6 +127,14 @@ export class MemoryStorageBackend extends StorageBackend {
 
   override async deleteSession(): Promise<void> {
     await this.withLock(async () => this.store.delete(this.uid));
+  }
+}
+
+/** Drops the operations whose window ended: the oldest first, stopping at the first one still remembered (one window, so insertion order is expiry order). */
+function forgetExpired(operations: Map<string, { readonly expiresAt: number }>, now: number): void {
+  for (const [id, { expiresAt }] of operations) {
+    if (expiresAt > now) return;
+    operations.delete(id);
   }
 }
 

@@ -19,6 +19,8 @@ export interface MemorySession {
   instanceCounts: Map<string, number>;
   /** task -> names of its unstarted instances (an index, so `fire` ignores history). */
   unstarted: Map<string, Set<string>>;
+  /** Operations applied under an idempotency key: id -> outcome and expiry (ms), in the order applied (so expiry order). */
+  operations?: Map<string, { readonly outcome: string; readonly expiresAt: number }>;
 }
 
 /**

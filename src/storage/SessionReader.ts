@@ -12,5 +12,6 @@ export interface SessionReader {
   readInstanceRecords(names: string[]): Promise<Array<InstanceRecord | undefined>>;
   readInstanceCounts(tasks: string[]): Promise<Record<string, number>>;
   readForFire(trigger: string): Promise<FireReadSet>;
+  readAppliedOutcome(operationId: string): Promise<string | undefined>;
   writeChanges(changes: SessionChanges): Promise<void>;
 }

@@ -25,6 +25,13 @@ export interface SessionChanges {
   instances: InstanceRecord[];
   latestKwargs: Record<string, Kwargs>;
   instanceCounts: Record<string, number>;
+  /**
+   * The operation these writes belong to, for a backend that remembers
+   * applied operations (see `StorageBackend.readAppliedOutcome`): it
+   * records `id` with `outcome`, and writes nothing for an id it already
+   * recorded.
+   */
+  operation?: { readonly id: string; readonly outcome: string };
 }
 
 /** True when a change set writes nothing. */

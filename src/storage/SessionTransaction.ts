@@ -24,7 +24,41 @@ export class SessionTransaction {
   /** Something was buffered since the last flush or discard. */
   private dirty = false;
 
-  constructor(readonly storage: SessionReader) {}
+  /** Flushes so far (the first carries {@link operationId}, later ones `<id>#<n>`). */
+  private flushes = 0;
+  /** What the operation's writes record as its outcome (see {@link noteOutcome}). */
+  private outcome = '';
+
+  /**
+   * @param operationId the id of the operation this transaction serves
+   *   (docs/ARCHITECTURE.md, "Operation ids"): its writes are recorded
+   *   under it, so a write re-sent after a lost reply applies once.
+   */
+  constructor(
+    readonly storage: SessionReader,
+    private id?: string,
+  ) {}
+
+  /** The id of the operation this transaction's writes are recorded under, if any. */
+  get operationId(): string | undefined {
+    return this.id;
+  }
+
+  /**
+   * The outcome recorded when operation `operationId` was applied before
+   * (a repeated idempotency key), or undefined. A transaction serving no
+   * operation id yet (a fire nested in a caller's own locked block) takes
+   * this one, so that its writes are recorded under it.
+   */
+  async appliedOutcome(operationId: string): Promise<string | undefined> {
+    this.id ??= operationId;
+    return this.storage.readAppliedOutcome(operationId);
+  }
+
+  /** Sets the outcome text the next flush records with the operation id (what a repeat of the operation answers). */
+  noteOutcome(outcome: string): void {
+    this.outcome = outcome;
+  }
 
   /** Every task config of the session, keyed by name (read-only: change tasks through {@link putTask}). */
   async tasks(): Promise<Map<string, TaskConfig>> {
@@ -198,7 +232,12 @@ export class SessionTransaction {
   /** Writes every buffered change atomically (the backend's promise itself: no wrapper per operation). */
   flush(): Promise<void> {
     if (!this.dirty) return NOTHING_WRITTEN;
-    const changes = { ...this.pending, instances: [...this.pendingInstances.values()] };
+    const changes: SessionChanges = { ...this.pending, instances: [...this.pendingInstances.values()] };
+    const id = this.operationId;
+    if (id !== undefined) {
+      this.flushes += 1;
+      changes.operation = { id: this.flushes === 1 ? id : `${id}#${this.flushes}`, outcome: this.outcome };
+    }
     this.discard();
     try {
       return this.storage.writeChanges(changes);

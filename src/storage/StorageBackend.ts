@@ -86,8 +86,12 @@ export abstract class StorageBackend {
    * Not `async` itself, and the in-process lock is taken and released
    * without a promise when nobody else holds it: every promise costs the
    * async-context propagation, and an embedded `fire` is a handful of them.
+   *
+   * `operationId` names the operation (docs/ARCHITECTURE.md, "Operation
+   * ids"): a backend that remembers applied operations records the writes
+   * under it and applies a re-sent write once.
    */
-  withLock<T>(fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
+  withLock<T>(fn: (tx: SessionTransaction) => Promise<T>, operationId?: string): Promise<T> {
     const frame = ExecutionContext.current();
     try {
       const key = this.lockKey;
@@ -97,17 +101,17 @@ export abstract class StorageBackend {
       // The default lock is the in-process mutex: take it at once when it is
       // free. A backend with its own acquireLock always goes through it.
       const now = this.acquireLock === StorageBackend.prototype.acquireLock ? LocalMutex.shared.tryAcquire(key) : undefined;
-      if (now !== undefined) return this.runLocked(frame, now, fn);
-      return this.acquireLock().then((lock) => this.runLocked(frame, lock, fn));
+      if (now !== undefined) return this.runLocked(frame, now, fn, operationId);
+      return this.acquireLock().then((lock) => this.runLocked(frame, lock, fn, operationId));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** Runs `fn` under `lock`, in a frame that holds it, then releases it. */
-  private runLocked<T>(frame: ContextFrame, lock: SessionLock, fn: (tx: SessionTransaction) => Promise<T>): Promise<T> {
+  private runLocked<T>(frame: ContextFrame, lock: SessionLock, fn: (tx: SessionTransaction) => Promise<T>, operationId: string | undefined): Promise<T> {
     const held: HeldLock = { key: this.lockKey, open: true };
-    const tx = new SessionTransaction(this);
+    const tx = new SessionTransaction(this, operationId);
     transactions.set(held, tx);
     return ExecutionContext.runLocks(frame, { lock: held, next: ExecutionContext.openLocks(frame) }, () => this.locked(held, tx, lock, fn));
   }
@@ -279,7 +283,27 @@ export abstract class StorageBackend {
    * or a waiter is queued, or the record is unusual): the manager then takes
    * the locked path, which also raises the unknown-instance errors.
    */
-  startScheduledInstance(_name: string, _now: Date): Promise<TaskInstance | 'not-scheduled' | undefined> {
+  startScheduledInstance(_name: string, _now: Date, _operationId?: string): Promise<TaskInstance | 'not-scheduled' | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  /**
+   * Whether this backend remembers applied operations by id for a bounded
+   * window (records {@link SessionChanges.operation} and answers
+   * {@link readAppliedOutcome}), so `fire(..., { idempotencyKey })` is
+   * applied once per key. False by default: a keyed fire is then refused
+   * with `InvalidIdempotencyKeyError`.
+   */
+  get remembersOperations(): boolean {
+    return false;
+  }
+
+  /**
+   * The outcome text recorded when operation `operationId` was applied to
+   * this session within the backend's window, or undefined (never, or
+   * forgotten). The default remembers nothing.
+   */
+  readAppliedOutcome(_operationId: string): Promise<string | undefined> {
     return Promise.resolve(undefined);
   }
 

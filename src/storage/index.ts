@@ -3,6 +3,7 @@ export { FireIndex } from './FireIndex';
 export type { FireIndexEntry } from './FireIndex';
 export { LocalMutex } from './LocalMutex';
 export { LocalMutexLock } from './LocalMutexLock';
+export { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, MAX_IDEMPOTENCY_KEY_LENGTH, OperationId } from './OperationId';
 export { MemoryStorageBackend } from './MemoryStorageBackend';
 export { MemoryStore } from './MemoryStore';
 export type { MemorySession } from './MemoryStore';

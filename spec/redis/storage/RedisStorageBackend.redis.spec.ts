@@ -301,7 +301,7 @@ describe('storage: RedisStorageBackend', () => {
       const small = await measureFire(2, 'atomic');
       const large = await measureFire(40, 'atomic');
       expect(large.commands).to.deep.equal(small.commands);
-      expect(small.commands).to.deep.equal(['evalsha/31']);
+      expect(small.commands).to.deep.equal(['evalsha/33']);
       expect(small.reads).to.deep.equal([]);
     });
     it('a fire under the lock reads and sends the same whether the session holds 2 or 40 resolved instances', async () => {
@@ -336,7 +336,8 @@ describe('storage: RedisStorageBackend', () => {
       const manager = getManager(container, 'ttl');
       await manager.updateConfiguration(COLLECTOR);
       await manager.fire('e');
-      const keys = await keysUnder(container, prefix);
+      const all = await keysUnder(container, prefix);
+      const keys = all.filter((key) => !isOperationKey(key));
       expect(keys.some((key) => key.includes(':u:'))).to.equal(true);
       for (const key of keys) {
         const ttl = await redis.ttl(key);
@@ -345,6 +346,10 @@ describe('storage: RedisStorageBackend', () => {
       }
       await manager.fire('unrelated');
       for (const key of keys) expect(await redis.ttl(key), key).to.be.within(900, 1000);
+      // The applied-operation ids expire with their own window, never after the session.
+      const operations = all.filter(isOperationKey);
+      expect(operations).to.have.length.greaterThan(0);
+      for (const key of operations) expect(await redis.pttl(key), key).to.be.within(1, 1000_000);
     });
 
     it('keeps sessions forever without a TTL', async () => {
@@ -352,8 +357,12 @@ describe('storage: RedisStorageBackend', () => {
       const manager = getManager(container, 'forever');
       await manager.updateConfiguration(COLLECTOR);
       await manager.fire('e');
+      const window = connectionOf(container).operationWindowMs('internal');
       for (const key of await keysUnder(container, connectionOf(container).settings.prefix)) {
-        expect(await connectionOf(container).redis.ttl(key), key).to.equal(-1);
+        const ttl = await connectionOf(container).redis.pttl(key);
+        // An applied operation id is forgotten once its window ends; everything else stays.
+        if (isOperationKey(key)) expect(ttl, key).to.be.within(1, window);
+        else expect(ttl, key).to.equal(-1);
       }
     });
 
@@ -366,9 +375,10 @@ describe('storage: RedisStorageBackend', () => {
         await manager.updateConfiguration(WORKFLOW);
         await fireAll(manager, ['a', 'b', 'page', 'boom', 'x']);
       }
-      const before = await keysUnder(container, prefix);
+      const before = (await keysUnder(container, prefix)).filter((key) => !isOperationKey(key));
       await doomed.storage.deleteSession();
-      const after = await keysUnder(container, prefix);
+      // Applied-operation ids are not listed anywhere: they stay until their window ends (docs/storage.md).
+      const after = (await keysUnder(container, prefix)).filter((key) => !isOperationKey(key));
       const doomedBase = (doomed.storage as RedisStorageBackend).keys.base;
       expect(after).to.deep.equal(before.filter((key) => !key.startsWith(doomedBase)));
       expect(after.length).to.be.greaterThan(0);
@@ -466,7 +476,7 @@ describe('storage: RedisStorageBackend', () => {
       await scheduled(storage, ENTRY, { a: {} });
       await storage.withLock(async (tx) => void (await tx.createInstance(await tx.task('t_s')))); // t_s#1 unstarted: its per-task set exists
       const redis = connectionOf(container).redis;
-      const keys = await keysUnder(container, connectionOf(container).settings.prefix);
+      const keys = (await keysUnder(container, connectionOf(container).settings.prefix)).filter((key) => !isOperationKey(key));
       expect(keys.some((key) => key.includes(':u:'))).to.equal(true);
       for (const key of keys) await redis.expire(key, 5);
       expect(await storage.startScheduledInstance('t_s#0', NOW)).to.be.instanceOf(TaskInstance);
@@ -559,3 +569,8 @@ describe('storage: RedisStorageBackend', () => {
     });
   });
 });
+
+/** Whether `key` is a session's applied-operation id (`<base>o:<id>`, see RedisSessionKeys.appliedOperation). */
+function isOperationKey(key: string): boolean {
+  return key.includes(`}:${RedisSessionKeys.OPERATION_PART}`);
+}

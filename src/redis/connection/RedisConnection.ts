@@ -9,10 +9,14 @@ import { RedisSessionLocks } from '../storage/RedisSessionLocks';
 import { TaskConfigCache } from '../storage/TaskConfigCache';
 import { JobHandoffs } from '../worker/JobHandoffs';
 import type { RedisLockOptions } from '../storage/RedisSessionLocks';
+import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, OperationId } from '../../storage/OperationId';
 
 const DEFAULT_LOCK_TTL_MS = 10_000;
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
+/** Added to the internal ids' window, over the operation timeouts (timers, a reconnection). */
+const INTERNAL_WINDOW_MARGIN_MS = 30_000;
+
 
 /**
  * The container's one ioredis connection (bound as a singleton to
@@ -43,6 +47,10 @@ export class RedisConnection {
   readonly operationTimeoutMs: number;
   /** Reports outages of this container's connections once each (shared by its BullMQ clients). */
   readonly health: ConnectionHealth;
+  /** Milliseconds an operation applied under an idempotency key is remembered. */
+  private readonly keyedWindowMs: number;
+  /** Milliseconds an operation with an internal id is remembered: long enough for every re-send of it (see {@link operationWindowMs}). */
+  private readonly internalWindowMs: number;
   /** Resolves on the client's next `ready` (shared by every command waiting for it, so they leave in order). */
   private ready?: Promise<void>;
 
@@ -91,6 +99,12 @@ export class RedisConnection {
           `got ${JSON.stringify(replication)}`,
       });
     }
+    const windowSeconds = settings.idempotencyWindowSeconds ?? DEFAULT_IDEMPOTENCY_WINDOW_SECONDS;
+    OperationId.assertValidWindow(windowSeconds);
+    // Never longer than the session lives (with a TTL): an id outliving its session would only cost memory.
+    this.keyedWindowMs = Math.min(windowSeconds, ttl ?? windowSeconds) * 1000;
+    // A re-send comes within about two operation timeouts of the first send (docs/ARCHITECTURE.md, "Operation ids").
+    this.internalWindowMs = Math.min(this.keyedWindowMs, 4 * operationTimeoutMs + INTERNAL_WINDOW_MARGIN_MS);
     this.health = new ConnectionHealth(settings.endpoint.target, settings.connectionLog ?? stderrConnectionLog);
   }
 
@@ -223,6 +237,17 @@ export class RedisConnection {
       maybeApplied: sent && !/Stream isn't writeable/.test((error as Error).message),
       cause: error,
     });
+  }
+
+  /**
+   * How long the scripts remember operation `operationId` once applied:
+   * the configured idempotency window for an application's key, a few
+   * operation timeouts for an internal id (only its own re-sends repeat
+   * it). Bounded, so the memory applied ids take is proportional to the
+   * operation rate.
+   */
+  operationWindowMs(operationId: string): number {
+    return OperationId.isKeyed(operationId) ? this.keyedWindowMs : this.internalWindowMs;
   }
 
   /** Whether a socket was ever opened (and not yet closed). */

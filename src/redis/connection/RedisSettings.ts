@@ -38,6 +38,11 @@ export interface RedisSettings {
    * docs/guarantees.md. Off by default (one more round trip per write).
    */
   replication?: ReplicationWait;
+  /**
+   * Seconds an operation applied under an idempotency key is remembered
+   * (default 86,400): a repeat of the key within it changes nothing.
+   */
+  idempotencyWindowSeconds?: number;
   /** Where connection trouble and recovery are reported (default: one line on stderr per outage and recovery). */
   connectionLog?: ConnectionLog;
 }

@@ -52,14 +52,38 @@
     task '0' or '1' and its ScriptedJob (queue key prefix, job name, options
     JSON, job id head, payload head, middle, tail)] where after includes
     andEvery
+  ARGV[#ARGV - 1] the operation id ('' = none)
+  ARGV[#ARGV] how long the id is remembered, ms
 
   Returns { 0 } (declined) or { 2, updated record JSON ('' = none; '='
   when it is the new record the caller computed, not sent back), [name,
-  record JSON, enqueued (0/1), ...] of the instances now scheduled }.
+  record JSON, enqueued (0/1), ...] of the instances now scheduled }, or,
+  when the operation id was already applied (nothing written), { 3, the
+  updated instance's record now, the same triples of the instances that
+  application scheduled, with their records now }.
 
   Placeholder: "addStandardJob", the body of BullMQ's add script
   (BullMQInternals).
 ]]
+--- @include "appliedOutcome"
+--- @include "recordOutcome"
+local opId, opWindow = ARGV[#ARGV - 1], ARGV[#ARGV]
+local applied = appliedOutcome(KEYS, opId)
+if applied then
+  -- A repeat (a retry whose first reply was lost, or a repeated idempotency key): answer the first outcome.
+  local names = cjson.decode(applied)
+  local updated = names[1] ~= '' and redis.call('HGET', KEYS[5], names[1]) or ''
+  local again = {}
+  for i = 2, #names, 2 do
+    local text = redis.call('HGET', KEYS[5], names[i])
+    if text then
+      again[#again + 1] = names[i]
+      again[#again + 1] = text
+      again[#again + 1] = names[i + 1]
+    end
+  end
+  return { 3, updated, again }
+end
 local function decline()
   if KEYS[10] then redis.call('DEL', KEYS[10]) end
   return { 0 }
@@ -387,5 +411,13 @@ for _, e in ipairs(enqueue) do
         job.head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. recordMember(ready[e.flag - 1]) .. '}', cmsgpack.pack(job.opts) })
     ready[e.flag] = '1'
   end
+end
+if opId ~= '' then
+  local outcome = { ARGV[5] }
+  for i = 1, #ready, 3 do
+    outcome[#outcome + 1] = ready[i]
+    outcome[#outcome + 1] = ready[i + 2]
+  end
+  recordOutcome(KEYS, opId, cjson.encode(outcome), opWindow)
 end
 return { 2, updatedReply, ready }

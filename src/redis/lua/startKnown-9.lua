@@ -22,9 +22,16 @@
   ARGV[5] new record text
   ARGV[6] tasks version
   ARGV[7] task name
+  ARGV[8] the operation id of this start ('' = none)
+  ARGV[9] how long the id is remembered, ms
 
-  Returns 1 when applied, 0 otherwise (nothing written).
+  Returns 1 when applied, 2 when this operation id was already applied (a
+  retry whose first reply was lost; nothing written), 0 otherwise
+  (nothing written).
 ]]
+--- @include "appliedOutcome"
+--- @include "recordOutcome"
+if appliedOutcome(KEYS, ARGV[8]) then return 2 end
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
 if ARGV[6] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[6] then return 0 end
 if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return 0 end
@@ -34,4 +41,5 @@ if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return 0 end
 
 putRecord(KEYS, ARGV[1], ARGV[7], ARGV[5], 'o', ARGV[3])
 refreshTtl(KEYS, tonumber(ARGV[2]), ARGV[3])
+recordOutcome(KEYS, ARGV[8], '1', ARGV[9])
 return 1

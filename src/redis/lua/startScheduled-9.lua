@@ -26,10 +26,23 @@
   ARGV[2] TTL, seconds (0 = none)
   ARGV[3] unstarted prefix
   ARGV[4] ISO time
+  ARGV[5] the operation id of this start ('' = none)
+  ARGV[6] how long the id is remembered, ms
 
   Returns { 0 } (use the locked path), { 1 } (not scheduled: nothing to
-  start) or { 2, new record JSON, task entry JSON }.
+  start), { 2, new record JSON, task entry JSON }, or { 3, record JSON now,
+  task entry JSON } when this operation id already started it (a retry
+  whose first reply was lost; nothing written).
 ]]
+--- @include "appliedOutcome"
+--- @include "recordOutcome"
+local started = appliedOutcome(KEYS, ARGV[5])
+if started then
+  local now = redis.call('HGET', KEYS[5], ARGV[1])
+  local entry = redis.call('HGET', KEYS[3], started)
+  if now and entry then return { 3, now, entry } end
+  return { 1 }
+end
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return { 0 } end
 local rec = redis.call('HGET', KEYS[5], ARGV[1])
 if not rec or string.find(rec, '"__proto__"', 1, true) then return { 0 } end
@@ -85,4 +98,5 @@ if not ok then return { 0 } end
 if result[1] ~= 2 then return result end
 putRecord(KEYS, ARGV[1], result[4], result[2], 'o', ARGV[3])
 refreshTtl(KEYS, tonumber(ARGV[2]), ARGV[3])
+recordOutcome(KEYS, ARGV[5], result[4], ARGV[6])
 return { 2, result[2], result[3] }

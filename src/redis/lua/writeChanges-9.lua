@@ -28,13 +28,23 @@
   ARGV[8..] [task, json, triggers]..., [trigger, json]..., [task, count]...,
     [name, task, json, flag]... where flag is u (unstarted), o (other
     unresolved) or r (resolved)
+  ARGV[#ARGV - 2] the operation id of this write ('' = none)
+  ARGV[#ARGV - 1] the outcome text recorded with it
+  ARGV[#ARGV] how long the id is remembered, ms
 
   Returns { whether another process is waiting for the lock (0/1), the
   tasks version before this write ('' = none), the version after it ('' =
-  none) }, or the error TRIGGERS_LOCK_LOST when the token lost the lock.
+  none) }, { 2, '', '' } when the operation id was already applied (a
+  retry whose first reply was lost; nothing written), or the error
+  TRIGGERS_LOCK_LOST when the token lost the lock.
 ]]
 --- @include "refreshTtl"
 --- @include "putRecord"
+--- @include "appliedOutcome"
+--- @include "recordOutcome"
+
+local opId = ARGV[#ARGV - 2]
+if appliedOutcome(KEYS, opId) then return { 2, '', '' } end
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
@@ -77,4 +87,5 @@ for _ = 1, tonumber(ARGV[7]) do
   i = i + 4
 end
 refreshTtl(KEYS, tonumber(ARGV[2]), prefix)
+recordOutcome(KEYS, opId, ARGV[#ARGV - 1], ARGV[#ARGV])
 return { redis.call('EXISTS', KEYS[2]), previousVersion, version }

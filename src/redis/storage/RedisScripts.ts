@@ -27,7 +27,7 @@ export const RedisScripts = {
   writeChanges: RedisScript.load<[number, string, string]>('writeChanges'),
 
   /** A worker's start in one step, by splicing the stored record (`startScheduled-9.lua`). */
-  startScheduled: RedisScript.load<[0] | [1] | [2, string, string]>('startScheduled'),
+  startScheduled: RedisScript.load<[0] | [1] | [2, string, string] | [3, string, string]>('startScheduled'),
 
   /** A worker's start by text comparison, with the record it computed (`startKnown-9.lua`). */
   startKnown: RedisScript.load<number>('startKnown'),
@@ -49,9 +49,11 @@ export const RedisScripts = {
 /**
  * What {@link RedisScripts.applyAtomically} returns: declined, or the
  * updated record and the scheduled instances as [name, record, enqueued
- * ('1': its job was added by the script, '0': hand it to its runner)] triples.
+ * ('1': its job was added by the script, '0': hand it to its runner)] triples;
+ * 3 instead of 2 when the operation id was applied before (nothing written,
+ * the records as they are now).
  */
-export type AtomicReply = [0] | [2, string, string[]];
+export type AtomicReply = [0] | [2, string, string[]] | [3, string, string[]];
 
 /** Marker in the error a fenced script returns when the lock was lost. */
 export const LOCK_LOST_MARKER = 'TRIGGERS_LOCK_LOST';

@@ -28,6 +28,13 @@ export class RedisSessionKeys {
   /** The part after the key base that starts the per-task sets of unstarted instances. */
   static readonly UNSTARTED_PART = 'u:';
 
+  /**
+   * The part after the key base that starts the key of each applied
+   * operation (`o:<operation id>`, a string holding its outcome, expiring
+   * with its window); the scripts derive it from the lock key.
+   */
+  static readonly OPERATION_PART = 'o:';
+
   /** `<prefix>:{<tag>}:` shared by every key of the session. */
   readonly base: string;
 
@@ -97,6 +104,11 @@ export class RedisSessionKeys {
   /** Set: names of the unstarted instances of `task`. */
   unstarted(task: string): string {
     return `${this.unstartedPrefix}${task}`;
+  }
+
+  /** String: the outcome of operation `operationId`, while its window lasts (see docs/ARCHITECTURE.md, "Operation ids"). */
+  appliedOperation(operationId: string): string {
+    return `${this.base}${RedisSessionKeys.OPERATION_PART}${operationId}`;
   }
 
   /** The keys every session script receives, in its `KEYS` order: lock, next, then the {@link recordKeys}. */

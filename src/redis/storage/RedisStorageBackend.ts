@@ -4,11 +4,12 @@ import { TRIGGERS } from '../../registry/tokens';
 import { TriggerRegistry } from '../../registry/TriggerRegistry';
 import { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
 import type { ScriptedJob } from '../bullmq/ScriptedJob';
-import { InvalidKwargsError, LockLostError } from '../../errors';
+import { InvalidKwargsError, LockLostError, StorageUnavailableError } from '../../errors';
 import { RESOLVED_STATUSES, TaskConfig, TaskInstance, TaskStatus } from '../../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../../model';
 import { RedisConnection } from '../connection/RedisConnection';
 import { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
+import type { AtomicReply } from './RedisScripts';
 import type { RedisSessionKeys } from './RedisSessionKeys';
 import type { RedisSessionLock } from './RedisSessionLocks';
 import type { AtomicOperation, AtomicOutcome } from '../../storage/AtomicOperation';
@@ -70,6 +71,46 @@ export class RedisStorageBackend extends StorageBackend {
   /** {@link call} for a command that writes (waits for the replicas when the `replication` setting asks). */
   private write<T>(operation: string, command: (redis: Redis) => Promise<T>): Promise<T> {
     return this.connection.callWrite(this.uid, operation, command);
+  }
+
+  /**
+   * Sends a script that carries an operation id (docs/ARCHITECTURE.md,
+   * "Operation ids"); when its reply was lost (`maybeApplied`), sends the
+   * very same script again once the connection is back, for at most
+   * `operationTimeoutMs` more: the script recognises an id it already
+   * applied and answers with the first outcome instead of applying it
+   * twice. `first` is the attempt already under way, if it was sent
+   * another way (a pipelined finish).
+   */
+  private callIdempotent<T>(operation: string, command: (redis: Redis) => Promise<T>, first?: Promise<T>): Promise<T> {
+    return (first ?? this.write(operation, command)).then(undefined, (error: unknown) => {
+      if (!(error instanceof StorageUnavailableError) || !error.maybeApplied) throw error;
+      return this.resend(operation, command, error, Date.now() + this.connection.operationTimeoutMs);
+    });
+  }
+
+  private async resend<T>(operation: string, command: (redis: Redis) => Promise<T>, lost: StorageUnavailableError, deadline: number): Promise<T> {
+    for (;;) {
+      try {
+        return await this.write(operation, command);
+      } catch (error) {
+        if (!(error instanceof StorageUnavailableError)) throw error;
+        // Out of time: the operation may still have been applied (by the first send), whatever this attempt says.
+        if (Date.now() >= deadline) throw error.maybeApplied ? error : lost;
+      }
+      // A connection that failed at once (closing, not yet reconnecting) is retried shortly, not in a spin.
+      await new Promise((resolve) => setTimeout(resolve, RESEND_PAUSE_MS));
+    }
+  }
+
+  /** Remembers applied operations: each script records its operation id for a bounded window (see {@link RedisConnection.operationWindowMs}). */
+  override get remembersOperations(): boolean {
+    return true;
+  }
+
+  override async readAppliedOutcome(operationId: string): Promise<string | undefined> {
+    const key = this.keys.appliedOperation(operationId);
+    return (await this.send(() => this.call('readAppliedOutcome', (redis) => redis.get(key)))) ?? undefined;
   }
 
   // ---------------------------------------------------------------- locking
@@ -197,9 +238,12 @@ export class RedisStorageBackend extends StorageBackend {
     for (const record of changes.instances) {
       args.push(record.name, record.task, toJson(record, `instance "${record.name}"`), statusFlag(record.status));
     }
+    const operation = changes.operation;
+    if (operation === undefined) args.push('', '', 0);
+    else args.push(operation.id, operation.outcome, this.connection.operationWindowMs(operation.id));
     try {
       const [waiting, previousVersion, version] = await this.send(() =>
-        this.write('writeChanges', (redis) =>
+        this.callIdempotent('writeChanges', (redis) =>
           RedisScripts.writeChanges.run(redis, keys.scriptKeys, [
             lock.held.token,
             this.connection.settings.sessionTtlSeconds ?? 0,
@@ -213,7 +257,8 @@ export class RedisStorageBackend extends StorageBackend {
         ),
       );
       this.connection.locks.noteContention(lock.held, waiting === 1);
-      if (tasks.length > 0) this.rememberWrittenTasks(previousVersion, version, taskTexts);
+      // 2: a re-sent write whose first send was applied; what it wrote is what was meant to be written.
+      if (tasks.length > 0 && waiting !== 2) this.rememberWrittenTasks(previousVersion, version, taskTexts);
     } catch (error) {
       throw this.lockLost(error);
     }
@@ -227,25 +272,30 @@ export class RedisStorageBackend extends StorageBackend {
    * session's local queue is respected: while another operation of this
    * process holds or waits for the session, the locked path is used.
    */
-  override async startScheduledInstance(name: string, now: Date): Promise<TaskInstance | 'not-scheduled' | undefined> {
+  override async startScheduledInstance(name: string, now: Date, operationId?: string): Promise<TaskInstance | 'not-scheduled' | undefined> {
     const handoffs = this.connection.handoffs;
     const fetched = handoffs.takeFetchedStart(this.uid, name);
     const scheduledRecord = handoffs.takeScheduledRecord(this.uid, name);
     if (fetched !== undefined) return this.adoptFetchedStart(fetched);
     if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
+    const id = operationId ?? '';
+    const windowMs = this.connection.operationWindowMs(id);
     if (scheduledRecord !== undefined) {
-      const started = await this.startKnown(name, now, scheduledRecord);
+      const started = await this.startKnown(name, now, scheduledRecord, id, windowMs);
       if (started !== undefined) return started;
       if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
     }
     const keys = this.keys;
-    const reply = await this.write('startScheduledInstance', (redis) =>
-      RedisScripts.startScheduled.run(redis, keys.scriptKeys, [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, now.toISOString()]),
+    const iso = now.toISOString();
+    const reply = await this.callIdempotent('startScheduledInstance', (redis) =>
+      RedisScripts.startScheduled.run(redis, keys.scriptKeys, [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, iso, id, windowMs]),
     );
     if (reply[0] === 1) return 'not-scheduled';
-    if (reply[0] !== 2) return undefined;
-    this.rememberRecord(name, reply[1]);
+    if (reply[0] !== 2 && reply[0] !== 3) return undefined;
     const record = JSON.parse(reply[1]) as InstanceRecord;
+    // 3: this start was applied by an earlier send whose reply was lost; it stands while the record is still that start's.
+    if (reply[0] === 3 && (record.status !== TaskStatus.Running || record.metadata.timestamps?.running !== iso)) return 'not-scheduled';
+    this.rememberRecord(name, reply[1]);
     return TaskInstance.fromRecord(record, TaskConfig.fromEntry(record.task, JSON.parse(reply[2]) as TaskConfigEntry));
   }
 
@@ -275,7 +325,7 @@ export class RedisStorageBackend extends StorageBackend {
    * compares texts instead of parsing JSON. Undefined (nothing written) when
    * the hint does not apply; the caller then takes the usual path.
    */
-  private async startKnown(name: string, now: Date, text: string): Promise<TaskInstance | undefined> {
+  private async startKnown(name: string, now: Date, text: string, operationId: string, windowMs: number): Promise<TaskInstance | undefined> {
     if (text.includes('"__proto__"')) return undefined;
     const cached = this.connection.taskCache.get(this.keys.base) ?? (await this.loadTaskCache());
     if (cached === undefined || this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
@@ -293,14 +343,15 @@ export class RedisStorageBackend extends StorageBackend {
       return undefined;
     }
     const keys = this.keys;
-    const applied = await this.write('startScheduledInstance', (redis) =>
+    const applied = await this.callIdempotent('startScheduledInstance', (redis) =>
       RedisScripts.startKnown.run(
         redis,
         keys.scriptKeys,
-        [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, text, running, cached.version, instance.taskName],
+        [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, text, running, cached.version, instance.taskName, operationId, windowMs],
       ),
     );
-    if (applied !== 1) return undefined;
+    // 2: applied by an earlier send of this very start, whose reply was lost.
+    if (applied !== 1 && applied !== 2) return undefined;
     this.rememberRecord(name, running);
     return instance;
   }
@@ -378,15 +429,18 @@ export class RedisStorageBackend extends StorageBackend {
       args.push(fire.trigger, item.triggerJson, toJson(fire.kwargs, `kwargs of trigger "${fire.trigger}"`), ...item.args, ...jobs);
     }
 
+    const operationId = operation.operationId ?? '';
+    args.push(operationId, this.connection.operationWindowMs(operationId));
+
     const keys = this.keys;
     const scriptKeys = keys.scriptKeys;
     // A worker finishing its job may have offered to send this on BullMQ's connection, ahead of the job's completion.
     const pipelined = update === undefined ? undefined : this.connection.handoffs.takePipelinedFinish(this.uid, update.name);
     if (pipelined !== undefined) scriptKeys.push(pipelined.jobLockKey);
-    const reply = await (pipelined === undefined
-      ? this.write('applyAtomically', (redis) => RedisScripts.applyAtomically.run(redis, scriptKeys, args))
-      : pipelined.send((redis) => RedisScripts.applyAtomically.run(redis, scriptKeys, args)));
+    const command = (redis: Redis): Promise<AtomicReply> => RedisScripts.applyAtomically.run(redis, scriptKeys, args);
+    const reply = await this.callIdempotent('applyAtomically', command, pipelined?.send(command));
     if (update !== undefined) this.knownRecords.delete(update.name);
+    if (reply[0] === 3) return this.repeatedOutcome(reply, configOf);
     if (reply[0] !== 2) {
       pipelined?.declined();
       return undefined;
@@ -407,6 +461,30 @@ export class RedisStorageBackend extends StorageBackend {
     }
     const updated = reply[1] === '' ? undefined : reply[1] === '=' ? computed?.instance : toInstance(reply[1]);
     return { updated, scheduled, enqueued };
+  }
+
+  /**
+   * The answer of an atomic script whose operation id was applied before
+   * (nothing written): the instances as they are now, those no longer
+   * `scheduled` counted as enqueued so that nobody hands them over again.
+   */
+  private repeatedOutcome(reply: [3, string, string[]], configOf: (task: string) => TaskConfig | undefined): AtomicOutcome | undefined {
+    const toInstance = (json: string): TaskInstance | undefined => {
+      const record = JSON.parse(json) as InstanceRecord;
+      const config = configOf(record.task);
+      return config === undefined ? undefined : TaskInstance.fromRecord(record, config);
+    };
+    const scheduled: TaskInstance[] = [];
+    const enqueued = new Set<string>();
+    const triples = reply[2];
+    for (let i = 0; i < triples.length; i += 3) {
+      const instance = toInstance(triples[i + 1]);
+      if (instance === undefined) continue;
+      scheduled.push(instance);
+      if (triples[i + 2] === '1' || instance.status !== TaskStatus.Scheduled) enqueued.add(instance.name);
+    }
+    const updated = reply[1] === '' ? undefined : toInstance(reply[1]);
+    return { updated, scheduled, enqueued, repeated: true };
   }
 
   /**
@@ -612,6 +690,9 @@ function encodeMetadata(metadata: Readonly<Record<string, unknown>>): string[] |
   }
   return out;
 }
+
+/** Pause between re-sends of an operation whose reply was lost, while the connection cannot take it. */
+const RESEND_PAUSE_MS = 20;
 
 /** Record texts one backend object remembers before starting over. */
 const KNOWN_RECORDS_LIMIT = 100;
