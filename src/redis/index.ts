@@ -16,3 +16,5 @@ export { RedisSessionKeys } from './storage/RedisSessionKeys';
 export { RedisStorageBackend } from './storage/RedisStorageBackend';
 export { TriggerWorker } from './worker/TriggerWorker';
 export type { JobCompletedEvent, JobFailedEvent, TriggerWorkerEvents, TriggerWorkerOptions } from './worker/TriggerWorker';
+export type { ReconcileReport } from './worker/InstanceReconciler';
+export { RedisDirectory } from './storage/RedisDirectory';

@@ -8,6 +8,7 @@ import type { MemorySession } from './MemoryStore';
 import { FireIndex } from './FireIndex';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 import { StorageBackend } from './StorageBackend';
+import type { StorageDirectory } from './StorageDirectory';
 
 /**
  * The embedded default: sessions live in this process, in the container's
@@ -79,6 +80,7 @@ export class MemoryStorageBackend extends StorageBackend {
     const latest = Object.entries(changes.latestKwargs).map(([t, kwargs]) => [t, jsonCopy(kwargs)] as const);
     const instances = changes.instances.map((record) => jsonCopy(record));
     const data = this.data;
+    const now = instances.length > 0 ? Date.now() : 0;
     for (const [name, entry] of tasks) data.tasks.set(name, entry);
     if (tasks.length > 0) {
       data.tasksByTrigger = undefined;
@@ -95,7 +97,13 @@ export class MemoryStorageBackend extends StorageBackend {
       } else {
         index?.delete(record.name);
       }
+      this.store.directory.noteWrite(this.uid, record.name, record.status, now);
     }
+  }
+
+  /** Listings across this container's memory sessions. */
+  override directory(): StorageDirectory {
+    return this.store.directory;
   }
 
   override async deleteSession(): Promise<void> {

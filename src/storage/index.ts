@@ -4,6 +4,7 @@ export type { FireIndexEntry } from './FireIndex';
 export { LocalMutex } from './LocalMutex';
 export { LocalMutexLock } from './LocalMutexLock';
 export { MemoryStorageBackend } from './MemoryStorageBackend';
+export { MemoryDirectory } from './MemoryDirectory';
 export { MemoryStore } from './MemoryStore';
 export type { MemorySession } from './MemoryStore';
 export type { SessionLock } from './SessionLock';
@@ -13,4 +14,6 @@ export type { FireReadSet, SessionChanges, SessionSnapshot } from './SessionReco
 export { SessionTransaction } from './SessionTransaction';
 export type { FirePlan } from './SessionTransaction';
 export { Storage } from './Storage';
+export { DEFAULT_DIRECTORY_LIMIT } from './StorageDirectory';
+export type { DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from './StorageDirectory';
 export { MAX_SESSION_UID_LENGTH, StorageBackend } from './StorageBackend';

@@ -26,8 +26,8 @@
   ARGV[6] #counts
   ARGV[7] #instances
   ARGV[8..] [task, json, triggers]..., [trigger, json]..., [task, count]...,
-    [name, task, json, flag]... where flag is u (unstarted), o (other
-    unresolved) or r (resolved)
+    [name, task, json, flag]... where flag is as for putRecord
+    (u unstarted, s scheduled, n running, f failed, r resolved)
 
   Returns { whether another process is waiting for the lock (0/1), the
   tasks version before this write ('' = none), the version after it ('' =
