@@ -354,7 +354,19 @@ const CASES: Case[] = [
     type: WorkerLostError,
     error: new WorkerLostError({ uid: 's1', instance: 't_a#0', jobId: '17' }),
     fields: { uid: 's1', instance: 't_a#0', jobId: '17' },
-    mentions: ['"t_a#0"', '"s1"', 'replayFailedInstance'],
+    mentions: ['"t_a#0"', '"s1"', 'replayFailedInstance', "no live worker's heartbeat"],
+  },
+  {
+    type: WorkerLostError,
+    error: new WorkerLostError({ uid: 's1', instance: 't_a#0', jobId: '17', workerId: 'host:42:ab', lastHeartbeat: new Date('2024-01-02T03:04:05.000Z'), heartbeatTimeoutMs: 15000 }),
+    fields: { uid: 's1', instance: 't_a#0', jobId: '17', workerId: 'host:42:ab', heartbeatTimeoutMs: 15000 },
+    mentions: ['"host:42:ab"', '2024-01-02T03:04:05.000Z', '15000 ms'],
+  },
+  {
+    type: errorClasses.JobGoneError,
+    error: new errorClasses.JobGoneError({ uid: 's1', instance: 't_a#0', status: 'running', jobId: 'i-abc', queue: 'triggers', jobState: 'missing' }),
+    fields: { uid: 's1', instance: 't_a#0', status: 'running', jobId: 'i-abc', queue: 'triggers', jobState: 'missing' },
+    mentions: ['"t_a#0"', 'i-abc', '"triggers"', 'no longer exists', 'replay'],
   },
   {
     type: errorClasses.ForgedJobError,
@@ -562,6 +574,10 @@ describe('errors: real throw sites carry fields', () => {
     const options = errorOfSync(() => TriggerTask({ name: 'ErrSpecBadRetries', maxRetries: -1 })(class ErrSpecBadOptions extends Task { run(): void {} }));
     expect(options).to.be.instanceOf(InvalidTaskOptionsError);
     expect({ ...(options as InvalidTaskOptionsError) }).to.include({ className: 'ErrSpecBadOptions', task: 'ErrSpecBadRetries', option: 'maxRetries', value: -1 });
+    const flag = errorOfSync(() =>
+      TriggerTask({ name: 'ErrSpecBadFlag', retryOnWorkerLoss: 'yes' as unknown as boolean })(class ErrSpecBadFlag extends Task { run(): void {} }),
+    );
+    expect({ ...(flag as InvalidTaskOptionsError) }).to.include({ className: 'ErrSpecBadFlag', option: 'retryOnWorkerLoss', value: 'yes' });
 
     const duplicate = errorOfSync(() => TriggerRegistry.global.register('task', 'PassThruTask', class ErrSpecImpostor {}, {}));
     expect(duplicate).to.be.instanceOf(DuplicateRegistrationError);

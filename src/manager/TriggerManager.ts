@@ -61,6 +61,8 @@ export interface InstanceRunner {
 interface ReplayOptions {
   replacementKwargs?: TriggerKwargs;
   metadata?: InstanceMetadata;
+  /** Refuse (InvalidInstanceStateError) unless the instance is still in this status when the lock is held. */
+  onlyIf?: TaskStatus;
 }
 
 /**
@@ -558,6 +560,9 @@ export class TriggerManager {
    */
   async retryInstance(name: string, failure: InstanceMetadata, options: ReplayOptions): Promise<void> {
     await this.replay(name, options, (target) => {
+      if (options.onlyIf !== undefined && target.status !== options.onlyIf) {
+        throw new InvalidInstanceStateError({ instance: target.name, status: target.status, action: 'replayed' });
+      }
       target.metadata = { ...target.metadata, ...failure };
       target.setStatus(TaskStatus.Failed);
     });

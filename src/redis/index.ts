@@ -19,3 +19,5 @@ export type { JobCompletedEvent, JobFailedEvent, TriggerWorkerEvents, TriggerWor
 export { RedisEndpoint } from './connection/RedisEndpoint';
 export type { RedisClusterOption, RedisConnectionOption, RedisNode, RedisSentinelOption } from './connection/RedisEndpoint';
 export type { ReplicationWait } from './connection/RedisSettings';
+export type { ReconcileReport } from './worker/InstanceReconciler';
+export { RedisDirectory } from './storage/RedisDirectory';

@@ -8,6 +8,13 @@ export interface TriggerTaskOptions {
   maxRetries?: number;
   /** BullMQ queue for this task's jobs unless its configuration says `queue`. */
   queue?: string;
+  /**
+   * Re-run an instance automatically when the worker running it died
+   * (default false: it fails with `WorkerLostError`). Only for tasks that are
+   * safe to run again after a partial run; counted as a replay, up to
+   * `maxRetries`.
+   */
+  retryOnWorkerLoss?: boolean;
 }
 
 /** Options as recorded, with defaults applied (what the registry and the runners read). */
@@ -20,6 +27,8 @@ export interface ResolvedTaskOptions {
   maxRetries: number;
   /** BullMQ queue for this task's jobs unless its configuration or a router says otherwise. */
   queue?: string;
+  /** Whether an instance whose worker died is replayed automatically (bounded by `maxRetries`). */
+  retryOnWorkerLoss: boolean;
 }
 
 /** Default of {@link TriggerTaskOptions.maxRetries}. */

@@ -9,6 +9,7 @@ import { FireIndex } from './FireIndex';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 import { StorageBackend } from './StorageBackend';
 import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, OperationId } from './OperationId';
+import type { StorageDirectory } from './StorageDirectory';
 
 /**
  * The embedded default: sessions live in this process, in the container's
@@ -106,6 +107,7 @@ export class MemoryStorageBackend extends StorageBackend {
       if (data.operations.has(operation.id)) return;
       data.operations.set(operation.id, { outcome: operation.outcome, expiresAt: now + this.windowMs });
     }
+    const now = instances.length > 0 ? Date.now() : 0;
     for (const [name, entry] of tasks) data.tasks.set(name, entry);
     if (tasks.length > 0) {
       data.tasksByTrigger = undefined;
@@ -122,7 +124,13 @@ export class MemoryStorageBackend extends StorageBackend {
       } else {
         index?.delete(record.name);
       }
+      this.store.directory.noteWrite(this.uid, record.name, record.status, now);
     }
+  }
+
+  /** Listings across this container's memory sessions. */
+  override directory(): StorageDirectory {
+    return this.store.directory;
   }
 
   override async deleteSession(): Promise<void> {

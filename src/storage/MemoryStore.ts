@@ -1,6 +1,7 @@
 import { injectable } from 'inversify';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
 import type { FireIndex } from './FireIndex';
+import { MemoryDirectory } from './MemoryDirectory';
 
 /**
  * One session's records, each kept as a private serialized copy (what
@@ -31,6 +32,8 @@ export interface MemorySession {
 @injectable()
 export class MemoryStore {
   private readonly sessions = new Map<string, MemorySession>();
+  /** Listings across this store's sessions, kept by the memory backend's writes. */
+  readonly directory = new MemoryDirectory();
 
   /** The session's records, created empty on first use. */
   session(uid: string): MemorySession {
@@ -45,6 +48,7 @@ export class MemoryStore {
   /** Forgets a session. */
   delete(uid: string): void {
     this.sessions.delete(uid);
+    this.directory.forget(uid);
   }
 
   /** Uids of every session held. */

@@ -12,6 +12,7 @@ import type { SessionLock } from './SessionLock';
 import { emptySnapshot } from './SessionRecords';
 import type { FireReadSet, SessionChanges, SessionSnapshot } from './SessionRecords';
 import { SessionTransaction } from './SessionTransaction';
+import type { StorageDirectory } from './StorageDirectory';
 
 /** Longest uid accepted, in UTF-16 code units. */
 export const MAX_SESSION_UID_LENGTH = 4096;
@@ -344,6 +345,15 @@ export abstract class StorageBackend {
   /** Deletes every record of the session. */
   async deleteSession(): Promise<void> {
     await this.withLock(async () => this.saveSnapshot(emptySnapshot()));
+  }
+
+  /**
+   * Listings across sessions (instances by status, sessions by activity),
+   * when the backend keeps them; undefined by default. Needs no opened
+   * session: it answers for every session the backend can reach.
+   */
+  directory(): StorageDirectory | undefined {
+    return undefined;
   }
 
   // --------------------------------------------------------- inspection API

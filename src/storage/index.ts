@@ -5,6 +5,7 @@ export { LocalMutex } from './LocalMutex';
 export { LocalMutexLock } from './LocalMutexLock';
 export { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, MAX_IDEMPOTENCY_KEY_LENGTH, OperationId } from './OperationId';
 export { MemoryStorageBackend } from './MemoryStorageBackend';
+export { MemoryDirectory } from './MemoryDirectory';
 export { MemoryStore } from './MemoryStore';
 export type { MemorySession } from './MemoryStore';
 export type { SessionLock } from './SessionLock';
@@ -14,4 +15,6 @@ export type { FireReadSet, SessionChanges, SessionSnapshot } from './SessionReco
 export { SessionTransaction } from './SessionTransaction';
 export type { FirePlan } from './SessionTransaction';
 export { Storage } from './Storage';
+export { DEFAULT_DIRECTORY_LIMIT } from './StorageDirectory';
+export type { DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from './StorageDirectory';
 export { MAX_SESSION_UID_LENGTH, StorageBackend } from './StorageBackend';

@@ -29,7 +29,7 @@ export abstract class Task {
   get taskOptions(): ResolvedTaskOptions {
     const name = TriggerRegistry.nameOf('task', this.constructor) ?? this.constructor.name;
     const registered = TriggerRegistry.global.get<ResolvedTaskOptions>('task', name);
-    return registered?.options ?? { name, maxRetries: DEFAULT_MAX_RETRIES };
+    return registered?.options ?? { name, maxRetries: DEFAULT_MAX_RETRIES, retryOnWorkerLoss: false };
   }
 
   /** How many replays `retry()` may cause (from `@TriggerTask({ maxRetries })`, default 3). */

@@ -23,6 +23,7 @@ export function TriggerTask(options: TriggerTaskOptions = {}): ClassDecorator {
       using: options.using,
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
       queue: options.queue,
+      retryOnWorkerLoss: options.retryOnWorkerLoss ?? false,
     };
     assertTaskOptions(ctor.name, resolved);
     injectable()(target);
@@ -37,6 +38,9 @@ function assertTaskOptions(className: string, options: ResolvedTaskOptions): voi
   }
   if (!Number.isInteger(options.maxRetries) || options.maxRetries < 0) {
     throw new InvalidTaskOptionsError({ className, task: options.name, option: 'maxRetries', value: options.maxRetries, reason: 'must be a non-negative integer' });
+  }
+  if (typeof options.retryOnWorkerLoss !== 'boolean') {
+    throw new InvalidTaskOptionsError({ className, task: options.name, option: 'retryOnWorkerLoss', value: options.retryOnWorkerLoss, reason: 'must be a boolean' });
   }
   for (const key of ['using', 'queue'] as const) {
     const value = options[key];

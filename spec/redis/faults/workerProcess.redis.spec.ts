@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { getManager } from '../../../src';
+import { Redis } from 'ioredis';
+import { BullMQTaskRunner, TaskStatus, getManager } from '../../../src';
+import { expectInstance } from '../../../src/testing';
+import { releaseKey, runsKey } from '../worker/fixtures/distributedTasks';
 import { killChildren, spawnWorker } from '../../support/childProcesses';
 import { closeFaultContainers, faultContainer, onceAvailable } from '../../support/faultFixtures';
 import { RestartableRedis, freePort } from '../../support/restartableRedis';
@@ -60,5 +63,46 @@ describe('faults: a worker process and an unreachable Redis', function () {
       const unresolved = await manager.storage.getUnresolvedInstances();
       return unresolved.length === 0;
     });
+  });
+  it('a job lock that expires while Redis restarts is not a lost worker: the stalled re-delivery waits for the live worker, the task runs and finishes once, no WorkerLostError', async () => {
+    const server = await RestartableRedis.onFreePort();
+    servers.push(server);
+    await server.start();
+    const { container, prefix } = faultContainer(server.url, { defaultRunner: 'bullmq', operationTimeoutMs: 1000 });
+    const fast = ['--lock-duration', '1000', '--stalled-interval', '300', '--heartbeat-interval', '200', '--heartbeat-timeout', '1000', '--close-timeout', '5000'];
+    // Two workers of concurrency 1: the one running the task cannot take its re-delivered job, the other one does.
+    const workers = [spawnWorker(server.url, prefix, fast), spawnWorker(server.url, prefix, fast)];
+    await Promise.all(workers.map((worker) => worker.line(/^ready /)));
+    const manager = getManager(container, 'faults-restart-running');
+    await manager.updateConfiguration({ t_span: { after: ['go'], run: 'MP_WaitForRelease' }, t_next: { after: ['t_span'], run: 'MP_Step' } });
+    await manager.fire('go');
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null, lazyConnect: true });
+    redis.on('error', () => undefined);
+    try {
+      const run = JSON.stringify([manager.storage.uid, 't_span#0']);
+      await waitFor('t_span#0 to record its run', async () => (await redis.hget(runsKey(prefix), run)) === '1');
+      const jobKey = `${prefix}:bull:triggers:${BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_span#0')}`;
+
+      await server.stop();
+      // The fault under test: an outage that outlasts the job lock (1 s), so the lock is gone when Redis is back.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await server.start();
+      await waitFor('the stalled check to re-deliver the job', async () => Number((await redis.hget(jobKey, 'ats').catch(() => null)) ?? 0) >= 2);
+      // Hold the task past the heartbeat bound (1 s) after the re-delivery: a worker judging by the stale
+      // heartbeat alone would fail the instance meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect((await manager.storage.getInstance('t_span#0')).status).to.equal(TaskStatus.Running);
+      await redis.set(releaseKey(prefix), '1');
+      await waitFor('t_next#0 to finish', async () => (await manager.storage.getInstance('t_next#0').catch(() => undefined))?.status === TaskStatus.Finished, 15_000);
+      await expectInstance(manager, 't_span#0').finished({ released: true });
+      expect(await redis.hget(runsKey(prefix), run)).to.equal('1');
+    } finally {
+      redis.disconnect();
+    }
+    for (const worker of workers) worker.child.kill('SIGTERM');
+    expect(await Promise.all(workers.map((worker) => worker.exited))).to.deep.equal([0, 0]);
+    const output = workers.map((worker) => worker.output()).join('');
+    expect(output).to.not.include('WorkerLostError');
+    expect(output).to.not.include('Unhandled error event');
   });
 });

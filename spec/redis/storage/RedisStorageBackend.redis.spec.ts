@@ -336,8 +336,9 @@ describe('storage: RedisStorageBackend', () => {
       const manager = getManager(container, 'ttl');
       await manager.updateConfiguration(COLLECTOR);
       await manager.fire('e');
+      // The session's keys (the per-prefix directory indexes are no session's and have no TTL; operation ids expire by themselves).
       const all = await keysUnder(container, prefix);
-      const keys = all.filter((key) => !isOperationKey(key));
+      const keys = all.filter((key) => key.startsWith(`${prefix}:{`) && !isOperationKey(key));
       expect(keys.some((key) => key.includes(':u:'))).to.equal(true);
       for (const key of keys) {
         const ttl = await redis.ttl(key);
@@ -476,7 +477,8 @@ describe('storage: RedisStorageBackend', () => {
       await scheduled(storage, ENTRY, { a: {} });
       await storage.withLock(async (tx) => void (await tx.createInstance(await tx.task('t_s')))); // t_s#1 unstarted: its per-task set exists
       const redis = connectionOf(container).redis;
-      const keys = (await keysUnder(container, connectionOf(container).settings.prefix)).filter((key) => !isOperationKey(key));
+      const prefix = connectionOf(container).settings.prefix;
+      const keys = (await keysUnder(container, prefix)).filter((key) => key.startsWith(`${prefix}:{`) && !isOperationKey(key));
       expect(keys.some((key) => key.includes(':u:'))).to.equal(true);
       for (const key of keys) await redis.expire(key, 5);
       expect(await storage.startScheduledInstance('t_s#0', NOW)).to.be.instanceOf(TaskInstance);

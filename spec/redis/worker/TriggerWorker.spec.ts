@@ -22,6 +22,9 @@ describe('TriggerWorker: bad options', () => {
     ['a fractional concurrency', { concurrency: 1.5 }, /concurrency must be a positive integer, got 1\.5/],
     ['a negative lockDurationMs', { lockDurationMs: -5 }, /lockDurationMs must be a positive integer of milliseconds, got -5/],
     ['a NaN stalledIntervalMs', { stalledIntervalMs: Number.NaN }, /stalledIntervalMs must be a positive integer of milliseconds, got NaN/],
+    ['a heartbeatIntervalMs of 0', { heartbeatIntervalMs: 0 }, /heartbeatIntervalMs must be a positive integer of milliseconds, got 0/],
+    ['a negative reconcileIntervalMs', { reconcileIntervalMs: -1 }, /reconcileIntervalMs must be a non-negative integer of milliseconds, got -1/],
+    ['a fractional reconcileBatch', { reconcileBatch: 2.5 }, /reconcileBatch must be a positive integer, got 2\.5/],
   ];
 
   for (const [label, options, message] of cases) {

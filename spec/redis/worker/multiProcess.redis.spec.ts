@@ -105,10 +105,11 @@ describe('distributed mode (separate producer and worker processes over Redis)',
     container = createTriggersContainer({ redis: redis.url, prefix, logSink: new MemoryLogSink() });
     const manager = getManager(container, 'killed: worker ✗');
     await manager.updateConfiguration({ t_hang: { after: ['go'], run: 'MP_HangOnce' }, t_next: { after: ['t_hang'], run: 'MP_Step' } });
-    const fastLocks = ['--lock-duration', '1000', '--stalled-interval', '300'];
+    const fastLocks = ['--lock-duration', '1000', '--stalled-interval', '300', '--heartbeat-interval', '200', '--heartbeat-timeout', '1000'];
 
     const doomed = spawnWorker(redis.url, prefix, fastLocks);
-    await doomed.line(/^ready /);
+    const doomedId = /\bid=(\S+)/.exec(await doomed.line(/^ready /))?.[1];
+    expect(doomedId).to.be.a('string');
     await manager.fire('go');
     await waitFor('t_hang#0 to be running', async () => (await manager.storage.getInstance('t_hang#0')).status === TaskStatus.Running);
     // `running` is stored just before the task starts: wait until the task itself recorded its run, then kill.
@@ -123,6 +124,9 @@ describe('distributed mode (separate producer and worker processes over Redis)',
     await waitFor('t_hang#0 to be failed', async () => (await manager.storage.getInstance('t_hang#0')).status === TaskStatus.Failed);
     const failed = await expectInstance(manager, 't_hang#0').failed(WorkerLostError);
     expect(failed.metadata.exceptionInfo).to.match(/not run twice/);
+    // It names the worker that died and its last heartbeat, after the heartbeat bound.
+    expect(failed.metadata.exceptionInfo).to.include(`worker ${JSON.stringify(doomedId)}`);
+    expect(failed.metadata.exceptionInfo).to.match(/no heartbeat for over 1000 ms \(last at \d{4}-\d\d-\d\dT/);
     await survivor.line(/rejected: WorkerLostError/);
     await expectInstance(manager, 't_next#0').missing();
 
@@ -133,6 +137,41 @@ describe('distributed mode (separate producer and worker processes over Redis)',
     const runs = await container.get<RedisConnection>(TRIGGERS.RedisConnection).redis.hgetall(runsKey(prefix));
     expect(runs).to.deep.equal({
       [JSON.stringify([manager.storage.uid, 't_hang#0'])]: '1',
+      [JSON.stringify([manager.storage.uid, 't_hang#1'])]: '1',
+      [JSON.stringify([manager.storage.uid, 't_next#0'])]: '1',
+    });
+    survivor.child.kill('SIGTERM');
+    expect(await survivor.exited).to.equal(0);
+  });
+  it('re-runs an instance of a retryOnWorkerLoss task after its worker is killed (SIGKILL): replayed once, depth 1, finished', async () => {
+    const redis = await sharedRedis();
+    const prefix = uniquePrefix('retried');
+    container = createTriggersContainer({ redis: redis.url, prefix, logSink: new MemoryLogSink() });
+    const manager = getManager(container, 'retried');
+    await manager.updateConfiguration({ t_hang: { after: ['go'], run: 'MP_HangOnceRetried' }, t_next: { after: ['t_hang'], run: 'MP_Step' } });
+    const fastLocks = ['--lock-duration', '1000', '--stalled-interval', '300', '--heartbeat-interval', '200', '--heartbeat-timeout', '1000'];
+    const doomed = spawnWorker(redis.url, prefix, fastLocks);
+    await doomed.line(/^ready /);
+    await manager.fire('go');
+    const connection = container.get<RedisConnection>(TRIGGERS.RedisConnection);
+    const hangRun = JSON.stringify([manager.storage.uid, 't_hang#0']);
+    await waitFor('t_hang#0 to record its run', async () => (await connection.redis.hget(runsKey(prefix), hangRun)) === '1');
+    doomed.child.kill('SIGKILL');
+    expect(await doomed.exited).to.equal('SIGKILL');
+
+    const survivor = spawnWorker(redis.url, prefix, fastLocks);
+    await survivor.line(/^ready /);
+    await waitFor('t_next#0 to finish', async () => (await manager.storage.instancesOfTask('t_next')).some((i) => i.status === TaskStatus.Finished));
+    const lost = await manager.storage.getInstance('t_hang#0');
+    expect(lost.status).to.equal(TaskStatus.Replayed);
+    expect(lost.metadata.exceptionType).to.equal('WorkerLostError');
+    const rerun = await expectInstance(manager, 't_hang#1').finished({ recovered: true });
+    expect(rerun.depth).to.equal(1);
+    expect(rerun.metadata.parent).to.equal('t_hang#0');
+    expect(survivor.output()).to.not.match(/rejected/);
+    const runs = await connection.redis.hgetall(runsKey(prefix));
+    expect(runs).to.deep.equal({
+      [hangRun]: '1',
       [JSON.stringify([manager.storage.uid, 't_hang#1'])]: '1',
       [JSON.stringify([manager.storage.uid, 't_next#0'])]: '1',
     });

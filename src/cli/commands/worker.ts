@@ -22,6 +22,10 @@ interface WorkerCommandOptions extends ConnectionOptions {
   lockDuration?: number;
   stalledInterval?: number;
   closeTimeout: number;
+  heartbeatInterval?: number;
+  heartbeatTimeout?: number;
+  reconcileInterval?: number;
+  reconcileGrace?: number;
   logLevel?: LogLevel;
   quiet?: boolean;
 }
@@ -29,6 +33,12 @@ interface WorkerCommandOptions extends ConnectionOptions {
 function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+}
+
+function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a non-negative integer');
   return parsed;
 }
 
@@ -78,6 +88,10 @@ async function runWorker(options: WorkerCommandOptions): Promise<void> {
     lockDurationMs: options.lockDuration,
     stalledIntervalMs: options.stalledInterval,
     closeTimeoutMs: options.closeTimeout,
+    heartbeatIntervalMs: options.heartbeatInterval,
+    heartbeatTimeoutMs: options.heartbeatTimeout,
+    reconcileIntervalMs: options.reconcileInterval,
+    reconcileGraceMs: options.reconcileGrace,
   });
   worker.on('completed', (event) => log(options.quiet, `completed ${event.queue} ${JSON.stringify(event.payload.uid)} ${event.payload.instance}`));
   worker.on('failed', (event) => {
@@ -121,7 +135,7 @@ async function runWorker(options: WorkerCommandOptions): Promise<void> {
   }
   log(
     options.quiet,
-    `ready pid=${process.pid} prefix=${options.prefix} queues=${worker.queues.join(',')} concurrency=${options.concurrency} tasks=${tasks.join(',')}`,
+    `ready pid=${process.pid} id=${worker.workerId ?? ''} prefix=${options.prefix} queues=${worker.queues.join(',')} concurrency=${options.concurrency} tasks=${tasks.join(',')}`,
   );
   // The command lasts as long as the worker: only a signal ends it (shutdown exits).
   await new Promise<never>(() => undefined);
@@ -141,6 +155,10 @@ export function registerWorker(program: Command): void {
     .option('--lock-duration <ms>', "job lock duration; a dead worker's job is re-delivered after it (default 30000)", positiveInteger)
     .option('--stalled-interval <ms>', 'interval of the stalled-job check (default 30000)', positiveInteger)
     .option('--close-timeout <ms>', 'longest wait for in-flight tasks and connections on SIGINT/SIGTERM before closing forcibly', positiveInteger, 10_000)
+    .option('--heartbeat-interval <ms>', "interval of this worker's heartbeat (default 5000)", positiveInteger)
+    .option('--heartbeat-timeout <ms>', 'silence after which a worker counts as dead (default 3 heartbeat intervals)', positiveInteger)
+    .option('--reconcile-interval <ms>', 'interval of the reconciliation pass; 0 turns it off (default 60000)', nonNegativeInteger)
+    .option('--reconcile-grace <ms>', 'age an instance must reach before reconciliation looks at it (default 30000)', nonNegativeInteger)
     .addOption(
       new Option('--log-level <level>', 'threshold of the task log lines written to stderr (default: $TRIGGERS_LOG_LEVEL, else warn)').choices(
         Object.values(LogLevel),

@@ -41,7 +41,7 @@
   ARGV[3] unstarted prefix
   ARGV[4] tasks version
   ARGV[5] the update: instance name ('' = none) [, task, task JSON,
-    status, index flag (u/o/r), then either '', #metadata, (key JSON, value
+    status, index flag (u/s/n/f/r, as for putRecord), then either '', #metadata, (key JSON, value
     JSON)... (edit the stored text) or the record text the caller knows and
     the new record it computed from it (applied only if the stored text is
     still exactly that)]
@@ -352,7 +352,7 @@ local ok = pcall(function()
       end
       if text then
         local flag = 'u'
-        if status == 'abandoned' then flag = 'r' elseif status == 'scheduled' then flag = 'o' end
+        if status == 'abandoned' then flag = 'r' elseif status == 'scheduled' then flag = 's' end
         writes[#writes + 1] = { inst.name, task, text, flag }
         if status == 'scheduled' then
           ready[#ready + 1] = inst.name

@@ -1,6 +1,7 @@
 --[[
   Deletes every record key of the session and every per-task unstarted
-  set, fenced like a write.
+  set, and takes the session and its instances out of the directory
+  indexes (indexKeys), fenced like a write.
 
   KEYS[1] lock
   KEYS[2] tasks
@@ -17,9 +18,16 @@
   Returns the number of keys deleted, or the error TRIGGERS_LOCK_LOST when
   the token lost the lock.
 ]]
+--- @include "indexKeys"
+
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
 end
+local idx = indexKeys(KEYS)
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[7])) do
+  for _, key in pairs(idx.status) do redis.call('ZREM', key, idx.tag .. ':' .. name) end
+end
+redis.call('ZREM', idx.sessions, idx.tag)
 for _, task in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('DEL', ARGV[2] .. task) end
 for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2] .. task) end
 return redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])

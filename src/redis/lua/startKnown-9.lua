@@ -39,7 +39,7 @@ if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return 0 end
 --- @include "refreshTtl"
 --- @include "putRecord"
 
-putRecord(KEYS, ARGV[1], ARGV[7], ARGV[5], 'o', ARGV[3])
+putRecord(KEYS, ARGV[1], ARGV[7], ARGV[5], 'n', ARGV[3])
 refreshTtl(KEYS, tonumber(ARGV[2]), ARGV[3])
 recordOutcome(KEYS, ARGV[8], '1', ARGV[9])
 return 1

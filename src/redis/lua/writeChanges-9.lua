@@ -26,8 +26,8 @@
   ARGV[6] #counts
   ARGV[7] #instances
   ARGV[8..] [task, json, triggers]..., [trigger, json]..., [task, count]...,
-    [name, task, json, flag]... where flag is u (unstarted), o (other
-    unresolved) or r (resolved)
+    [name, task, json, flag]... where flag is as for putRecord
+    (u unstarted, s scheduled, n running, f failed, r resolved)
   ARGV[#ARGV - 2] the operation id of this write ('' = none)
   ARGV[#ARGV - 1] the outcome text recorded with it
   ARGV[#ARGV] how long the id is remembered, ms

@@ -121,6 +121,23 @@ export class RedisSessionKeys {
     return this.scriptKeys.slice(2);
   }
 
+  /**
+   * A directory index of `prefix` (see `indexKeys.lua`, which builds the
+   * same names): sorted sets `scheduled`, `running`, `failed` of
+   * `<tag>:<instance>` members and `sessions` of tags, scored by the server
+   * time of the write. Outside every session's hash tag: one index per
+   * prefix serves a single server or Sentinel; a cluster would shard it by
+   * renaming, the members staying as they are.
+   */
+  static indexKey(prefix: string, index: 'scheduled' | 'running' | 'failed' | 'sessions'): string {
+    return `${prefix}:idx:${index}`;
+  }
+
+  /** The uid whose {@link tagOf} is `tag`. */
+  static uidOfTag(tag: string): string {
+    return Buffer.from(tag, 'base64url').toString('utf16le');
+  }
+
   /** The hash-tag content for `uid`: base64url of its UTF-16LE code units. */
   static tagOf(uid: string): string {
     return Buffer.from(uid, 'utf16le').toString('base64url');

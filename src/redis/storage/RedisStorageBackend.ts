@@ -5,7 +5,7 @@ import { TriggerRegistry } from '../../registry/TriggerRegistry';
 import { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
 import type { ScriptedJob } from '../bullmq/ScriptedJob';
 import { InvalidKwargsError, LockLostError, StorageUnavailableError } from '../../errors';
-import { RESOLVED_STATUSES, TaskConfig, TaskInstance, TaskStatus } from '../../model';
+import { TaskConfig, TaskInstance, TaskStatus } from '../../model';
 import type { InstanceRecord, Kwargs, TaskConfigEntry } from '../../model';
 import { RedisConnection } from '../connection/RedisConnection';
 import { LOCK_LOST_MARKER, RedisScripts } from './RedisScripts';
@@ -17,6 +17,8 @@ import type { SessionLock } from '../../storage/SessionLock';
 import type { FireReadSet, SessionChanges } from '../../storage/SessionRecords';
 import { Storage } from '../../storage/Storage';
 import { StorageBackend } from '../../storage/StorageBackend';
+import type { StorageDirectory } from '../../storage/StorageDirectory';
+import { RedisDirectory } from './RedisDirectory';
 import type { FetchedStart } from '../worker/StartOnFetchScript';
 import { FireIndex } from '../../storage/FireIndex';
 import type { AtomicFireArgs, CachedTasks } from './TaskConfigCache';
@@ -111,6 +113,11 @@ export class RedisStorageBackend extends StorageBackend {
   override async readAppliedOutcome(operationId: string): Promise<string | undefined> {
     const key = this.keys.appliedOperation(operationId);
     return (await this.send(() => this.call('readAppliedOutcome', (redis) => redis.get(key)))) ?? undefined;
+  }
+
+  /** The per-prefix indexes every write of this backend keeps ({@link RedisDirectory}). */
+  override directory(): StorageDirectory {
+    return new RedisDirectory(this.connection);
   }
 
   // ---------------------------------------------------------------- locking
@@ -732,10 +739,20 @@ function toJson(value: unknown, what: string): string {
   return json;
 }
 
-/** Flag the write script uses to maintain the unstarted and unresolved indexes. */
-function statusFlag(status: TaskStatus): 'u' | 'o' | 'r' {
-  if (status === TaskStatus.Unstarted) return 'u';
-  return RESOLVED_STATUSES.has(status) ? 'r' : 'o';
+/** Flag the write scripts use to maintain the unstarted, unresolved and directory indexes (`putRecord`). */
+function statusFlag(status: TaskStatus): 'u' | 's' | 'n' | 'f' | 'r' {
+  switch (status) {
+    case TaskStatus.Unstarted:
+      return 'u';
+    case TaskStatus.Scheduled:
+      return 's';
+    case TaskStatus.Running:
+      return 'n';
+    case TaskStatus.Failed:
+      return 'f';
+    default:
+      return 'r';
+  }
 }
 
 /** Every trigger a task mentions, as `<utf8 bytes>:<name>` items the read script parses. */

@@ -25,6 +25,10 @@ import type { StorageBackend } from '../../storage/StorageBackend';
 import { failureMetadata } from '../../logging/failureMetadata';
 import type { TaskExecutor } from '../../tasks/TaskExecutor';
 import { StartOnFetch } from './StartOnFetch';
+import { WorkerHeartbeat } from './WorkerHeartbeat';
+import { InstanceReconciler, claimsOf, retriesOnWorkerLoss } from './InstanceReconciler';
+import type { ReconcileReport } from './InstanceReconciler';
+import type { ManagerFactory } from '../../manager/ManagerFactory';
 import type { FetchedStart } from './StartOnFetchScript';
 
 /** Options of {@link TriggerWorker}. */
@@ -49,6 +53,21 @@ export interface TriggerWorkerOptions {
    * check (its instance then fails with `WorkerLostError` if it had started).
    */
   closeTimeoutMs?: number;
+  /** Milliseconds between this worker's heartbeats (default 5 000; see {@link WorkerLostError}). */
+  heartbeatIntervalMs?: number;
+  /**
+   * Milliseconds without a heartbeat after which a worker counts as dead
+   * (default three intervals). A re-delivered job whose instance is
+   * `running` waits for at least this long for a live worker to claim it
+   * before failing it with {@link WorkerLostError}.
+   */
+  heartbeatTimeoutMs?: number;
+  /** Milliseconds between reconciliation passes (default 60 000; 0 turns them off). */
+  reconcileIntervalMs?: number;
+  /** Milliseconds an instance must have been `scheduled` or `running` before a pass looks at it (default 30 000). */
+  reconcileGraceMs?: number;
+  /** Index entries of each status one pass examines at most (default 100). */
+  reconcileBatch?: number;
 }
 
 /** What a {@link TriggerWorker} reports for each job (its `'completed'` event). */
@@ -79,6 +98,8 @@ export interface TriggerWorkerEvents {
   error: [Error];
   /** Every queue's BullMQ worker is connected and consuming. */
   ready: [];
+  /** A reconciliation pass ended (see {@link TriggerWorker.reconcile}). */
+  reconciled: [ReconcileReport];
 }
 
 /**
@@ -140,6 +161,13 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private readonly handedBack = new Set<string>();
   /** Whether the last {@link close} hit `closeTimeoutMs` and closed the connections forcibly. */
   forcedClose = false;
+  /** This worker's liveness record (see {@link WorkerHeartbeat}). */
+  private heartbeat?: WorkerHeartbeat;
+  /** The outcome handling of each job this process runs, by job id (a re-delivery to this process waits for it). */
+  private readonly executing = new Map<string, Promise<unknown>>();
+  private reconciler?: InstanceReconciler;
+  private reconcileTimer?: NodeJS.Timeout;
+  private reconciling?: Promise<ReconcileReport>;
 
   constructor(
     private readonly container: Container,
@@ -178,19 +206,33 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         reason: `Worker concurrency must be a positive integer, got ${String(options.concurrency)}`,
       });
     }
-    for (const key of ['lockDurationMs', 'stalledIntervalMs', 'closeTimeoutMs'] as const) {
+    for (const key of ['lockDurationMs', 'stalledIntervalMs', 'closeTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'reconcileIntervalMs', 'reconcileGraceMs', 'reconcileBatch'] as const) {
       const value = options[key];
-      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      const least = key === 'reconcileIntervalMs' || key === 'reconcileGraceMs' ? 0 : 1;
+      if (value !== undefined && (!Number.isInteger(value) || value < least)) {
         throw new RunnerConfigurationError({
           runner: 'TriggerWorker',
           option: key,
           value,
-          reason: `Worker ${key} must be a positive integer of milliseconds, got ${String(value)}`,
+          reason: `Worker ${key} must be a ${least === 0 ? 'non-negative' : 'positive'} integer${key === 'reconcileBatch' ? '' : ' of milliseconds'}, got ${String(value)}`,
         });
       }
     }
     this.queueNames = queueNames;
     this.options = options;
+  }
+
+  /** This worker's id, as its heartbeats and {@link WorkerLostError} name it (set once started). */
+  get workerId(): string | undefined {
+    return this.heartbeat?.id;
+  }
+
+  private get heartbeatIntervalMs(): number {
+    return this.options.heartbeatIntervalMs ?? 5_000;
+  }
+
+  private get heartbeatTimeoutMs(): number {
+    return this.options.heartbeatTimeoutMs ?? 3 * this.heartbeatIntervalMs;
   }
 
   /** The queues this worker consumes. */
@@ -228,6 +270,9 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       if (this.closing !== undefined) return; // closed while waiting for Redis
       throw error;
     }
+    if (this.closing !== undefined) return;
+    this.heartbeat = new WorkerHeartbeat(connection, this.settings.prefix, this.heartbeatIntervalMs);
+    await this.heartbeat.start();
     if (this.closing !== undefined) return;
     this.workers = this.queueNames.map((queue) => {
       const worker = new Worker<unknown, void>(queue, (job) => this.process(queue, job), {
@@ -268,7 +313,39 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       throw error;
     }
     if (this.closing !== undefined) return;
+    const interval = this.options.reconcileIntervalMs ?? 60_000;
+    if (this.storageConnection !== undefined) {
+      this.reconciler = new InstanceReconciler(this.container, this.storageConnection, connection, this.queueNames, {
+        graceMs: this.options.reconcileGraceMs ?? 30_000,
+        batch: this.options.reconcileBatch ?? 100,
+        heartbeatTimeoutMs: this.heartbeatTimeoutMs,
+      });
+      if (interval > 0) {
+        this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), interval);
+        this.reconcileTimer.unref();
+      }
+    }
     this.emit('ready');
+  }
+
+  /**
+   * Runs one reconciliation pass now (see {@link InstanceReconciler}) and
+   * emits `'reconciled'`; a pass already running is joined. Passes also run
+   * every `reconcileIntervalMs`. Needs the container's Redis storage.
+   */
+  reconcile(): Promise<ReconcileReport> {
+    const reconciler = this.reconciler;
+    if (reconciler === undefined || this.closing !== undefined) {
+      return Promise.resolve({ examined: 0, reenqueued: [], failed: [], replayed: [], errors: [] });
+    }
+    this.reconciling ??= reconciler
+      .pass()
+      .then((report) => {
+        this.emit('reconciled', report);
+        return report;
+      })
+      .finally(() => (this.reconciling = undefined));
+    return this.reconciling;
   }
 
   /**
@@ -296,14 +373,19 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const connection = this.jobConnection;
     // Never connected (Redis unreachable since start): nothing is in flight, and a graceful close would wait for Redis.
     if (connection !== undefined && connection.status !== 'ready' && this.workers.length === 0) return this.closeForcibly();
+    clearInterval(this.reconcileTimer);
+    await this.reconciling?.catch(() => undefined);
     await Promise.all(this.workers.map((worker) => worker.close()));
     while (this.finishing.size > 0) await Promise.all([...this.finishing.values()]);
+    await this.heartbeat?.stop();
     await connection?.quit().catch(() => connection.disconnect());
     await this.runner()?.close();
   }
 
   /** Drops every connection at once; jobs still active are re-delivered by BullMQ's stalled check. */
   private async closeForcibly(): Promise<void> {
+    clearInterval(this.reconcileTimer);
+    void this.heartbeat?.stop();
     this.jobConnection?.disconnect();
     this.runner()?.disconnect();
     // Not awaited: with the connections gone, BullMQ's own close may still wait for replies that never come.
@@ -351,9 +433,28 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       return this.refuse(job, forged, fetched);
     }
     if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
-      const lost = new WorkerLostError({ uid: payload.uid, instance: payload.instance, jobId: job.id });
-      const failed = await this.failInstance(payload, lost, [TaskStatus.Running]).catch(() => false);
-      if (failed) return this.reject(job, lost, [], payload);
+      const local = this.executing.get(job.id);
+      if (local !== undefined) {
+        // This process still runs the job (its lock expired, e.g. during an outage): that run records the outcome.
+        await local.catch(() => undefined);
+        return;
+      }
+      let verdict: 'run' | 'settled' | WorkerLostError;
+      try {
+        verdict = await this.judgeRedelivery(job.id, payload);
+      } catch (error) {
+        // Unable to tell a live worker from a dead one: touch nothing (the reconciliation looks again later).
+        throw new JobRejection(asError(error), undefined);
+      }
+      if (verdict === 'settled') return;
+      if (verdict instanceof WorkerLostError) {
+        if (await this.replayLost(payload, verdict)) {
+          this.completedPayloads.set(job, payload);
+          return;
+        }
+        const failed = await this.failInstance(payload, verdict, [TaskStatus.Running]).catch(() => false);
+        if (failed) return this.reject(job, verdict, [], payload);
+      }
     }
     if (fetched !== undefined && fetched.instance === payload.instance) {
       // BullMQ's fetch of this job already started the instance: the storage takes that start instead of making one.
@@ -367,6 +468,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       const execution = this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload, {
         progress: (progress) => job.updateProgress(progress),
       });
+      this.track(job.id, execution);
       if (pipelined !== undefined) {
         execution.then(pipelined.executionSettled, pipelined.executionSettled);
         if (await pipelined.sentFirst) {
@@ -387,6 +489,81 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       return this.reject(job, error, [TaskStatus.Scheduled, TaskStatus.Running]);
     }
     this.completedPayloads.set(job, payload);
+  }
+
+  /** Lists the job in this worker's heartbeats and in {@link executing} until its outcome is recorded. */
+  private track(jobId: string, execution: Promise<void>): void {
+    const heartbeat = this.heartbeat;
+    heartbeat?.add(jobId);
+    this.executing.set(jobId, execution);
+    const done = (): void => {
+      if (this.executing.get(jobId) === execution) {
+        this.executing.delete(jobId);
+        heartbeat?.remove(jobId);
+      }
+    };
+    execution.then(done, done);
+  }
+
+  /**
+   * Decides what a re-delivered job does: `'run'` when its instance is not
+   * `running` (the usual path then runs it or nothing); while it is
+   * `running` and another worker's heartbeat claims the job within
+   * `heartbeatTimeoutMs`, that worker is alive (its lock expired during a
+   * connection loss, say): wait, and answer `'settled'` once the instance
+   * left `running`. After `heartbeatTimeoutMs` of watching with no live
+   * claim, the {@link WorkerLostError} naming the last claimant.
+   */
+  private async judgeRedelivery(jobId: string, payload: BullMQJobData): Promise<'run' | 'settled' | WorkerLostError> {
+    const redis = this.jobConnection;
+    const heartbeat = this.heartbeat;
+    if (redis === undefined || heartbeat === undefined) return 'run';
+    const storage = resolveNamed<StorageBackend>(this.container, 'storage', payload.storage).open(payload.uid);
+    const timeout = this.heartbeatTimeoutMs;
+    let watchedSince: number | undefined;
+    for (let first = true; ; first = false) {
+      let status: TaskStatus;
+      try {
+        status = (await storage.getInstance(payload.instance)).status;
+      } catch (error) {
+        if (error instanceof UnknownInstanceError) return 'run';
+        throw error;
+      }
+      if (status !== TaskStatus.Running) return first ? 'run' : 'settled';
+      const beats = await WorkerHeartbeat.read(redis, this.settings.prefix);
+      watchedSince ??= beats.now;
+      const claims = claimsOf(beats, jobId).filter((beat) => beat.id !== heartbeat.id);
+      const alive = claims.some((beat) => beats.now - beat.at <= timeout);
+      if (!alive && beats.now - watchedSince >= timeout) {
+        const last = claims[0];
+        return new WorkerLostError({
+          uid: payload.uid,
+          instance: payload.instance,
+          jobId,
+          heartbeatTimeoutMs: timeout,
+          ...(last === undefined ? {} : { workerId: last.id, lastHeartbeat: new Date(last.at) }),
+        });
+      }
+      if (this.forcedClose) throw new RunnerConfigurationError({ runner: 'TriggerWorker', reason: 'TriggerWorker was closed while waiting for a live worker' });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(this.heartbeatIntervalMs, Math.floor(timeout / 4)))));
+    }
+  }
+
+  /**
+   * Replays an instance whose worker died when its task has
+   * `retryOnWorkerLoss` and a replay left: marked `failed` with `lost`, then
+   * replayed as a task's `retry()` does (depth + 1). Whether it did.
+   */
+  private async replayLost(payload: BullMQJobData, lost: WorkerLostError): Promise<boolean> {
+    const manager = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory)(payload.uid, { manager: payload.manager, storage: payload.storage });
+    const instance = await manager.storage.getInstance(payload.instance).catch(() => undefined);
+    if (instance === undefined || instance.status !== TaskStatus.Running || !retriesOnWorkerLoss(instance)) return false;
+    try {
+      await manager.retryInstance(payload.instance, failureMetadata(lost), { onlyIf: TaskStatus.Running });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**

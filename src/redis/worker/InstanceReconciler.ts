@@ -1,0 +1,183 @@
+import type { Container } from 'inversify';
+import type { Redis } from 'ioredis';
+import { InvalidInstanceStateError, JobGoneError, UnknownInstanceError, WorkerLostError } from '../../errors';
+import { failureMetadata } from '../../logging/failureMetadata';
+import type { ManagerFactory } from '../../manager/ManagerFactory';
+import type { TriggerManager } from '../../manager/TriggerManager';
+import { TaskStatus } from '../../model';
+import type { TaskInstance } from '../../model';
+import { TRIGGERS } from '../../registry/tokens';
+import { TriggerRegistry } from '../../registry/TriggerRegistry';
+import type { ResolvedTaskOptions } from '../../registry/TaskOptions';
+import { resolveNamed } from '../../registry/resolveNamed';
+import { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
+import type { RedisConnection } from '../connection/RedisConnection';
+import { RedisDirectory } from '../storage/RedisDirectory';
+import { WorkerHeartbeat } from './WorkerHeartbeat';
+import type { WorkerBeat, WorkerBeats } from './WorkerHeartbeat';
+
+/** Settings of an {@link InstanceReconciler}. */
+export interface ReconcileSettings {
+  /** Entries younger than this (ms since their status was written) are left alone. */
+  graceMs: number;
+  /** At most this many entries of each status are examined per pass. */
+  batch: number;
+  /** A worker whose last heartbeat is older than this (ms) is dead. */
+  heartbeatTimeoutMs: number;
+}
+
+/** What one reconciliation pass did. */
+export interface ReconcileReport {
+  /** Index entries examined (both statuses). */
+  examined: number;
+  /** `scheduled` instances whose job was missing or finished, enqueued again. */
+  reenqueued: Array<{ uid: string; instance: string }>;
+  /** `running` instances nothing would settle, failed (WorkerLostError or JobGoneError). */
+  failed: Array<{ uid: string; instance: string; error: Error }>;
+  /** `running` instances whose worker died, replayed because their task has `retryOnWorkerLoss`. */
+  replayed: Array<{ uid: string; instance: string }>;
+  /** Entries that could not be settled this time (the next pass retries them). */
+  errors: Error[];
+}
+
+/** BullMQ job states in which the job will still run or is running. */
+const LIVE_JOB_STATES: ReadonlySet<string> = new Set(['waiting', 'delayed', 'prioritized', 'active', 'waiting-children']);
+
+/**
+ * A worker's reconciliation pass (see docs/ARCHITECTURE.md,
+ * "Reconciliation"): pages through the directory's `scheduled` and
+ * `running` entries older than the grace period, for instances whose job
+ * belongs to one of the worker's queues, and settles those nothing would
+ * settle: a `scheduled` instance whose job is missing or finished is
+ * enqueued again (by its deterministic id); a `running` one whose job is
+ * missing or finished and that no live worker claims is failed
+ * ({@link WorkerLostError} when a dead worker's heartbeat claimed it, else
+ * {@link JobGoneError}), or replayed if its task has `retryOnWorkerLoss`.
+ * Every action re-checks the instance and the job under the session lock,
+ * so several workers reconciling at once act once.
+ */
+export class InstanceReconciler {
+  private readonly directory: RedisDirectory;
+  private readonly cursors = new Map<'scheduled' | 'running', string | undefined>();
+
+  constructor(
+    private readonly container: Container,
+    private readonly connection: RedisConnection,
+    private readonly jobRedis: Redis,
+    private readonly queues: readonly string[],
+    private readonly settings: ReconcileSettings,
+  ) {
+    this.directory = new RedisDirectory(connection);
+  }
+
+  /** One bounded pass: at most `batch` entries of each status. */
+  async pass(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { examined: 0, reenqueued: [], failed: [], replayed: [], errors: [] };
+    const prefix = this.connection.settings.prefix;
+    const beats = await WorkerHeartbeat.read(this.jobRedis, prefix);
+    const before = new Date(beats.now - this.settings.graceMs);
+    for (const status of [TaskStatus.Scheduled, TaskStatus.Running] as const) {
+      const page = await this.directory.instancesByStatus(status, { before, limit: this.settings.batch, cursor: this.cursors.get(status) });
+      this.cursors.set(status, page.next);
+      for (const entry of page.entries) {
+        report.examined += 1;
+        try {
+          await this.settle(status, entry.uid, entry.instance, beats, report);
+        } catch (error) {
+          // One entry's trouble (a lock timeout, an unknown name) does not stop the pass; the next pass retries it.
+          // An entry of a session that expired or was deleted by other means is dropped.
+          if (error instanceof UnknownInstanceError) await this.directory.drop(status, entry.uid, entry.instance);
+          else report.errors.push(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    }
+    await this.pruneWorkers(beats);
+    return report;
+  }
+
+  private async settle(
+    status: 'scheduled' | 'running',
+    uid: string,
+    name: string,
+    beats: WorkerBeats,
+    report: ReconcileReport,
+  ): Promise<void> {
+    const manager = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory)(uid, { storage: 'redis' });
+    const instance = await manager.storage.getInstance(name);
+    if (instance.status !== status) return;
+    const target = this.jobOf(manager, instance);
+    if (target === undefined) return;
+    if (LIVE_JOB_STATES.has(await target.runner.queue(target.queue).getJobState(target.jobId))) return;
+    if (status === TaskStatus.Scheduled) {
+      const enqueued = await manager.storage.withLock(async (tx) => {
+        const current = await tx.instance(name);
+        if (current.status !== TaskStatus.Scheduled) return false;
+        const queue = target.runner.queue(target.queue);
+        const state = await queue.getJobState(target.jobId);
+        if (LIVE_JOB_STATES.has(state)) return false;
+        // A finished job keeps its id: it must go before the instance can be enqueued again under that id.
+        if (state !== 'unknown') await queue.remove(target.jobId);
+        await target.runner.run(manager, current);
+        return true;
+      });
+      if (enqueued) report.reenqueued.push({ uid, instance: name });
+      return;
+    }
+    const claims = claimsOf(beats, target.jobId);
+    if (claims.some((beat) => beats.now - beat.at <= this.settings.heartbeatTimeoutMs)) return;
+    const lost = await manager.storage.withLock(async (tx) => {
+      const current = await tx.instance(name);
+      if (current.status !== TaskStatus.Running) return undefined;
+      const state = await target.runner.queue(target.queue).getJobState(target.jobId);
+      if (LIVE_JOB_STATES.has(state)) return undefined;
+      const dead = claims[0];
+      const error =
+        dead === undefined
+          ? new JobGoneError({ uid, instance: name, status: 'running', jobId: target.jobId, queue: target.queue, jobState: state === 'completed' || state === 'failed' ? state : 'missing' })
+          : new WorkerLostError({ uid, instance: name, jobId: target.jobId, workerId: dead.id, lastHeartbeat: new Date(dead.at), heartbeatTimeoutMs: this.settings.heartbeatTimeoutMs });
+      if (retriesOnWorkerLoss(current)) return { error, retry: true };
+      current.metadata = { ...current.metadata, ...failureMetadata(error) };
+      current.setStatus(TaskStatus.Failed);
+      tx.put(current);
+      return { error, retry: false };
+    });
+    if (lost === undefined) return;
+    if (!lost.retry) {
+      report.failed.push({ uid, instance: name, error: lost.error });
+      return;
+    }
+    try {
+      await manager.retryInstance(name, failureMetadata(lost.error), { onlyIf: TaskStatus.Running });
+      report.replayed.push({ uid, instance: name });
+    } catch (error) {
+      if (!(error instanceof InvalidInstanceStateError)) throw error;
+    }
+  }
+
+  /** The BullMQ queue and job of `instance`, when the BullMQ runner takes it and the queue is one of this worker's. */
+  private jobOf(manager: TriggerManager, instance: TaskInstance): { runner: BullMQTaskRunner; queue: string; jobId: string } | undefined {
+    const runner = resolveNamed<unknown>(this.container, 'runner', manager.runnerNameFor(instance));
+    if (!(runner instanceof BullMQTaskRunner)) return undefined;
+    const queue = runner.queueNameFor(manager, instance);
+    if (!this.queues.includes(queue)) return undefined;
+    return { runner, queue, jobId: BullMQTaskRunner.jobIdFor(this.connection.settings.prefix, manager.storage.uid, instance.name) };
+  }
+
+  /** Forgets the heartbeats of workers silent for a day (or ten timeouts, if longer): they hold nothing any more. */
+  private async pruneWorkers(beats: WorkerBeats): Promise<void> {
+    const bound = Math.max(86_400_000, 10 * this.settings.heartbeatTimeoutMs);
+    const gone = beats.workers.filter((beat) => beats.now - beat.at > bound).map((beat) => beat.id);
+    if (gone.length > 0) await this.jobRedis.hdel(WorkerHeartbeat.key(this.connection.settings.prefix), ...gone);
+  }
+}
+
+/** The heartbeats that list `jobId`, latest first. */
+export function claimsOf(beats: WorkerBeats, jobId: string): WorkerBeat[] {
+  return beats.workers.filter((beat) => beat.jobs.includes(jobId)).sort((a, b) => b.at - a.at);
+}
+
+/** Whether `instance`'s task asks to be re-run after a lost worker and has a replay left (`maxRetries`). */
+export function retriesOnWorkerLoss(instance: TaskInstance): boolean {
+  const options = TriggerRegistry.global.get<ResolvedTaskOptions>('task', instance.config.run)?.options;
+  return options?.retryOnWorkerLoss === true && instance.depth < options.maxRetries;
+}
