@@ -128,7 +128,7 @@ export class TriggerManager {
       isKnownRunner: (name) => isNamedBound(this.container, 'runner', name),
     }).validate(config);
     await OperationScope.run(() =>
-      this.storage.withLock(async (tx) => {
+      this.locked(async (tx) => {
         for (const task of tasks) tx.putTask(task);
       }, OperationId.next()),
     );
@@ -158,10 +158,10 @@ export class TriggerManager {
     }
     const copy = structuredClone(kwargs);
     await OperationScope.run(async () => {
-      const atOnce = this.storage.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy }, operationId }) : undefined;
+      const atOnce = this.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy }, operationId }) : undefined;
       const scheduled =
         atOnce?.scheduled ??
-        (await this.storage.withLock(
+        (await this.locked(
           (tx) => (key === undefined ? this.applyFire(tx, trigger, copy) : this.applyKeyedFire(tx, operationId, trigger, copy)),
           operationId,
         ));
@@ -215,7 +215,7 @@ export class TriggerManager {
       }
     }
     if (refused.length > 0) {
-      await this.storage.withLock(async (tx) => {
+      await this.locked(async (tx) => {
         for (const [instance, error] of refused) {
           const target = await tx.instance(instance.name);
           if (target.status !== TaskStatus.Scheduled) continue;
@@ -373,7 +373,7 @@ export class TriggerManager {
   private async replay(name: string, options: ReplayOptions, before?: (instance: TaskInstance) => void): Promise<void> {
     if (options.replacementKwargs !== undefined) assertTriggerKwargs(options.replacementKwargs, `replacement kwargs for "${name}"`);
     await OperationScope.run(async () => {
-      const failed = await this.storage.withLock(async (tx) => {
+      const failed = await this.locked(async (tx) => {
         const target = await tx.instance(name);
         if (before !== undefined) {
           before(target);
@@ -413,7 +413,7 @@ export class TriggerManager {
     await OperationScope.run(async () => {
       // The skip and its cascade are one transaction: if the cascade cannot
       // be scheduled (an unknown runner), the instance stays `failed`.
-      const { skipped, scheduled } = await this.storage.withLock(async (tx) => {
+      const { skipped, scheduled } = await this.locked(async (tx) => {
         const target = await tx.instance(name);
         assertStatus(target, 'skipped', target.canSkip);
         target.metadata = { ...target.metadata, cascade, result: structuredClone(result) };
@@ -448,7 +448,7 @@ export class TriggerManager {
     return OperationScope.run(async () => {
       const task = TaskInstance.parseName(name)?.task;
       const operationId = OperationId.next();
-      const atOnce = this.storage.appliesAtomically
+      const atOnce = this.appliesAtomically
         ? await this.applyAtomically({
             update: { name, status, metadata: (options.metadata ?? {}) as Record<string, unknown> },
             fire: options.cascade && task !== undefined ? { trigger: task, kwargs: cascadeKwargs } : undefined,
@@ -468,12 +468,12 @@ export class TriggerManager {
         tx.put(target);
         return target;
       };
-      if (!options.cascade) return this.storage.withLock(change, operationId);
+      if (!options.cascade) return this.locked(change, operationId);
       let outcome: { updated: TaskInstance; scheduled: TaskInstance[] };
       try {
         // The change and its cascade in one transaction (one lock, one write:
         // what a finished task costs on every hop of a workflow).
-        outcome = await this.storage.withLock(async (tx) => {
+        outcome = await this.locked(async (tx) => {
           // The cascade's read rides with the instance read (`<task>#<n>` names its task).
           if (task !== undefined) tx.prefetchFire(task);
           const updated = await change(tx);
@@ -483,7 +483,7 @@ export class TriggerManager {
         // The cascade could not be applied (an unknown runner...): the status
         // change still stands on its own, then the cascade fires separately
         // and reports its own error (saving nothing of itself).
-        const updated = await this.storage.withLock(change, OperationId.next());
+        const updated = await this.locked(change, OperationId.next());
         await this.fire(updated.taskName, cascadeKwargs);
         return updated;
       }
@@ -510,7 +510,7 @@ export class TriggerManager {
 
   private async mutate(name: string, change: (instance: TaskInstance) => void): Promise<TaskInstance> {
     return OperationScope.run(() =>
-      this.storage.withLock(async (tx) => {
+      this.locked(async (tx) => {
         const target = await tx.instance(name);
         change(target);
         target.touch();
@@ -539,19 +539,40 @@ export class TriggerManager {
       const operationId = OperationId.next();
       const quick = await this.storage.startScheduledInstance(name, new Date(), operationId);
       if (quick === 'not-scheduled') return undefined;
-      if (quick !== undefined) return quick;
-      return this.startLocked(name, operationId);
+      if (quick === undefined) return this.startLocked(name, operationId);
+      if (this.observesStatusChanges) await this.postStatusChange(quick, TaskStatus.Scheduled);
+      return quick;
     });
   }
 
   private startLocked(name: string, operationId: string): Promise<TaskInstance | undefined> {
-    return this.storage.withLock(async (tx) => {
+    return this.locked(async (tx) => {
       const target = await tx.instance(name);
       if (target.status !== TaskStatus.Scheduled) return undefined;
       target.start();
       tx.put(target);
       return target;
     }, operationId);
+  }
+
+  /**
+   * @internal Fails instance `name` under the lock when `decide`, given its
+   * current state, answers with failure metadata (undefined: leave it): what
+   * a worker does for an instance whose worker or job was lost. Goes
+   * through this manager so `postStatusChange` sees it. Whether it failed.
+   */
+  async failInstanceWhen(name: string, decide: (instance: TaskInstance) => Promise<InstanceMetadata | undefined> | InstanceMetadata | undefined): Promise<boolean> {
+    return OperationScope.run(() =>
+      this.locked(async (tx) => {
+        const target = await tx.instance(name);
+        const failure = await decide(target);
+        if (failure === undefined) return false;
+        target.metadata = { ...target.metadata, ...failure };
+        target.setStatus(TaskStatus.Failed);
+        tx.put(target);
+        return true;
+      }, OperationId.next()),
+    );
   }
 
   /**
@@ -578,6 +599,55 @@ export class TriggerManager {
 
   /** Called after a failed instance was skipped (after the cascade's `postFire`). */
   protected postSkip(_skipped: TaskInstance, _cascade: boolean): Promise<void> | void {}
+
+  /**
+   * Called for every status change of an instance through this manager
+   * (scheduled, running, finished, failed, abandoned, replayed, skipped and
+   * manual changes), outside the lock, in the order they happened and before
+   * the operation's other hooks; `instance` is as it was written. Override
+   * it to alert on failures. Overriding it makes this manager's operations
+   * take the locked path (one lock round trip more on Redis).
+   */
+  protected postStatusChange(_instance: TaskInstance, _previous: TaskStatus): Promise<void> | void {}
+
+  /**
+   * Whether this manager's class overrides {@link postStatusChange}: then
+   * every change goes through the locked path (where each one is seen),
+   * never through the storage's one-step fast paths (which do not report
+   * what they abandoned or what a status was before).
+   */
+  private get observesStatusChanges(): boolean {
+    return this.postStatusChange !== TriggerManager.prototype.postStatusChange;
+  }
+
+  /** Whether an operation may be tried as one atomic step of the storage (see {@link applyAtomically}). */
+  private get appliesAtomically(): boolean {
+    return this.storage.appliesAtomically && !this.observesStatusChanges;
+  }
+
+  /**
+   * `storage.withLock(fn)`, then — once the lock is released, when this
+   * class observes status changes — `postStatusChange` for every change the
+   * operation made, in order. A nested call (the lock still held here)
+   * leaves them to the outermost one.
+   */
+  private locked<T>(fn: (tx: SessionTransaction) => Promise<T>, operationId?: string): Promise<T> {
+    if (!this.observesStatusChanges) return this.storage.withLock(fn, operationId);
+    let transaction: SessionTransaction | undefined;
+    const nested = this.storage.isLockedHere;
+    return this.storage
+      .withLock((tx) => {
+        transaction = tx;
+        tx.trackStatusChanges();
+        return fn(tx);
+      }, operationId)
+      .then(async (result) => {
+        if (!nested && transaction !== undefined) {
+          for (const change of transaction.takeStatusChanges()) await this.postStatusChange(change.instance, change.previous);
+        }
+        return result;
+      });
+  }
 
   private get attached(): { container: Container; storage: StorageBackend } {
     if (this.bindings === undefined) {

@@ -1,6 +1,6 @@
 import { UnknownInstanceError, UnknownTaskError } from '../errors';
 import { TaskConfig, TaskInstance } from '../model';
-import type { InstanceMetadata, InstanceRecord, Kwargs, TaskConfigEntry } from '../model';
+import type { InstanceMetadata, InstanceRecord, Kwargs, TaskConfigEntry, TaskStatus } from '../model';
 import type { SessionReader } from './SessionReader';
 import type { FireReadSet, SessionChanges } from './SessionRecords';
 
@@ -21,6 +21,8 @@ export class SessionTransaction {
   private pending: SessionChanges = emptyChanges();
   /** Buffered instance writes by name (a later put of an instance replaces its earlier one). */
   private pendingInstances = new Map<string, InstanceRecord>();
+  /** Status changes seen by {@link put}, when the manager asked for them ({@link trackStatusChanges}). */
+  private statusLog?: { seen: Map<string, TaskStatus>; changes: StatusChange[] };
   /** Something was buffered since the last flush or discard. */
   private dirty = false;
 
@@ -90,6 +92,7 @@ export class SessionTransaction {
     }
     const instance = TaskInstance.fromRecord(record, config);
     this.instanceCache.set(name, instance);
+    this.statusLog?.seen.set(name, instance.status);
     return instance;
   }
 
@@ -157,8 +160,12 @@ export class SessionTransaction {
       const config = configs.get(record.task);
       const list = unstarted.get(record.task);
       if (config === undefined || list === undefined) continue;
-      const instance = this.instanceCache.get(record.name) ?? TaskInstance.fromRecord(record, config);
-      this.instanceCache.set(record.name, instance);
+      let instance = this.instanceCache.get(record.name);
+      if (instance === undefined) {
+        instance = TaskInstance.fromRecord(record, config);
+        this.instanceCache.set(record.name, instance);
+        this.statusLog?.seen.set(record.name, instance.status);
+      }
       if (instance.canSchedule) list.push(instance);
     }
     for (const list of unstarted.values()) if (list.length > 1) list.sort(TaskInstance.compare);
@@ -187,6 +194,7 @@ export class SessionTransaction {
     this.dirty = true;
     const instance = TaskInstance.create(config, n, metadata);
     this.instanceCache.set(instance.name, instance);
+    this.statusLog?.seen.set(instance.name, instance.status);
     this.put(instance);
     return instance;
   }
@@ -194,8 +202,37 @@ export class SessionTransaction {
   /** Buffers a write of `instance` (call after mutating it). */
   put(instance: TaskInstance): void {
     this.instanceCache.set(instance.name, instance);
-    this.pendingInstances.set(instance.name, instance.toRecord());
+    const record = instance.toRecord();
+    this.pendingInstances.set(instance.name, record);
     this.dirty = true;
+    const log = this.statusLog;
+    if (log !== undefined) {
+      const previous = log.seen.get(instance.name);
+      if (previous !== undefined && previous !== instance.status) {
+        // A copy: the operation may change the instance again before the hook sees it.
+        log.changes.push({ instance: TaskInstance.fromRecord(structuredClone(record), instance.config), previous });
+      }
+      log.seen.set(instance.name, instance.status);
+    }
+  }
+
+  /**
+   * Starts recording every status change {@link put} makes from here on
+   * (what the manager's `postStatusChange` hook is called with); costs
+   * nothing until asked.
+   */
+  trackStatusChanges(): void {
+    if (this.statusLog !== undefined) return;
+    const seen = new Map<string, TaskStatus>();
+    for (const [name, instance] of this.instanceCache) seen.set(name, instance.status);
+    this.statusLog = { seen, changes: [] };
+  }
+
+  /** The status changes recorded so far, in order, and forgets them. */
+  takeStatusChanges(): StatusChange[] {
+    const log = this.statusLog;
+    if (log === undefined || log.changes.length === 0) return [];
+    return log.changes.splice(0);
   }
 
   /** Buffers a task config write (replacing any entry of that name). */
@@ -253,6 +290,12 @@ export class SessionTransaction {
     this.pending = emptyChanges();
     this.pendingInstances = new Map();
   }
+}
+
+/** One status change of an instance within an operation: the instance as it was written, and its status before. */
+export interface StatusChange {
+  readonly instance: TaskInstance;
+  readonly previous: TaskStatus;
 }
 
 /** What {@link SessionTransaction.prepareFire} returns. */

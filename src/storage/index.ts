@@ -13,7 +13,7 @@ export type { SessionReader } from './SessionReader';
 export { emptySnapshot, isEmptyChanges } from './SessionRecords';
 export type { FireReadSet, SessionChanges, SessionSnapshot } from './SessionRecords';
 export { SessionTransaction } from './SessionTransaction';
-export type { FirePlan } from './SessionTransaction';
+export type { FirePlan, StatusChange } from './SessionTransaction';
 export { Storage } from './Storage';
 export { DEFAULT_DIRECTORY_LIMIT } from './StorageDirectory';
 export type { DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from './StorageDirectory';

@@ -125,8 +125,9 @@ export class InstanceReconciler {
     }
     const claims = claimsOf(beats, target.jobId);
     if (claims.some((beat) => beats.now - beat.at <= this.settings.heartbeatTimeoutMs)) return;
-    const lost = await manager.storage.withLock(async (tx) => {
-      const current = await tx.instance(name);
+    let lost: { error: JobGoneError | WorkerLostError; retry: boolean } | undefined;
+    // Through the manager, so its postStatusChange hook hears of the failure.
+    await manager.failInstanceWhen(name, async (current) => {
       if (current.status !== TaskStatus.Running) return undefined;
       const state = await target.runner.queue(target.queue).getJobState(target.jobId);
       if (LIVE_JOB_STATES.has(state)) return undefined;
@@ -135,11 +136,8 @@ export class InstanceReconciler {
         dead === undefined
           ? new JobGoneError({ uid, instance: name, status: 'running', jobId: target.jobId, queue: target.queue, jobState: state === 'completed' || state === 'failed' ? state : 'missing' })
           : new WorkerLostError({ uid, instance: name, jobId: target.jobId, workerId: dead.id, lastHeartbeat: new Date(dead.at), heartbeatTimeoutMs: this.settings.heartbeatTimeoutMs });
-      if (retriesOnWorkerLoss(current)) return { error, retry: true };
-      current.metadata = { ...current.metadata, ...failureMetadata(error) };
-      current.setStatus(TaskStatus.Failed);
-      tx.put(current);
-      return { error, retry: false };
+      lost = { error, retry: retriesOnWorkerLoss(current) };
+      return lost.retry ? undefined : failureMetadata(error);
     });
     if (lost === undefined) return;
     if (!lost.retry) {

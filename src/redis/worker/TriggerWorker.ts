@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Container } from 'inversify';
-import { resolveNamed } from '../../registry/resolveNamed';
+import { isNamedBound, resolveNamed } from '../../registry/resolveNamed';
 import { TRIGGERS, runnerToken } from '../../registry/tokens';
 import type { RedisSettings } from '../connection/RedisSettings';
 import { ForgedJobError, RunnerConfigurationError, UnknownInstanceError, UnknownManagerError, UnknownStorageError, WorkerLostError } from '../../errors';
@@ -752,6 +752,11 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
    * storage only (no manager, no task code). Returns whether it did.
    */
   private async failInstance(identity: Identity, error: Error, statuses: TaskStatus[]): Promise<boolean> {
+    if (identity.manager !== undefined && isNamedBound(this.container, 'manager', identity.manager)) {
+      // Through the job's own manager type, so its postStatusChange hook hears of the failure.
+      const manager = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory)(identity.uid, { manager: identity.manager, storage: identity.storage });
+      return manager.failInstanceWhen(identity.instance, (target) => (statuses.includes(target.status) ? failureMetadata(error) : undefined));
+    }
     const storage = resolveNamed<StorageBackend>(this.container, 'storage', identity.storage).open(identity.uid);
     return storage.withLock(async (tx) => {
       const target = await tx.instance(identity.instance);
@@ -783,6 +788,8 @@ interface Identity {
   uid: string;
   instance: string;
   storage: string;
+  /** The registered manager type the job names, when it is a string. */
+  manager?: string;
 }
 
 function asError(error: unknown): Error {
@@ -791,10 +798,10 @@ function asError(error: unknown): Error {
 
 function identify(data: unknown): Identity | undefined {
   if (!isPlainObject(data)) return undefined;
-  const { uid, instance, storage } = data;
+  const { uid, instance, storage, manager } = data;
   if (typeof uid !== 'string' || typeof instance !== 'string' || typeof storage !== 'string') return undefined;
   if (uid.length === 0 || instance.length === 0 || storage.length === 0) return undefined;
-  return { uid, instance, storage };
+  return typeof manager === 'string' && manager.length > 0 ? { uid, instance, storage, manager } : { uid, instance, storage };
 }
 
 /** Sets a handed-back job's lock to a new token if it is unlocked and still active (`relockHandedBack-2.lua`). */
