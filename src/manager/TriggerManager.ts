@@ -63,6 +63,8 @@ interface ReplayOptions {
   metadata?: InstanceMetadata;
   /** Refuse (InvalidInstanceStateError) unless the instance is still in this status when the lock is held. */
   onlyIf?: TaskStatus;
+  /** The operation's id, when the caller retries it (so a retry whose first attempt was applied applies nothing). */
+  operationId?: string;
 }
 
 /**
@@ -392,7 +394,7 @@ export class TriggerManager {
         tx.put(clone);
         await this.schedule(tx, [clone]);
         return target;
-      }, OperationId.next());
+      }, options.operationId ?? OperationId.next());
       await this.postReplay(failed);
     });
   }
@@ -437,6 +439,8 @@ export class TriggerManager {
     instance: string | TaskInstance,
     status: TaskStatus,
     options: UpdateStatusOptions = {},
+    /** @internal The operation's id when the caller may retry the same change (a worker recording an outcome). */
+    attempt?: { operationId: string },
   ): Promise<TaskInstance> {
     const name = nameOf(instance);
     if (!ALL_TASK_STATUSES.includes(status)) {
@@ -447,7 +451,7 @@ export class TriggerManager {
     if (options.cascade) assertJsonObject(cascadeKwargs, `cascade kwargs of "${name}"`);
     return OperationScope.run(async () => {
       const task = TaskInstance.parseName(name)?.task;
-      const operationId = OperationId.next();
+      const operationId = attempt?.operationId ?? OperationId.next();
       const atOnce = this.appliesAtomically
         ? await this.applyAtomically({
             update: { name, status, metadata: (options.metadata ?? {}) as Record<string, unknown> },

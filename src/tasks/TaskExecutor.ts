@@ -2,7 +2,8 @@ import { inject, injectable } from 'inversify';
 import type { Container } from 'inversify';
 import { resolveNamed } from '../registry/resolveNamed';
 import { TRIGGERS } from '../registry/tokens';
-import { RunnerConfigurationError, TaskResultError } from '../errors';
+import { RunnerConfigurationError, StorageUnavailableError, TaskResultError } from '../errors';
+import { OperationId } from '../storage/OperationId';
 import { TaskLogger } from '../logging';
 import type { LogSink } from '../logging';
 import type { ManagerFactory } from '../manager/ManagerFactory';
@@ -15,6 +16,11 @@ import { SkipRequest } from './SkipRequest';
 import type { Task } from './Task';
 import { TaskContext } from './TaskContext';
 import { failureMetadata } from '../logging/failureMetadata';
+
+/** How long a worker keeps trying to record the outcome of a task that ran while the storage is unavailable. */
+const OUTCOME_RETRY_MS = 5 * 60_000;
+/** Pause between those attempts (each attempt itself waits up to the operation timeout for a connection). */
+const OUTCOME_RETRY_PAUSE_MS = 200;
 
 /** What the runner executing a payload wants to hear about while the task runs. */
 export interface ExecutionHooks {
@@ -81,7 +87,36 @@ export class TaskExecutor {
     }
   }
 
+  /**
+   * Records the outcome of a task that ran, retrying while the storage is
+   * unavailable (a Redis restart or failover), for at most
+   * {@link OUTCOME_RETRY_MS}, under one operation id: the task's side
+   * effects happened, so its outcome must land, and a retry whose first
+   * attempt was applied after all applies nothing.
+   */
   private async record(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger, outcome: Outcome): Promise<void> {
+    const operationId = OperationId.next();
+    const deadline = Date.now() + OUTCOME_RETRY_MS;
+    for (let retry = false; ; retry = true) {
+      try {
+        // A retry whose first attempt was applied after all (its reply was lost) has nothing left to do.
+        if (retry && manager.storage.remembersOperations && (await manager.storage.readAppliedOutcome(operationId)) !== undefined) return;
+        await this.recordOnce(manager, instance, logger, outcome, { operationId });
+        return;
+      } catch (error) {
+        if (!(error instanceof StorageUnavailableError) || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_PAUSE_MS));
+    }
+  }
+
+  private async recordOnce(
+    manager: TriggerManager,
+    instance: TaskInstance,
+    logger: TaskLogger,
+    outcome: Outcome,
+    attempt: { operationId: string },
+  ): Promise<void> {
     const logLevel = logger.maxLevel;
     const level: InstanceMetadata = logLevel === undefined ? {} : { logLevel };
     switch (outcome.kind) {
@@ -90,13 +125,13 @@ export class TaskExecutor {
           metadata: { result: outcome.result, ...level },
           cascade: true,
           cascadeKwargs: outcome.result,
-        });
+        }, attempt);
         return;
       case 'skipped':
-        await manager.updateInstanceStatus(instance.name, TaskStatus.Skipped, { metadata: { ...outcome.metadata, ...level } });
+        await manager.updateInstanceStatus(instance.name, TaskStatus.Skipped, { metadata: { ...outcome.metadata, ...level } }, attempt);
         return;
       case 'failed':
-        await manager.updateInstanceStatus(instance.name, TaskStatus.Failed, { metadata: failureMetadata(outcome.error, logLevel) });
+        await manager.updateInstanceStatus(instance.name, TaskStatus.Failed, { metadata: failureMetadata(outcome.error, logLevel) }, attempt);
         return;
       case 'retry': {
         const { error, metadata, replacementKwargs, cooldown } = outcome.request.options;
@@ -104,6 +139,7 @@ export class TaskExecutor {
         await manager.retryInstance(instance.name, failure, {
           replacementKwargs,
           metadata: cooldown === undefined ? {} : { cooldown },
+          operationId: attempt.operationId,
         });
         return;
       }

@@ -176,6 +176,15 @@ export class FaultScenario {
       '3000',
       '--operation-timeout',
       '1000',
+      // Short liveness and reconciliation bounds, so a dead worker's instance is settled within the settle deadline.
+      '--heartbeat-interval',
+      '300',
+      '--heartbeat-timeout',
+      '1500',
+      '--reconcile-interval',
+      '1000',
+      '--reconcile-grace',
+      '3000',
     ]);
     const worker = { node, killed: false };
     this.workers.push(worker);

@@ -23,10 +23,41 @@ export interface ComparedSession {
   latestKwargs: Record<string, Kwargs>;
 }
 
-/** The compared part of a stored session. */
+/**
+ * The compared part of a stored session. An instance re-run after its
+ * worker died (`retryOnWorkerLoss`: marked `replayed` with WorkerLostError,
+ * and a clone naming it as `parent`) compares as the last run of its chain
+ * under the first one's name: what one uninterrupted run records.
+ */
 export async function comparedSession(storage: StorageBackend): Promise<ComparedSession> {
   const repr = await storage.debugRepr();
-  return { instances: Object.fromEntries(Object.entries(repr.instances).map(([name, record]) => [name, compared(record)])), latestKwargs: repr.latestKwargs };
+  const records = repr.instances;
+  const cloneOf = new Map<string, InstanceRecord>();
+  for (const record of Object.values(records)) {
+    const parent = record.metadata.parent;
+    if (typeof parent === 'string' && records[parent]?.status === 'replayed' && records[parent].metadata.exceptionType === 'WorkerLostError') {
+      cloneOf.set(parent, record);
+    }
+  }
+  const clones = new Set([...cloneOf.values()].map((record) => record.name));
+  // A clone also took the next instance number of its task: the instances after it are renumbered as if it had not.
+  const kept = Object.values(records)
+    .filter((record) => !clones.has(record.name))
+    .sort((a, b) => (a.task === b.task ? instanceNumber(a.name) - instanceNumber(b.name) : a.task < b.task ? -1 : 1));
+  const instances: Record<string, ComparedInstance> = {};
+  const next = new Map<string, number>();
+  for (const record of kept) {
+    let last = record;
+    for (let clone = cloneOf.get(last.name); clone !== undefined; clone = cloneOf.get(last.name)) last = clone;
+    const n = next.get(record.task) ?? 0;
+    next.set(record.task, n + 1);
+    instances[`${record.task}#${n}`] = compared(last === record ? record : { ...last, kwargs: record.kwargs });
+  }
+  return { instances, latestKwargs: repr.latestKwargs };
+}
+
+function instanceNumber(name: string): number {
+  return Number(name.slice(name.lastIndexOf('#') + 1));
 }
 
 function compared(record: InstanceRecord): ComparedInstance {

@@ -281,6 +281,9 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         concurrency: this.options.concurrency ?? 1,
         ...(this.options.lockDurationMs === undefined ? {} : { lockDuration: this.options.lockDurationMs }),
         ...(this.options.stalledIntervalMs === undefined ? {} : { stalledInterval: this.options.stalledIntervalMs }),
+        // A stalled job is always re-delivered, never failed by BullMQ behind the instance's back: the re-delivery
+        // decides, from the heartbeats, whether its worker is alive (let it finish) or dead (WorkerLostError or a re-run).
+        maxStalledCount: Number.MAX_SAFE_INTEGER,
         autorun: true,
       });
       worker.on('error', (error) => {
