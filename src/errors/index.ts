@@ -6,6 +6,8 @@ export { DuplicateRegistrationError } from './DuplicateRegistrationError';
 export type { DuplicateRegistrationErrorFields } from './DuplicateRegistrationError';
 export { ForgedJobError } from './ForgedJobError';
 export type { ForgedJobFields } from './ForgedJobError';
+export { InvalidDashboardRequestError } from './InvalidDashboardRequestError';
+export type { InvalidDashboardRequestErrorFields } from './InvalidDashboardRequestError';
 export { InvalidConfigurationError, describeConfigurationProblem } from './InvalidConfigurationError';
 export type { ConfigurationProblem, InvalidConfigurationErrorFields } from './InvalidConfigurationError';
 export { InvalidInstanceStateError } from './InvalidInstanceStateError';
