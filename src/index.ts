@@ -11,6 +11,7 @@ import 'reflect-metadata';
 
 export * from './config';
 export * from './container';
+export * from './dashboard';
 export * from './errors';
 export * from './inspection';
 export * from './logging';

@@ -3,6 +3,7 @@ import {
   CommandLineError,
   DuplicateRegistrationError,
   InvalidConfigurationError,
+  InvalidDashboardRequestError,
   InvalidInstanceStateError,
   InvalidKwargsError,
   InvalidSessionUidError,
@@ -56,6 +57,18 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  {
+    type: InvalidDashboardRequestError,
+    error: new InvalidDashboardRequestError({ parameter: 'status', value: 'done', reason: 'must be failed, running or scheduled' }),
+    fields: { parameter: 'status', value: 'done', reason: 'must be failed, running or scheduled' },
+    message: 'status "done": must be failed, running or scheduled',
+  },
+  {
+    type: InvalidDashboardRequestError,
+    error: new InvalidDashboardRequestError({ parameter: 'instance', reason: 'is missing' }),
+    fields: { parameter: 'instance', value: undefined },
+    message: 'instance: is missing',
+  },
   {
     type: CommandLineError,
     error: new CommandLineError({ flag: '--redis', value: 'localhost', reason: 'expected a redis:// or rediss:// URL' }),

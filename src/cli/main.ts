@@ -3,7 +3,7 @@
  * The `triggers` command line: `worker` consumes the BullMQ jobs the
  * `bullmq` runner adds; `inspect`, `why`, `replay`, `skip` and `fire`
  * operate on one stored session; `validate` and `graph` work on a
- * configuration file. One file per command under `commands/`; the
+ * configuration file; `dashboard` serves the web dashboard. One file per command under `commands/`; the
  * connection options live in `StorageConnection`, the app's modules
  * (`--require`, package.json `triggers.modules`) in `AppModules`.
  * Reference: docs/cli.md.
@@ -16,6 +16,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { registerDashboard } from './commands/dashboard';
 import { registerFire } from './commands/fire';
 import { registerGraph } from './commands/graph';
 import { registerInspect } from './commands/inspect';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerFire(program);
   registerValidate(program);
   registerGraph(program);
+  registerDashboard(program);
   for (const command of program.commands) command.addHelpText('after', EXIT_CODES_HELP);
   return program;
 }

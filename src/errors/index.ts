@@ -6,6 +6,8 @@ export { DuplicateRegistrationError } from './DuplicateRegistrationError';
 export type { DuplicateRegistrationErrorFields } from './DuplicateRegistrationError';
 export { ForgedJobError } from './ForgedJobError';
 export type { ForgedJobFields } from './ForgedJobError';
+export { InvalidDashboardRequestError } from './InvalidDashboardRequestError';
+export type { InvalidDashboardRequestErrorFields } from './InvalidDashboardRequestError';
 export { JobGoneError } from './JobGoneError';
 export type { JobGoneErrorFields } from './JobGoneError';
 export { InvalidConfigurationError, describeConfigurationProblem } from './InvalidConfigurationError';
