@@ -54,6 +54,35 @@ describe('triggers CLI on a stored session: inspect, why, replay, skip, fire, gr
     await closeTriggersContainer(container);
   });
 
+  it('sessions lists the prefix\'s sessions by last activity, paged, and failed lists failed instances with their error', async () => {
+    const other = getManager(container, 'cli-other');
+    await other.updateConfiguration({ t_x: { after: ['go'], run: 'PassThruTask' } });
+    await other.fire('go');
+    await ThreadingTaskRunner.joinAll();
+    const sessions = await cli('sessions', '--json');
+    expect(sessions.code, sessions.output).to.equal(0);
+    expect((JSON.parse(sessions.stdout) as { sessions: Array<{ uid: string }> }).sessions.map((entry) => entry.uid)).to.deep.equal([uid, 'cli-other']);
+    const paged = await cli('sessions', '--limit', '1');
+    expect(paged.stdout).to.match(/^cli-session\s+\d{4}-\d\d-\d\dT\S+Z$/m);
+    const cursor = /^more: --cursor (\S+)$/m.exec(paged.stdout)?.[1];
+    expect(cursor, paged.stdout).to.be.a('string');
+    const next = await cli('sessions', '--limit', '1', '--cursor', cursor as string, '--json');
+    expect((JSON.parse(next.stdout) as { sessions: Array<{ uid: string }> }).sessions.map((entry) => entry.uid)).to.deep.equal(['cli-other']);
+    const recent = await cli('sessions', '--since', '10m', '--json');
+    expect((JSON.parse(recent.stdout) as { sessions: unknown[] }).sessions).to.have.length(2);
+    const none = await cli('sessions', '--since', '2999-01-01T00:00:00Z', '--json');
+    expect((JSON.parse(none.stdout) as { sessions: unknown[] }).sessions).to.deep.equal([]);
+
+    const failed = await cli('failed', '--since', '1h');
+    expect(failed.code, failed.output).to.equal(0);
+    expect(failed.stdout).to.match(/^cli-session\s+t_a#0\s+\d{4}-\d\d-\d\dT\S+Z\s+DeliberateFailure/m);
+    const json = JSON.parse((await cli('failed', '--json')).stdout) as { failed: Array<{ uid: string; instance: string; exceptionType: string }> };
+    expect(json.failed.map((entry) => `${entry.uid} ${entry.instance} ${entry.exceptionType}`)).to.deep.equal([`${uid} t_a#0 DeliberateFailure`]);
+    const bad = await cli('failed', '--since', 'yesterday');
+    expect(bad.code).to.equal(1);
+    expect(bad.output).to.contain("option '--since <time>' argument 'yesterday' is invalid");
+  });
+
   it('inspect prints tables of tasks, instances and latest kwargs', async () => {
     const result = await cli('inspect', uid);
     expect(result.code).to.equal(0);

@@ -1,26 +1,25 @@
 #!/usr/bin/env node
 /**
  * The `triggers` command line: `worker` consumes the BullMQ jobs the
- * `bullmq` runner adds; `inspect`, `why`, `replay`, `skip` and `fire`
+ * `bullmq` runner adds; `sessions` and `failed` list across sessions
+ * (the storage's directory); `inspect`, `why`, `replay`, `skip` and `fire`
  * operate on one stored session; `validate` and `graph` work on a
- * configuration file; `dashboard` serves the web dashboard. One file per command under `commands/`; the
- * connection options live in `StorageConnection`, the app's modules
- * (`--require`, package.json `triggers.modules`) in `AppModules`.
- * Reference: docs/cli.md.
- *
- * Not here yet: `sessions` and `failed [--since]` need a directory of
- * sessions across uids, which the storage does not keep (there is no
- * listing of sessions); they wait for one.
+ * configuration file; `dashboard` serves the web dashboard. One file per
+ * command under `commands/`; the connection options live in
+ * `StorageConnection`, the app's modules (`--require`, package.json
+ * `triggers.modules`) in `AppModules`. Reference: docs/cli.md.
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerDashboard } from './commands/dashboard';
+import { registerFailed } from './commands/failed';
 import { registerFire } from './commands/fire';
 import { registerGraph } from './commands/graph';
 import { registerInspect } from './commands/inspect';
 import { registerReplay } from './commands/replay';
+import { registerSessions } from './commands/sessions';
 import { registerSkip } from './commands/skip';
 import { registerValidate } from './commands/validate';
 import { registerWhy } from './commands/why';
@@ -46,6 +45,8 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .addHelpText('after', `${EXIT_CODES_HELP}\n\nEvery command loads the modules listed in the app's package.json "triggers.modules" and its --require modules.\nSee docs/cli.md.`);
   registerWorker(program);
+  registerSessions(program);
+  registerFailed(program);
   registerInspect(program);
   registerWhy(program);
   registerReplay(program);
