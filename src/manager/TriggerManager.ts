@@ -537,10 +537,11 @@ export class TriggerManager {
    * holds or waits for the session) does it; otherwise, and whenever it
    * declines, the transition below runs under the lock.
    */
-  async startInstance(name: string): Promise<TaskInstance | undefined> {
+  async startInstance(name: string, startId?: string): Promise<TaskInstance | undefined> {
     return OperationScope.run(async () => {
-      // One id for the whole start: a start whose reply was lost is recognised, when re-sent, as made by this call.
-      const operationId = OperationId.next();
+      // One id for the whole start (given by a caller that retries it): a start whose reply was lost is
+      // recognised, when re-sent, as made by this call.
+      const operationId = startId ?? OperationId.next();
       const quick = await this.storage.startScheduledInstance(name, new Date(), operationId);
       if (quick === 'not-scheduled') return undefined;
       if (quick === undefined) return this.startLocked(name, operationId);

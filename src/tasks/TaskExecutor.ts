@@ -17,10 +17,27 @@ import type { Task } from './Task';
 import { TaskContext } from './TaskContext';
 import { failureMetadata } from '../logging/failureMetadata';
 
-/** How long a worker keeps trying to record the outcome of a task that ran while the storage is unavailable. */
+/** How long a worker keeps trying to start an instance, or to record the outcome of a task that ran, while the storage is unavailable. */
 const OUTCOME_RETRY_MS = 5 * 60_000;
 /** Pause between those attempts (each attempt itself waits up to the operation timeout for a connection). */
 const OUTCOME_RETRY_PAUSE_MS = 200;
+
+/**
+ * Runs `attempt` again while it fails with {@link StorageUnavailableError}
+ * (a Redis restart or failover), for at most {@link OUTCOME_RETRY_MS}; the
+ * caller makes each attempt safe to repeat (one operation id).
+ */
+async function whileStorageUnavailable<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + OUTCOME_RETRY_MS;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError) || Date.now() >= deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_PAUSE_MS));
+  }
+}
 
 /** What the runner executing a payload wants to hear about while the task runs. */
 export interface ExecutionHooks {
@@ -61,7 +78,9 @@ export class TaskExecutor {
           'execute it once the scheduling operation returned, outside the lock (see StorageBackend.outsideLocks)',
       });
     }
-    const instance = await manager.startInstance(payload.instance);
+    // Started under one id, retried through a storage outage: a start applied whose reply was lost is ours.
+    const startId = OperationId.next();
+    const instance = await whileStorageUnavailable(() => manager.startInstance(payload.instance, startId));
     if (instance === undefined) return;
 
     const logger = new TaskLogger(this.container.get<LogSink>(TRIGGERS.LogSink), payload.uid, instance.name);
@@ -96,18 +115,13 @@ export class TaskExecutor {
    */
   private async record(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger, outcome: Outcome): Promise<void> {
     const operationId = OperationId.next();
-    const deadline = Date.now() + OUTCOME_RETRY_MS;
-    for (let retry = false; ; retry = true) {
-      try {
-        // A retry whose first attempt was applied after all (its reply was lost) has nothing left to do.
-        if (retry && manager.storage.remembersOperations && (await manager.storage.readAppliedOutcome(operationId)) !== undefined) return;
-        await this.recordOnce(manager, instance, logger, outcome, { operationId });
-        return;
-      } catch (error) {
-        if (!(error instanceof StorageUnavailableError) || Date.now() >= deadline) throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_PAUSE_MS));
-    }
+    let retry = false;
+    await whileStorageUnavailable(async () => {
+      // A retry whose first attempt was applied after all (its reply was lost) has nothing left to do.
+      if (retry && manager.storage.remembersOperations && (await manager.storage.readAppliedOutcome(operationId)) !== undefined) return;
+      retry = true;
+      await this.recordOnce(manager, instance, logger, outcome, { operationId });
+    });
   }
 
   private async recordOnce(

@@ -6,7 +6,7 @@ import type { Container } from 'inversify';
 import { isNamedBound, resolveNamed } from '../../registry/resolveNamed';
 import { TRIGGERS, runnerToken } from '../../registry/tokens';
 import type { RedisSettings } from '../connection/RedisSettings';
-import { ForgedJobError, RunnerConfigurationError, UnknownInstanceError, UnknownManagerError, UnknownStorageError, WorkerLostError } from '../../errors';
+import { ForgedJobError, RunnerConfigurationError, StorageUnavailableError, UnknownInstanceError, UnknownManagerError, UnknownStorageError, WorkerLostError } from '../../errors';
 import { ConnectionHealth, isConnectionError, stderrConnectionLog } from '../connection/ConnectionHealth';
 import { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
 import { TaskInstance, TaskStatus, isPlainObject } from '../../model';
@@ -742,6 +742,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     statuses: TaskStatus[],
   ): Promise<JobFailedEvent['failedInstance']> {
     if (identity === undefined || statuses.length === 0) return undefined;
+    // Unreachable storage is no fault of the instance: it is left for the re-delivery or the reconciliation.
+    if (cause instanceof StorageUnavailableError) return undefined;
     try {
       return (await this.failInstance(identity, cause, statuses)) ? { uid: identity.uid, instance: identity.instance } : undefined;
     } catch {
