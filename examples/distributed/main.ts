@@ -58,7 +58,7 @@ function startWorker(name: string, redisUrl: string, prefix: string, env: NodeJS
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
         if (line.startsWith('ready ')) resolve(worker);
-        const done = /^completed \S+ (".*") (\S+)$/.exec(line);
+        const done = /^completed \S+ (".*") (\S+) \S+ \d+ms$/.exec(line);
         if (done) worker.completed.push(`${done[2]} (${JSON.parse(done[1]) as string})`);
       }
     };

@@ -67,13 +67,16 @@ describe('logging: the task logger', () => {
     expect(sinkOf(two.container).entries).to.have.length(0);
   });
 
-  it('keeps at least error on a failed instance and merges the contexts attached with withContext', async () => {
+  it('keeps at least error on a failed instance, merges the contexts attached with withContext, and sends the failure to the LogSink with them', async () => {
     const { container, manager } = await newSession({ t_a: { after: ['go'], run: 'CoreSpecLogsThenFails' } });
     await fireAll(manager, ['go']);
     const instance = await expectInstance(manager, 't_a#0').failed('Error');
     expect(instance.metadata).to.include({ logLevel: 'error' });
     expect(instance.metadata.exceptionContext).to.deep.equal({ step: 1, row: 3 });
-    expect(sinkOf(container).entries.map((entry) => entry.message)).to.deep.equal(['starting']);
+    expect(sinkOf(container).entries).to.deep.equal([
+      { level: 'info', message: 'starting', context: undefined, uid: manager.storage.uid, instance: 't_a#0' },
+      { level: 'error', message: 'Error: boom', context: { step: 1, row: 3 }, uid: manager.storage.uid, instance: 't_a#0' },
+    ]);
   });
 
   it('records the level logged by a task that skipped itself', async () => {

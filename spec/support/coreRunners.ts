@@ -55,7 +55,7 @@ export class CoreSpecExecutorRunner extends BaseTaskRunner {
     const done = new Promise<void>((resolve, reject) => {
       setImmediate(() => {
         this.executed.push(payload.instance);
-        this.executor.execute(payload).then(resolve, reject);
+        this.executor.execute(payload).then(() => resolve(), reject);
       });
     });
     this.running.add(done);

@@ -15,7 +15,8 @@ import { RetryRequest } from './RetryRequest';
 import { SkipRequest } from './SkipRequest';
 import type { Task } from './Task';
 import { TaskContext } from './TaskContext';
-import { failureMetadata } from '../logging/failureMetadata';
+import { errorTypeName, failureMetadata } from '../logging/failureMetadata';
+import { errorContext } from '../logging/withContext';
 
 /** How long a worker keeps trying to start an instance, or to record the outcome of a task that ran, while the storage is unavailable. */
 const OUTCOME_RETRY_MS = 5 * 60_000;
@@ -38,6 +39,9 @@ async function whileStorageUnavailable<T>(attempt: () => Promise<T>): Promise<T>
     await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_PAUSE_MS));
   }
 }
+
+/** The status each outcome leaves the instance in (a retry: `replayed`). */
+const OUTCOME_STATUS = { finished: TaskStatus.Finished, skipped: TaskStatus.Skipped, failed: TaskStatus.Failed, retry: TaskStatus.Replayed } as const;
 
 /** What the runner executing a payload wants to hear about while the task runs. */
 export interface ExecutionHooks {
@@ -65,7 +69,7 @@ export class TaskExecutor {
    *   held in this async context (a runner executing inside its `run()`):
    *   the run would silently see a not-yet-scheduled instance or deadlock.
    */
-  async execute(payload: TaskJobPayload, hooks: ExecutionHooks = {}): Promise<void> {
+  async execute(payload: TaskJobPayload, hooks: ExecutionHooks = {}): Promise<TaskStatus | undefined> {
     const factory = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory);
     const manager = factory(payload.uid, { manager: payload.manager, storage: payload.storage });
     if (manager.storage.isLockedHere) {
@@ -81,11 +85,17 @@ export class TaskExecutor {
     // Started under one id, retried through a storage outage: a start applied whose reply was lost is ours.
     const startId = OperationId.next();
     const instance = await whileStorageUnavailable(() => manager.startInstance(payload.instance, startId));
-    if (instance === undefined) return;
+    if (instance === undefined) return undefined;
 
     const logger = new TaskLogger(this.container.get<LogSink>(TRIGGERS.LogSink), payload.uid, instance.name);
     const outcome = await this.runTask(manager, instance, logger, hooks);
+    if (outcome.kind === 'failed') {
+      // The failure also reaches the log sink, with the context attached to the error.
+      const error = outcome.error;
+      logger.error(`${errorTypeName(error)}: ${error instanceof Error ? error.message : String(error)}`, errorContext(error));
+    }
     await this.record(manager, instance, logger, outcome);
+    return OUTCOME_STATUS[outcome.kind];
   }
 
   private async runTask(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger, hooks: ExecutionHooks): Promise<Outcome> {

@@ -42,7 +42,7 @@ describe('redis/connection: a Sentinel-managed primary', function () {
   }
 
   async function startWorker(prefix: string): Promise<void> {
-    const worker = new TriggerWorker(sentinelContainer(prefix), { concurrency: 4, lockDurationMs: 5_000, stalledIntervalMs: 5_000 });
+    const worker = new TriggerWorker(sentinelContainer(prefix), { concurrency: 4, lockDurationMs: 5_000, stalledIntervalMs: 5_000, heartbeatIntervalMs: 1_000 });
     worker.on('error', (error) => workerErrors.push(error));
     workers.push(worker);
     await worker.start();

@@ -44,14 +44,14 @@ describe('faults: a worker process and an unreachable Redis', function () {
     const manager = getManager(container, 'faults-worker');
     await manager.updateConfiguration({ t_first: { after: ['go'], run: 'MP_Step' }, t_second: { after: ['again'], run: 'MP_Step' } });
     await manager.fire('go');
-    await worker.line(/^completed .* t_first#0$/);
+    await worker.line(/^completed .* t_first#0 finished \d+ms$/);
 
     await server.stop();
     await worker.line(/is unreachable/);
     await server.start();
     await worker.line(/reconnected after \d+\.\d s/);
     await onceAvailable('a fire after the restart', () => manager.fire('again'));
-    await worker.line(/^completed .* t_second#0$/);
+    await worker.line(/^completed .* t_second#0 finished \d+ms$/);
 
     worker.child.kill('SIGTERM');
     expect(await worker.exited, worker.output()).to.equal(0);

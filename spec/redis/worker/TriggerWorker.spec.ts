@@ -25,6 +25,7 @@ describe('TriggerWorker: bad options', () => {
     ['a heartbeatIntervalMs of 0', { heartbeatIntervalMs: 0 }, /heartbeatIntervalMs must be a positive integer of milliseconds, got 0/],
     ['a negative reconcileIntervalMs', { reconcileIntervalMs: -1 }, /reconcileIntervalMs must be a non-negative integer of milliseconds, got -1/],
     ['a fractional reconcileBatch', { reconcileBatch: 2.5 }, /reconcileBatch must be a positive integer, got 2\.5/],
+    ['a heartbeat no shorter than the job lock', { lockDurationMs: 1_000, heartbeatIntervalMs: 1_000 }, /heartbeatIntervalMs \(1000\) must be shorter than lockDurationMs \(1000\)/],
   ];
 
   for (const [label, options, message] of cases) {

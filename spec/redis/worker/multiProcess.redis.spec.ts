@@ -116,6 +116,9 @@ describe('distributed mode (separate producer and worker processes over Redis)',
     const hangRun = JSON.stringify([manager.storage.uid, 't_hang#0']);
     const connection = container.get<RedisConnection>(TRIGGERS.RedisConnection);
     await waitFor('t_hang#0 to record its run', async () => (await connection.redis.hget(runsKey(prefix), hangRun)) === '1');
+    // And until the worker's heartbeat lists the job (what names it in the error; a worker killed before that is unnamed).
+    const jobId = BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_hang#0');
+    await waitFor('the heartbeat to claim the job', async () => ((await connection.redis.hget(`${prefix}:workers`, doomedId as string)) ?? '').includes(jobId));
     doomed.child.kill('SIGKILL');
     expect(await doomed.exited).to.equal('SIGKILL');
 

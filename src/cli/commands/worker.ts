@@ -93,7 +93,12 @@ async function runWorker(options: WorkerCommandOptions): Promise<void> {
     reconcileIntervalMs: options.reconcileInterval,
     reconcileGraceMs: options.reconcileGrace,
   });
-  worker.on('completed', (event) => log(options.quiet, `completed ${event.queue} ${JSON.stringify(event.payload.uid)} ${event.payload.instance}`));
+  worker.on('completed', (event) =>
+    log(
+      options.quiet,
+      `completed ${event.queue} ${JSON.stringify(event.payload.uid)} ${event.payload.instance} ${event.outcome ?? 'not-run'} ${event.durationMs}ms`,
+    ),
+  );
   worker.on('failed', (event) => {
     const target = event.failedInstance ? ` instance ${JSON.stringify(event.failedInstance.uid)} ${event.failedInstance.instance} marked failed` : '';
     process.stderr.write(`job ${event.jobId ?? '?'} on ${event.queue} rejected: ${event.error.name}: ${event.error.message}${target}\n`);

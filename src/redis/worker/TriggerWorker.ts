@@ -75,6 +75,10 @@ export interface JobCompletedEvent {
   queue: string;
   jobId: string;
   payload: TaskJobPayload;
+  /** The status the job left its instance in (`finished`, `failed`, `skipped`, `replayed`); undefined when nothing ran (already started, resolved or settled). */
+  outcome?: TaskStatus;
+  /** Milliseconds from the job's start to its outcome recorded. */
+  durationMs: number;
 }
 
 /** What a {@link TriggerWorker} reports for a job it could not run (its `'failed'` event). */
@@ -148,7 +152,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private options: TriggerWorkerOptions = {};
   private workers: Array<Worker<unknown, void>> = [];
   private closing?: Promise<void>;
-  private readonly completedPayloads = new WeakMap<Job<unknown, void>, BullMQJobData>();
+  private readonly completedPayloads = new WeakMap<Job<unknown, void>, Omit<JobCompletedEvent, 'queue' | 'jobId'>>();
   /** The connection BullMQ's workers use for everything but blocking waits, and that pipelined finishes travel on. */
   private jobConnection?: ReturnType<typeof bullmqClient>;
   /** Outcome handling still running after its processor returned (pipelined finishes), by job id. */
@@ -217,6 +221,17 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
           reason: `Worker ${key} must be a ${least === 0 ? 'non-negative' : 'positive'} integer${key === 'reconcileBatch' ? '' : ' of milliseconds'}, got ${String(value)}`,
         });
       }
+    }
+    const interval = options.heartbeatIntervalMs ?? 5_000;
+    const lock = options.lockDurationMs ?? 30_000;
+    if (interval >= lock) {
+      // A job is re-delivered once its lock expired: a beat listing it must come before that.
+      throw new RunnerConfigurationError({
+        runner: 'TriggerWorker',
+        option: 'heartbeatIntervalMs',
+        value: interval,
+        reason: `Worker heartbeatIntervalMs (${interval}) must be shorter than lockDurationMs (${lock}): a live worker's beat must list its job before the job's lock can expire`,
+      });
     }
     this.queueNames = queueNames;
     this.options = options;
@@ -293,9 +308,9 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         this.emit('error', error);
       });
       worker.on('completed', (job) => {
-        const payload = this.completedPayloads.get(job);
+        const completed = this.completedPayloads.get(job);
         this.completedPayloads.delete(job);
-        if (payload !== undefined) this.emit('completed', { queue, jobId: job.id ?? '', payload });
+        if (completed !== undefined) this.emit('completed', { queue, jobId: job.id ?? '', ...completed });
       });
       worker.on('failed', (job, error) => {
         const rejection = error instanceof JobRejection ? error : undefined;
@@ -452,7 +467,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       if (verdict === 'settled') return;
       if (verdict instanceof WorkerLostError) {
         if (await this.replayLost(payload, verdict)) {
-          this.completedPayloads.set(job, payload);
+          this.completedPayloads.set(job, { payload, outcome: TaskStatus.Replayed, durationMs: 0 });
           return;
         }
         const failed = await this.failInstance(payload, verdict, [TaskStatus.Running]).catch(() => false);
@@ -467,6 +482,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       this.storageConnection?.handoffs.noteScheduledRecord(payload.uid, payload.instance, payload.record);
     }
     const pipelined = this.offerPipelinedFinish(queue, job, payload);
+    const startedAt = Date.now();
+    let outcome: TaskStatus | undefined;
     try {
       const execution = this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload, {
         progress: (progress) => job.updateProgress(progress),
@@ -476,12 +493,12 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         execution.then(pipelined.executionSettled, pipelined.executionSettled);
         if (await pipelined.sentFirst) {
           // The finish is on its way, ahead of BullMQ's completion: let BullMQ complete, record the rest meanwhile.
-          this.finishInBackground(queue, job, payload, execution, pipelined.withdraw);
+          this.finishInBackground(queue, job, payload, execution, startedAt, pipelined.withdraw);
           return;
         }
       }
       pipelined?.withdraw();
-      await execution;
+      outcome = await execution;
     } catch (error) {
       pipelined?.withdraw();
       // Names this process cannot resolve, or an instance that does not exist: the job does not match a stored
@@ -491,11 +508,11 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       }
       return this.reject(job, error, [TaskStatus.Scheduled, TaskStatus.Running]);
     }
-    this.completedPayloads.set(job, payload);
+    this.completedPayloads.set(job, { payload, outcome, durationMs: Date.now() - startedAt });
   }
 
   /** Lists the job in this worker's heartbeats and in {@link executing} until its outcome is recorded. */
-  private track(jobId: string, execution: Promise<void>): void {
+  private track(jobId: string, execution: Promise<unknown>): void {
     const heartbeat = this.heartbeat;
     heartbeat?.add(jobId);
     this.executing.set(jobId, execution);
@@ -639,18 +656,25 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   }
 
   /** Emits `'completed'` (or `'failed'`) once the outcome of a job whose processor already returned is recorded. */
-  private finishInBackground(queue: string, job: Job<unknown, void>, payload: BullMQJobData, execution: Promise<void>, withdraw: () => void): void {
+  private finishInBackground(
+    queue: string,
+    job: Job<unknown, void>,
+    payload: BullMQJobData,
+    execution: Promise<TaskStatus | undefined>,
+    startedAt: number,
+    withdraw: () => void,
+  ): void {
     const key = job.id ?? `${queue}\u0000${payload.uid}\u0000${payload.instance}`;
     const settled: Promise<void> = execution
       .then(
-        async () => {
+        async (outcome) => {
           if (job.id !== undefined && this.handedBack.has(job.id)) {
             // The outcome is recorded whatever happens here; a job left active is re-delivered by the stalled check.
             await this.completeHandedBack(queue, job).catch((error: unknown) => {
               if (this.listenerCount('error') > 0) this.emit('error', asError(error));
             });
           }
-          this.emit('completed', { queue, jobId: job.id ?? '', payload });
+          this.emit('completed', { queue, jobId: job.id ?? '', payload, outcome, durationMs: Date.now() - startedAt });
         },
         async (error: unknown) => {
           const cause = asError(error);

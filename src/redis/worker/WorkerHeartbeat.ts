@@ -3,6 +3,9 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { RedisScript } from '../storage/RedisScript';
 
+/** How soon after a job is taken a beat lists it, at most (jobs taken meanwhile share it). */
+const CLAIM_DELAY_MS = 25;
+
 /** One worker's last heartbeat as read back. */
 export interface WorkerBeat {
   id: string;
@@ -19,8 +22,8 @@ export interface WorkerBeats {
 }
 
 /**
- * A worker's liveness record: every `intervalMs`, and soon after it takes a
- * job, the worker writes the Redis server time and the ids of the jobs it
+ * A worker's liveness record: every `intervalMs`, and shortly after it
+ * takes a job, the worker writes the Redis server time and the ids of the jobs it
  * runs into the prefix's `workers` hash (see docs/ARCHITECTURE.md, "Worker
  * liveness"). Another process tells a dead worker (no beat for longer than
  * the timeout) from a live one whose job lock merely expired during a
@@ -53,15 +56,21 @@ export class WorkerHeartbeat {
     return this.beat();
   }
 
-  /** Notes a job taken; the next beat (within a turn of the event loop) lists it. */
+  /**
+   * Notes a job taken. A beat listing it follows within {@link CLAIM_DELAY_MS}
+   * (shared by every job taken meanwhile, so a busy worker sends a few beats
+   * a second, not one per job), and the periodic beats list it until it is
+   * removed; a job is only re-delivered once its lock expired, which the
+   * worker keeps longer than the interval.
+   */
   add(jobId: string): void {
     this.jobs.add(jobId);
     if (this.soon) return;
     this.soon = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.soon = false;
       void this.beat();
-    });
+    }, Math.min(CLAIM_DELAY_MS, Math.floor(this.intervalMs / 4))).unref();
   }
 
   /** Notes a job left (the next periodic beat no longer lists it). */
