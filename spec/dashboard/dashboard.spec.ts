@@ -6,22 +6,7 @@ import { closeTriggersContainer, createDashboard, getManager } from '../../src';
 import type { Dashboard, DashboardOptions, TriggerManager } from '../../src';
 import { DashboardAccess } from '../../src/dashboard/DashboardAccess';
 import { ThreadingTaskRunner, createTestContainer } from '../../src/testing';
-import { Storage, StorageBackend } from '../../src';
-import type { SessionSnapshot } from '../../src';
-
-/** A simple snapshot backend: it keeps no directory. */
-@Storage('DashSpecSnapshotStorage')
-export class DashSpecSnapshotStorage extends StorageBackend {
-  private static readonly documents = new Map<string, SessionSnapshot>();
-
-  protected override async loadSnapshot(): Promise<SessionSnapshot | undefined> {
-    return DashSpecSnapshotStorage.documents.get(this.uid);
-  }
-
-  protected override async saveSnapshot(snapshot: SessionSnapshot): Promise<void> {
-    DashSpecSnapshotStorage.documents.set(this.uid, structuredClone(snapshot));
-  }
-}
+import '../support/SnapshotStorage';
 
 const TOKEN = 'spec-token-0123';
 
@@ -210,7 +195,7 @@ describe('dashboard (fetch handler, memory storage): pages, JSON API, access, va
     expect(html.text).to.contain('id="next-page" href="/?limit=2&amp;cursor=2"');
     expect(html.text).to.contain(`href="/session?uid=${uid}"`);
     // A storage that keeps no directory (a snapshot backend): the page says so and offers the uid form.
-    const snapshots = createTestContainer({ defaultStorage: 'DashSpecSnapshotStorage' });
+    const snapshots = createTestContainer({ defaultStorage: 'specSnapshots' });
     try {
       const none = await ask(createDashboard(snapshots), '/');
       expect(none.status).to.equal(200);

@@ -1,22 +1,8 @@
 import { expect } from 'chai';
-import { InvalidIdempotencyKeyError, InvalidStorageSettingsError, MAX_IDEMPOTENCY_KEY_LENGTH, Storage, StorageBackend } from '../../src';
-import type { SessionSnapshot } from '../../src';
+import { InvalidIdempotencyKeyError, InvalidStorageSettingsError, MAX_IDEMPOTENCY_KEY_LENGTH } from '../../src';
 import { ThreadingTaskRunner, createTestContainer, expectInstance } from '../../src/testing';
 import { newSession } from '../support/fixtures';
-
-/** A snapshot backend (remembers no operations). */
-@Storage('idempotencySpecSnapshots')
-export class IdempotencySpecSnapshots extends StorageBackend {
-  private static readonly documents = new Map<string, SessionSnapshot>();
-
-  protected override async loadSnapshot(): Promise<SessionSnapshot | undefined> {
-    return IdempotencySpecSnapshots.documents.get(this.uid);
-  }
-
-  protected override async saveSnapshot(snapshot: SessionSnapshot): Promise<void> {
-    IdempotencySpecSnapshots.documents.set(this.uid, structuredClone(snapshot));
-  }
-}
+import '../support/SnapshotStorage';
 
 const EVERY = { t_every: { after: ['go'], andEvery: 'go', run: 'PassThruTask' } };
 
@@ -95,7 +81,7 @@ describe('manager: fire with an idempotency key (memory storage)', () => {
   });
 
   it('refuses a key on a storage that does not remember operations', async () => {
-    const { manager } = await newSession(EVERY, { storage: 'idempotencySpecSnapshots' });
+    const { manager } = await newSession(EVERY, { storage: 'specSnapshots' });
     const error = await manager.fire('go', {}, { idempotencyKey: 'k' }).then(() => undefined, (e: unknown) => e);
     expect(error).to.be.instanceOf(InvalidIdempotencyKeyError);
     expect((error as InvalidIdempotencyKeyError).problem).to.equal('unsupported');
