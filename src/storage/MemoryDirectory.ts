@@ -1,6 +1,8 @@
 import { TaskStatus } from '../model';
+import type { InstanceRecord } from '../model';
+import { DirectoryCountsBuilder } from './DirectoryCountsBuilder';
 import { DEFAULT_DIRECTORY_LIMIT } from './StorageDirectory';
-import type { DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from './StorageDirectory';
+import type { DirectoryCounts, DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from './StorageDirectory';
 
 /**
  * The memory backend's {@link StorageDirectory}: the same listings the
@@ -15,26 +17,48 @@ export class MemoryDirectory implements StorageDirectory {
     [TaskStatus.Failed, new Map()],
   ]);
   private readonly activity = new Map<string, number>();
+  /** task -> status -> instances. */
+  private readonly counted = new Map<string, Map<TaskStatus, number>>();
 
-  /** Records that `instance` of `uid` was written with `status` at `now` (ms). */
-  noteWrite(uid: string, instance: string, status: TaskStatus, now: number): void {
-    for (const [indexed, sessions] of this.byStatus) {
-      if (indexed === status) {
-        let names = sessions.get(uid);
-        if (names === undefined) sessions.set(uid, (names = new Map()));
-        names.set(instance, now);
-      } else {
-        const names = sessions.get(uid);
-        if (names?.delete(instance) === true && names.size === 0) sessions.delete(uid);
-      }
+  /**
+   * Records that `record` of `uid` was written at `now` (ms), replacing a
+   * record in status `previous` (undefined: a new instance). As on Redis,
+   * only a status change touches the listings and counts.
+   */
+  noteWrite(uid: string, record: InstanceRecord, previous: TaskStatus | undefined, now: number): void {
+    const { name: instance, status } = record;
+    if (status === previous) return;
+    const from = previous === undefined ? undefined : this.byStatus.get(previous as DirectoryStatus);
+    const to = this.byStatus.get(status as DirectoryStatus);
+    const names = from?.get(uid);
+    if (names?.delete(instance) === true && names.size === 0) from?.delete(uid);
+    if (to !== undefined) {
+      let entered = to.get(uid);
+      if (entered === undefined) to.set(uid, (entered = new Map()));
+      entered.set(instance, now);
     }
     this.activity.set(uid, now);
+    if (previous !== undefined) this.count(record.task, previous, -1);
+    this.count(record.task, status, 1);
   }
 
-  /** Forgets every entry of `uid`. */
-  forget(uid: string): void {
+  /** Forgets every entry of `uid`, whose instances were `records`. */
+  forget(uid: string, records: Iterable<InstanceRecord>): void {
     for (const sessions of this.byStatus.values()) sessions.delete(uid);
     this.activity.delete(uid);
+    for (const record of records) this.count(record.task, record.status, -1);
+  }
+
+  async counts(): Promise<DirectoryCounts> {
+    const builder = new DirectoryCountsBuilder();
+    for (const [task, counts] of this.counted) for (const [status, n] of counts) builder.add(task, '', status, n);
+    return builder.build();
+  }
+
+  private count(task: string, status: TaskStatus, delta: number): void {
+    let counts = this.counted.get(task);
+    if (counts === undefined) this.counted.set(task, (counts = new Map()));
+    counts.set(status, (counts.get(status) ?? 0) + delta);
   }
 
   async instancesByStatus(status: DirectoryStatus, query: DirectoryQuery = {}): Promise<DirectoryPage<DirectoryInstance>> {

@@ -116,6 +116,7 @@ export class MemoryStorageBackend extends StorageBackend {
     for (const [trigger, kwargs] of latest) data.latestKwargs.set(trigger, kwargs);
     for (const [task, count] of Object.entries(changes.instanceCounts)) data.instanceCounts.set(task, count);
     for (const record of instances) {
+      const previous = data.instances.get(record.name)?.status;
       data.instances.set(record.name, record);
       let index = data.unstarted.get(record.task);
       if (record.status === TaskStatus.Unstarted) {
@@ -124,7 +125,7 @@ export class MemoryStorageBackend extends StorageBackend {
       } else {
         index?.delete(record.name);
       }
-      this.store.directory.noteWrite(this.uid, record.name, record.status, now);
+      this.store.directory.noteWrite(this.uid, record, previous, now);
     }
   }
 

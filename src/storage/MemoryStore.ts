@@ -47,8 +47,9 @@ export class MemoryStore {
 
   /** Forgets a session. */
   delete(uid: string): void {
+    const session = this.sessions.get(uid);
     this.sessions.delete(uid);
-    this.directory.forget(uid);
+    this.directory.forget(uid, session?.instances.values() ?? []);
   }
 
   /** Uids of every session held. */

@@ -7,14 +7,14 @@ export type DirectoryStatus = typeof TaskStatus.Scheduled | typeof TaskStatus.Ru
 export interface DirectoryInstance {
   uid: string;
   instance: string;
-  /** When the instance's record was last written with this status (the storage's clock). */
+  /** When the instance entered this status (the storage's clock). */
   since: Date;
 }
 
 /** One session listed by a {@link StorageDirectory}. */
 export interface DirectorySession {
   uid: string;
-  /** When one of its instance records was last written (the storage's clock). */
+  /** When one of its instances was last created or changed status (the storage's clock). */
   lastActivity: Date;
 }
 
@@ -36,9 +36,27 @@ export interface DirectoryPage<T> {
   next?: string;
 }
 
+/** How many instances are in each status (only statuses with at least one). */
+export type StatusCounts = Partial<Record<TaskStatus, number>>;
+
+/** The instances of one task, across sessions, by status. */
+export interface TaskStatusCounts {
+  task: string;
+  counts: StatusCounts;
+}
+
+/** Every instance the directory holds, counted per task and status. */
+export interface DirectoryCounts {
+  /** One entry per task with at least one instance, by task name. */
+  tasks: TaskStatusCounts[];
+  /** The sum over every task. */
+  total: StatusCounts;
+}
+
 /**
  * Lists across sessions, oldest first, a page at a time: instances by
- * status and sessions by last activity. An optional capability of a
+ * status and sessions by last activity; and instance counts per task and
+ * status. An optional capability of a
  * storage backend ({@link StorageBackend.directory}), kept in step with the
  * records by the backend's own writes; what the worker's reconciliation and
  * the operator tools read. A cursor is opaque; entries that change between
@@ -47,8 +65,10 @@ export interface DirectoryPage<T> {
 export interface StorageDirectory {
   /** Instances currently `status`, by the time they entered it. */
   instancesByStatus(status: DirectoryStatus, query?: DirectoryQuery): Promise<DirectoryPage<DirectoryInstance>>;
-  /** Sessions by the time of their last instance write. */
+  /** Sessions by the time of their last instance creation or status change. */
   sessionsByActivity(query?: DirectoryQuery): Promise<DirectoryPage<DirectorySession>>;
+  /** How many instances each task has in each status, across sessions (kept by the same writes, read in one step). */
+  counts(): Promise<DirectoryCounts>;
 }
 
 /** Default page size of a {@link DirectoryQuery}. */

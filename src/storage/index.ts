@@ -16,5 +16,6 @@ export { SessionTransaction } from './SessionTransaction';
 export type { FirePlan, StatusChange } from './SessionTransaction';
 export { Storage } from './Storage';
 export { DEFAULT_DIRECTORY_LIMIT } from './StorageDirectory';
-export type { DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from './StorageDirectory';
+export { DirectoryCountsBuilder } from './DirectoryCountsBuilder';
+export type { DirectoryCounts, DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StatusCounts, StorageDirectory, TaskStatusCounts } from './StorageDirectory';
 export { MAX_SESSION_UID_LENGTH, StorageBackend } from './StorageBackend';

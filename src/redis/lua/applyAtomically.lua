@@ -41,7 +41,7 @@
   ARGV[3] unstarted prefix
   ARGV[4] tasks version
   ARGV[5] the update: instance name ('' = none) [, task, task JSON,
-    status, index flag (u/s/n/f/r, as for putRecord), then either '', #metadata, (key JSON, value
+    status, then either '', #metadata, (key JSON, value
     JSON)... (edit the stored text) or the record text the caller knows and
     the new record it computed from it (applied only if the stored text is
     still exactly that)]
@@ -65,10 +65,12 @@
   Placeholder: "addStandardJob", the body of BullMQ's add script
   (BullMQInternals).
 ]]
---- @include "appliedOutcome"
+--- @include "claimOperation"
+--- @include "forgetOperation"
 --- @include "recordOutcome"
 local opId, opWindow = ARGV[#ARGV - 1], ARGV[#ARGV]
-local applied = appliedOutcome(KEYS, opId)
+-- Claimed with the outcome of an application that schedules nothing; rewritten at the end otherwise.
+local applied = opId ~= '' and claimOperation(KEYS, opId, cjson.encode({ ARGV[5] }), opWindow)
 if applied then
   -- A repeat (a retry whose first reply was lost, or a repeated idempotency key): answer the first outcome.
   local names = cjson.decode(applied)
@@ -85,6 +87,7 @@ if applied then
   return { 3, updated, again }
 end
 local function decline()
+  forgetOperation(KEYS, opId)
   if KEYS[10] then redis.call('DEL', KEYS[10]) end
   return { 0 }
 end
@@ -92,12 +95,13 @@ if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return decline() end
 if ARGV[4] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[4] then return decline() end
 
 --- @include "stringLocals"
---- @include "skipString"
 --- @include "members"
 --- @include "items"
 --- @include "splice"
 --- @include "refreshTtl"
 --- @include "putRecord"
+--- @include "recordHead"
+--- @include "recordStatus"
 -- BullMQ's own addStandardJob script (what Queue.add runs for a job without delay, priority or parent),
 -- as a function taking the keys and arguments Queue.add would send; an error when BullMQ's is unavailable.
 local function bullmqAddStandardJob(KEYS, ARGV)
@@ -111,17 +115,9 @@ local prefix = ARGV[3]
 -- are JSON.stringify(toRecord()): these members in this order, read in one pass; any other shape is read
 -- member by member.
 local function recordSpans(rec)
-  if strsub(rec, 1, 8) == '{"name":' then
-    local p = skipString(rec, 9)
-    if strsub(rec, p, p + 7) == ',"task":' then
-      local taskEnd = skipString(rec, p + 8)
-      if strsub(rec, taskEnd, taskEnd + 9) == ',"status":' then
-        local statusEnd = skipString(rec, taskEnd + 10)
-        if strsub(rec, statusEnd, statusEnd + 9) == ',"kwargs":' then
-          return { taskEnd + 10, statusEnd }, { p + 8, taskEnd }, statusEnd + 10, true
-        end
-      end
-    end
+  local taskStart, taskEnd, statusStart, statusEnd = recordHead(rec)
+  if taskStart and strsub(rec, statusEnd, statusEnd + 9) == ',"kwargs":' then
+    return { statusStart, statusEnd }, { taskStart, taskEnd }, statusEnd + 10, true
   end
   local top, topEnd = members(rec, 1)
   if topEnd ~= #rec then error('trailing text') end
@@ -199,26 +195,29 @@ local ok = pcall(function()
   local p
   local updName = ARGV[5]
   if updName ~= '' then
-    local task, taskJson, status, flag, expected = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+    local task, taskJson, status, expected = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
     local rec = redis.call('HGET', KEYS[5], updName)
     if not rec then error('no such instance') end
+    local old
     if expected ~= '' then
       -- The caller computed the new record from the text it knows: valid only if that is still the text.
       if rec ~= expected then error('changed since the caller read it') end
-      updatedText = ARGV[11]
+      old = recordStatus(rec)
+      updatedText = ARGV[10]
       updatedReply = '='
-      p = 12
+      p = 11
     else
-      local nMeta = tonumber(ARGV[11])
+      local nMeta = tonumber(ARGV[10])
       local meta = {}
-      for k = 1, nMeta do meta[k] = { ARGV[10 + 2 * k], ARGV[11 + 2 * k] } end
-      p = 12 + 2 * nMeta
+      for k = 1, nMeta do meta[k] = { ARGV[9 + 2 * k], ARGV[10 + 2 * k] } end
+      p = 11 + 2 * nMeta
       local r = parseRecord(rec)
       if r.task ~= taskJson then error('an instance of another task') end
+      old = strsub(r.status, 2, -2)
       updatedText = rewrite(r, status, nil, nil, meta)
       updatedReply = updatedText
     end
-    writes[#writes + 1] = { updName, task, updatedText, flag }
+    writes[#writes + 1] = { updName, task, updatedText, status, old }
   else
     p = 6
   end
@@ -351,9 +350,7 @@ local ok = pcall(function()
         text = rewrite(inst.r, status, inst.kwarg, inst.abandon, {})
       end
       if text then
-        local flag = 'u'
-        if status == 'abandoned' then flag = 'r' elseif status == 'scheduled' then flag = 's' end
-        writes[#writes + 1] = { inst.name, task, text, flag }
+        writes[#writes + 1] = { inst.name, task, text, status or 'unstarted', not inst.new and 'unstarted' }
         if status == 'scheduled' then
           ready[#ready + 1] = inst.name
           ready[#ready + 1] = text
@@ -388,7 +385,7 @@ local ok = pcall(function()
 end)
 if not ok then return decline() end
 
-for _, w in ipairs(writes) do putRecord(KEYS, w[1], w[2], w[3], w[4], prefix) end
+for _, w in ipairs(writes) do putRecord(KEYS, w[1], w[2], w[3], w[4], w[5], prefix) end
 for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end
 if latestWrite then redis.call('HSET', KEYS[6], latestWrite[1], latestWrite[2]) end
 refreshTtl(KEYS, tonumber(ARGV[2]), prefix)
@@ -412,7 +409,7 @@ for _, e in ipairs(enqueue) do
     ready[e.flag] = '1'
   end
 end
-if opId ~= '' then
+if opId ~= '' and #ready > 0 then
   local outcome = { ARGV[5] }
   for i = 1, #ready, 3 do
     outcome[#outcome + 1] = ready[i]

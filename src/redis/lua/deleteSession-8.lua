@@ -1,7 +1,8 @@
 --[[
   Deletes every record key of the session and every per-task unstarted
   set, and takes the session and its instances out of the directory
-  indexes (indexKeys), fenced like a write.
+  indexes and counts (indexKeys, putRecord: one `<status>>:<task>` field
+  per status and task of its instances), fenced like a write.
 
   KEYS[1] lock
   KEYS[2] tasks
@@ -19,6 +20,7 @@
   the token lost the lock.
 ]]
 --- @include "indexKeys"
+--- @include "recordStatus"
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
@@ -27,6 +29,18 @@ local idx = indexKeys(KEYS)
 for _, name in ipairs(redis.call('SMEMBERS', KEYS[7])) do
   for _, key in pairs(idx.status) do redis.call('ZREM', key, idx.tag .. ':' .. name) end
 end
+local gone, fields = {}, {}
+local flat = redis.call('HGETALL', KEYS[4])
+for i = 1, #flat, 2 do
+  local task = string.match(flat[i], '^(.*)#%d+$')
+  local ok, status = pcall(recordStatus, flat[i + 1])
+  if task and ok then
+    local field = status .. '>:' .. task
+    if not gone[field] then fields[#fields + 1] = field end
+    gone[field] = (gone[field] or 0) + 1
+  end
+end
+for _, field in ipairs(fields) do redis.call('HINCRBY', idx.counts, field, gone[field]) end
 redis.call('ZREM', idx.sessions, idx.tag)
 for _, task in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('DEL', ARGV[2] .. task) end
 for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2] .. task) end

@@ -30,16 +30,23 @@
   (nothing written).
 ]]
 --- @include "appliedOutcome"
---- @include "recordOutcome"
-if appliedOutcome(KEYS, ARGV[8]) then return 2 end
-if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
-if ARGV[6] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[6] then return 0 end
-if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return 0 end
+--- @include "claimOperation"
+--- @include "recordStatus"
+-- Not applicable now: 2 when this id already applied it (its start changed the text, so a repeat lands here).
+local function declined()
+  if appliedOutcome(KEYS, ARGV[8]) then return 2 end
+  return 0
+end
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return declined() end
+if ARGV[6] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[6] then return declined() end
+if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return declined() end
+local ok, old = pcall(recordStatus, ARGV[4])
+if not ok then return 0 end
+if claimOperation(KEYS, ARGV[8], '1', ARGV[9]) then return 2 end
 
 --- @include "refreshTtl"
 --- @include "putRecord"
 
-putRecord(KEYS, ARGV[1], ARGV[7], ARGV[5], 'n', ARGV[3])
+putRecord(KEYS, ARGV[1], ARGV[7], ARGV[5], 'running', old, ARGV[3])
 refreshTtl(KEYS, tonumber(ARGV[2]), ARGV[3])
-recordOutcome(KEYS, ARGV[8], '1', ARGV[9])
 return 1

@@ -115,7 +115,7 @@ local function startFetched(flat)
   local text = string.sub(rec, 1, taskEnd - 1) .. ',"status":"running","kwargs":' .. string.sub(rec, kwStart, metaAt - 1) ..
     ',"metadata":{"timestamps":{"created":' .. created .. ',"lastModified":' .. now .. ',"unstarted":' .. unstarted ..
     ',"scheduled":' .. scheduled .. ',"running":' .. now .. '},"actualKwargs":' .. actual .. '}}'
-  putRecord(K, name, task, text, 'n', base .. UNSTARTED_PART)
+  putRecord(K, name, task, text, 'running', 'scheduled', base .. UNSTARTED_PART)
   refreshTtl(K, ttl, base .. UNSTARTED_PART)
   return { name, text, entry, redis.call('GET', K[9]) or '' }
 end

@@ -26,8 +26,7 @@
   ARGV[6] #counts
   ARGV[7] #instances
   ARGV[8..] [task, json, triggers]..., [trigger, json]..., [task, count]...,
-    [name, task, json, flag]... where flag is as for putRecord
-    (u unstarted, s scheduled, n running, f failed, r resolved)
+    [name, task, json, status]...
   ARGV[#ARGV - 2] the operation id of this write ('' = none)
   ARGV[#ARGV - 1] the outcome text recorded with it
   ARGV[#ARGV] how long the id is remembered, ms
@@ -36,20 +35,41 @@
   tasks version before this write ('' = none), the version after it ('' =
   none) }, { 2, '', '' } when the operation id was already applied (a
   retry whose first reply was lost; nothing written), or the error
-  TRIGGERS_LOCK_LOST when the token lost the lock.
+  TRIGGERS_LOCK_LOST when the token lost the lock, or a Lua error when a
+  stored record it replaces is no record (nothing written either way).
 ]]
 --- @include "refreshTtl"
 --- @include "putRecord"
---- @include "appliedOutcome"
---- @include "recordOutcome"
+--- @include "claimOperation"
+--- @include "forgetOperation"
+--- @include "recordStatus"
 
 local opId = ARGV[#ARGV - 2]
-if appliedOutcome(KEYS, opId) then return { 2, '', '' } end
+if claimOperation(KEYS, opId, ARGV[#ARGV - 1], ARGV[#ARGV]) then return { 2, '', '' } end
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  forgetOperation(KEYS, opId)
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
 end
 local prefix = ARGV[3]
+-- The status of every record replaced, read before anything is written (putRecord needs it).
+local olds = {}
+local nInstances = tonumber(ARGV[7])
+local r = #ARGV - 2 - 4 * nInstances
+for k = 1, nInstances do
+  local stored = redis.call('HGET', KEYS[5], ARGV[r])
+  if stored then
+    local ok, status = pcall(recordStatus, stored)
+    if not ok then
+      forgetOperation(KEYS, opId)
+      error('the stored record of ' .. ARGV[r] .. ' is no record')
+    end
+    olds[k] = status
+  else
+    olds[k] = false
+  end
+  r = r + 4
+end
 local i = 8
 local previousVersion = redis.call('GET', KEYS[9]) or ''
 local version = previousVersion
@@ -82,10 +102,9 @@ for _ = 1, tonumber(ARGV[6]) do
   redis.call('HSET', KEYS[7], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
-for _ = 1, tonumber(ARGV[7]) do
-  putRecord(KEYS, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], prefix)
+for k = 1, nInstances do
+  putRecord(KEYS, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], olds[k], prefix)
   i = i + 4
 end
 refreshTtl(KEYS, tonumber(ARGV[2]), prefix)
-recordOutcome(KEYS, opId, ARGV[#ARGV - 1], ARGV[#ARGV])
 return { redis.call('EXISTS', KEYS[2]), previousVersion, version }

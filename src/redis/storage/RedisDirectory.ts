@@ -1,6 +1,7 @@
 import type { RedisConnection } from '../connection/RedisConnection';
+import { DirectoryCountsBuilder } from '../../storage/DirectoryCountsBuilder';
 import { DEFAULT_DIRECTORY_LIMIT } from '../../storage/StorageDirectory';
-import type { DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from '../../storage/StorageDirectory';
+import type { DirectoryCounts, DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from '../../storage/StorageDirectory';
 import { RedisSessionKeys } from './RedisSessionKeys';
 
 /**
@@ -27,6 +28,23 @@ export class RedisDirectory implements StorageDirectory {
     const { pairs, next } = await this.range(RedisSessionKeys.indexKey(this.connection.settings.prefix, 'sessions'), query);
     const entries = pairs.map(([tag, at]) => ({ uid: RedisSessionKeys.uidOfTag(tag), lastActivity: new Date(at) }));
     return next === undefined ? { entries } : { entries, next };
+  }
+
+  /**
+   * One HGETALL of the counts hash, whose fields count status changes
+   * (`<from>><to>:<task>`, kept by `putRecord` and `deleteSession`): a
+   * task's count in a status is what entered it minus what left it.
+   */
+  async counts(): Promise<DirectoryCounts> {
+    const fields = await this.connection.call('', 'directory', (redis) => redis.hgetall(RedisSessionKeys.indexKey(this.connection.settings.prefix, 'counts')));
+    const builder = new DirectoryCountsBuilder();
+    for (const [field, value] of Object.entries(fields)) {
+      const arrow = field.indexOf('>');
+      const colon = field.indexOf(':', arrow);
+      if (arrow < 0 || colon < 0) continue;
+      builder.add(field.slice(colon + 1), field.slice(0, arrow), field.slice(arrow + 1, colon), Number(value));
+    }
+    return builder.build();
   }
 
   /** Removes the entry of an instance that no longer exists (its session expired or was deleted outside the storage). */

@@ -124,12 +124,12 @@ export class RedisSessionKeys {
   /**
    * A directory index of `prefix` (see `indexKeys.lua`, which builds the
    * same names): sorted sets `scheduled`, `running`, `failed` of
-   * `<tag>:<instance>` members and `sessions` of tags, scored by the server
-   * time of the write. Outside every session's hash tag: one index per
+   * `<tag>:<instance>` members and `sessions` of tags, scored by server
+   * time, and the hash `counts` of status changes per task. Outside every session's hash tag: one index per
    * prefix serves a single server or Sentinel; a cluster would shard it by
    * renaming, the members staying as they are.
    */
-  static indexKey(prefix: string, index: 'scheduled' | 'running' | 'failed' | 'sessions'): string {
+  static indexKey(prefix: string, index: 'scheduled' | 'running' | 'failed' | 'sessions' | 'counts'): string {
     return `${prefix}:idx:${index}`;
   }
 

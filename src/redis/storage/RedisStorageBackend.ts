@@ -243,7 +243,7 @@ export class RedisStorageBackend extends StorageBackend {
     const counts = Object.entries(changes.instanceCounts);
     for (const [task, count] of counts) args.push(task, count);
     for (const record of changes.instances) {
-      args.push(record.name, record.task, toJson(record, `instance "${record.name}"`), statusFlag(record.status));
+      args.push(record.name, record.task, toJson(record, `instance "${record.name}"`), record.status);
     }
     const operation = changes.operation;
     if (operation === undefined) args.push('', '', 0);
@@ -401,7 +401,7 @@ export class RedisStorageBackend extends StorageBackend {
       const task = TaskInstance.parseName(update.name)?.task;
       const config = task === undefined ? undefined : configOf(task);
       if (task === undefined || config === undefined) return undefined;
-      args.push(update.name, task, JSON.stringify(task), update.status, statusFlag(update.status));
+      args.push(update.name, task, JSON.stringify(task), update.status);
       const known = this.knownRecords.get(update.name);
       if (known !== undefined) {
         // This process wrote the record last (a worker finishing what it started): compute the new
@@ -737,22 +737,6 @@ function toJson(value: unknown, what: string): string {
   }
   if (json === undefined) throw new InvalidKwargsError({ what, reason: 'is not JSON-serializable' });
   return json;
-}
-
-/** Flag the write scripts use to maintain the unstarted, unresolved and directory indexes (`putRecord`). */
-function statusFlag(status: TaskStatus): 'u' | 's' | 'n' | 'f' | 'r' {
-  switch (status) {
-    case TaskStatus.Unstarted:
-      return 'u';
-    case TaskStatus.Scheduled:
-      return 's';
-    case TaskStatus.Running:
-      return 'n';
-    case TaskStatus.Failed:
-      return 'f';
-    default:
-      return 'r';
-  }
 }
 
 /** Every trigger a task mentions, as `<utf8 bytes>:<name>` items the read script parses. */

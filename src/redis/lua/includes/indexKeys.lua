@@ -1,11 +1,12 @@
 --[[
   indexKeys(K): the directory index keys of the session whose lock key is
   K[1] (`<prefix>:{<tag>}:lock`), computed once per script run:
-  { tag, now (server time, ms), status = { s = scheduled, n = running,
-  f = failed sorted-set keys }, sessions }. Members are `<tag>:<instance>`
-  (the tag has no ':'); sessions members are tags. The key names are made
-  here only (and in RedisIndexKeys on the TypeScript side): sharding the
-  index for a cluster changes these names, not the members.
+  { tag, status = { s = scheduled, n = running, f = failed sorted-set
+  keys }, sessions, counts } (see indexNow for the scores' time). Members
+  are `<tag>:<instance>` (the tag has no ':'); sessions members are tags;
+  counts fields are `<from>><to>:<task>` (see putRecord). The key names are
+  made here only (and in RedisSessionKeys.indexKey on the TypeScript side):
+  sharding the index for a cluster changes these names, not the members.
 ]]
 local indexCache
 local function indexKeys(K)
@@ -13,12 +14,11 @@ local function indexKeys(K)
   local open = string.find(K[1], ':{', 1, true)
   local close = string.find(K[1], '}:', open + 2, true)
   local head = string.sub(K[1], 1, open) .. 'idx:'
-  local time = redis.call('TIME')
   indexCache = {
     tag = string.sub(K[1], open + 2, close - 1),
-    now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000),
     status = { s = head .. 'scheduled', n = head .. 'running', f = head .. 'failed' },
     sessions = head .. 'sessions',
+    counts = head .. 'counts',
   }
   return indexCache
 end
