@@ -78,6 +78,24 @@ describe('triggers CLI on a stored session: inspect, why, replay, skip, fire, gr
     expect(failed.stdout).to.match(/^cli-session\s+t_a#0\s+\d{4}-\d\d-\d\dT\S+Z\s+DeliberateFailure/m);
     const json = JSON.parse((await cli('failed', '--json')).stdout) as { failed: Array<{ uid: string; instance: string; exceptionType: string }> };
     expect(json.failed.map((entry) => `${entry.uid} ${entry.instance} ${entry.exceptionType}`)).to.deep.equal([`${uid} t_a#0 DeliberateFailure`]);
+
+    const counts = await cli('counts');
+    expect(counts.code, counts.output).to.equal(0);
+    expect(counts.stdout).to.match(/^TASK\s+FAILED\s+FINISHED\s+UNSTARTED$/m);
+    expect(counts.stdout).to.match(/^t_a\s+1\s+0\s+0$/m);
+    expect(counts.stdout).to.match(/^t_b\s+0\s+0\s+1$/m);
+    expect(counts.stdout).to.match(/^t_x\s+0\s+1\s+0$/m);
+    expect(counts.stdout).to.match(/^\(total\)\s+1\s+2\s+1$/m);
+    const countsJson = JSON.parse((await cli('counts', '--json')).stdout) as unknown;
+    expect(countsJson).to.deep.equal({
+      tasks: [
+        { task: 't_a', counts: { failed: 1 } },
+        { task: 't_b', counts: { unstarted: 1 } },
+        { task: 't_c', counts: { finished: 1 } },
+        { task: 't_x', counts: { finished: 1 } },
+      ],
+      total: { failed: 1, finished: 2, unstarted: 1 },
+    });
     const bad = await cli('failed', '--since', 'yesterday');
     expect(bad.code).to.equal(1);
     expect(bad.output).to.contain("option '--since <time>' argument 'yesterday' is invalid");

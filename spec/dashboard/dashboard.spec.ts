@@ -191,9 +191,14 @@ describe('dashboard (fetch handler, memory storage): pages, JSON API, access, va
     expect((failed.json.entries as Array<{ uid: string; instance: string }>).map((entry) => `${entry.uid} ${entry.instance}`)).to.deep.equal([`${uid} t_a#0`, 'extra-2 t_x#0']);
     const future = await ask(dashboard, `/api/sessions?since=${new Date(Date.now() + 60_000).toISOString()}`);
     expect(future.json.entries).to.deep.equal([]);
+    const counts = await ask(dashboard, '/api/counts');
+    expect(counts.json).to.deep.include({ directory: true });
+    expect(counts.json.tasks).to.deep.include({ task: 't_x', counts: { failed: 1, finished: 2 } });
+    expect((counts.json.total as Record<string, number>).failed).to.equal(2);
     const html = await ask(dashboard, '/?limit=2');
     expect(html.text).to.contain('id="next-page" href="/?limit=2&amp;cursor=2"');
     expect(html.text).to.contain(`href="/session?uid=${uid}"`);
+    expect(html.text).to.match(/<table id="counts">.*<td class="mono">t_x<\/td><td>1<\/td><td>2<\/td>/s);
     // A storage that keeps no directory (a snapshot backend): the page says so and offers the uid form.
     const snapshots = createTestContainer({ defaultStorage: 'specSnapshots' });
     try {

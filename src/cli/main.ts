@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `triggers` command line: `worker` consumes the BullMQ jobs the
- * `bullmq` runner adds; `sessions` and `failed` list across sessions
- * (the storage's directory); `inspect`, `why`, `replay`, `skip` and `fire`
+ * `bullmq` runner adds; `sessions`, `failed` and `counts` list and count
+ * across sessions (the storage's directory); `inspect`, `why`, `replay`, `skip` and `fire`
  * operate on one stored session; `validate` and `graph` work on a
  * configuration file; `dashboard` serves the web dashboard. One file per
  * command under `commands/`; the connection options live in
@@ -13,6 +13,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { registerCounts } from './commands/counts';
 import { registerDashboard } from './commands/dashboard';
 import { registerFailed } from './commands/failed';
 import { registerFire } from './commands/fire';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerSessions(program);
   registerFailed(program);
+  registerCounts(program);
   registerInspect(program);
   registerWhy(program);
   registerReplay(program);

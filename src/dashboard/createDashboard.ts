@@ -62,8 +62,9 @@ const DEFAULT_LIMIT = 50;
 /**
  * The web dashboard over `container`'s storage (docs/dashboard.md): the
  * sessions page (from the directory, filtered by status and time, paged by
- * cursor), a session page (the graph coloured by status, why each task
- * waits, each instance's timeline and failure, live updates), a JSON API
+ * cursor, with the instance counts per task and status), a session page
+ * (the graph coloured by status, why each task waits, each instance's
+ * timeline and failure, live updates), a JSON API
  * under `/api`, and replay, skip and fire behind the access token. Built
  * on hono; pages are rendered on the server, with one small inline script.
  */
@@ -102,7 +103,7 @@ export function createDashboard(container: Container, options: DashboardOptions 
       filter.status === undefined
         ? { kind: 'sessions' as const, page: await source.sessionsByActivity(query) }
         : { kind: 'instances' as const, page: await source.instancesByStatus(filter.status, query) };
-    return page(c, nonce, renderSessionsPage({ basePath, nonce, filter, listing }));
+    return page(c, nonce, renderSessionsPage({ basePath, nonce, filter, listing, counts: await source.counts() }));
   });
 
   app.get('/session', async (c) => {
@@ -137,6 +138,12 @@ export function createDashboard(container: Container, options: DashboardOptions 
       entries: listed.entries.map((entry) => ({ uid: entry.uid, instance: entry.instance, since: entry.since.toISOString() })),
       next: listed.next,
     });
+  });
+
+  app.get('/api/counts', async (c) => {
+    const source = directoryOf();
+    if (source === undefined) return c.json({ directory: false });
+    return c.json({ directory: true, ...(await source.counts()) });
   });
 
   app.get('/api/session', async (c) => {

@@ -1,4 +1,5 @@
-import type { DirectoryInstance, DirectoryPage, DirectorySession, DirectoryStatus } from '../storage/StorageDirectory';
+import { ALL_TASK_STATUSES } from '../model';
+import type { DirectoryCounts, DirectoryInstance, DirectoryPage, DirectorySession, DirectoryStatus } from '../storage/StorageDirectory';
 import { escapeHtml } from './escapeHtml';
 import { renderLayout } from './renderLayout';
 
@@ -19,6 +20,8 @@ export interface SessionsPageInput {
   listing?:
     | { kind: 'sessions'; page: DirectoryPage<DirectorySession> }
     | { kind: 'instances'; page: DirectoryPage<DirectoryInstance> };
+  /** Instances per task and status, shown under the listing. */
+  counts?: DirectoryCounts;
 }
 
 /** The query string of `filter` (empty values left out). */
@@ -29,7 +32,18 @@ export function sessionsQuery(filter: SessionsFilter): string {
   return text.length === 0 ? '' : `?${text}`;
 }
 
-/** The sessions page: open a session by uid; with a directory, sessions by activity or instances by status, filtered by time, a page at a time. */
+/** The counts table: a row per task, a column per status present, and the totals. */
+function renderCounts(counts: DirectoryCounts): string {
+  if (counts.tasks.length === 0) return '<section><h2>Instances per task and status</h2><p class="readonly">No instances.</p></section>';
+  const statuses = ALL_TASK_STATUSES.filter((status) => counts.total[status] !== undefined).sort();
+  const row = (name: string, of: DirectoryCounts['total']): string =>
+    `<tr><td class="mono">${escapeHtml(name)}</td>${statuses.map((status) => `<td>${of[status] ?? 0}</td>`).join('')}</tr>`;
+  const head = `<tr><th>task</th>${statuses.map((status) => `<th>${status}</th>`).join('')}</tr>`;
+  const rows = [...counts.tasks.map((entry) => row(entry.task, entry.counts)), row('(total)', counts.total)];
+  return `<section><h2>Instances per task and status</h2><table id="counts"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
+/** The sessions page: open a session by uid; with a directory, sessions by activity or instances by status, filtered by time, a page at a time, and the instance counts per task and status. */
 export function renderSessionsPage(input: SessionsPageInput): string {
   const { basePath, filter } = input;
   const sessionHref = (uid: string): string => `${basePath}/session?uid=${encodeURIComponent(uid)}`;
@@ -71,6 +85,6 @@ export function renderSessionsPage(input: SessionsPageInput): string {
     title: 'Sessions',
     basePath,
     nonce: input.nonce,
-    body: `${open}<section><h2>${listing.kind === 'sessions' ? 'Sessions, oldest activity first' : `${escapeHtml(filter.status ?? '')} instances, longest first`}</h2>${filters}${table}<p class="pager">${first}${next}</p></section>`,
+    body: `${open}<section><h2>${listing.kind === 'sessions' ? 'Sessions, oldest activity first' : `${escapeHtml(filter.status ?? '')} instances, longest first`}</h2>${filters}${table}<p class="pager">${first}${next}</p></section>${input.counts === undefined ? '' : renderCounts(input.counts)}`,
   });
 }
