@@ -5,6 +5,7 @@ import { embeddedScenario } from './embedded';
 import { handRolledScenario } from './handRolled';
 import { historyScenario } from './history';
 import { hotSessionScenario } from './hotSession';
+import { reconcileScenario } from './reconcile';
 import { throughputScenario } from './throughput';
 
 /** A named benchmark scenario. */
@@ -22,4 +23,5 @@ export const SCENARIOS: Scenario[] = [
   { name: 'handrolled', description: 'join of A and B: Triggers vs a Redis set + BullMQ by hand', run: handRolledScenario },
   { name: 'history', description: 'Redis fire latency vs resolved instances in the session', run: historyScenario },
   { name: 'hot', description: '50 concurrent firers on one Redis session', run: hotSessionScenario },
+  { name: 'reconcile', description: "the worker's reconciliation pass over N unresolved instances", run: reconcileScenario },
 ];

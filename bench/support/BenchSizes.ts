@@ -13,6 +13,8 @@ export interface BenchSizes {
   historyFires: number;
   hotFirers: number;
   hotFiresEach: number;
+  /** Unresolved (scheduled) instances in the directory for the reconciliation pass. */
+  reconcileSizes: number[];
 }
 
 /** Sizes from the environment. */
@@ -32,6 +34,7 @@ export function benchSizes(env: NodeJS.ProcessEnv = process.env): BenchSizes {
         historyFires: 100,
         hotFirers: 50,
         hotFiresEach: 10,
+        reconcileSizes: [200, 1_000],
       }
     : {
         quick,
@@ -46,5 +49,6 @@ export function benchSizes(env: NodeJS.ProcessEnv = process.env): BenchSizes {
         historyFires: 300,
         hotFirers: 50,
         hotFiresEach: 40,
+        reconcileSizes: [1_000, 10_000],
       };
 }
