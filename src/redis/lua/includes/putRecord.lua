@@ -41,5 +41,5 @@ local function putRecord(K, name, task, json, status, old, prefix)
     idx.touched = true
     redis.call('ZADD', idx.sessions, indexNow(idx), idx.tag)
   end
-  redis.call('HINCRBY', idx.counts, (old or '') .. '>' .. status .. ':' .. task, 1)
+  redis.call('HINCRBY', idx.counts, (old or '') .. '>' .. status .. ':' .. task, '1')
 end
