@@ -75,6 +75,10 @@ function describeScenario(title: string, options: FaultScenarioOptions): void {
     it('ends every session in the state the same fires reach in memory: sessions differing = 0', () => {
       expect(report.figures.sessionsDiffering, because()).to.equal(0);
     });
+
+    it("keeps the directory's counts per task and status equal to the records: directory counts differing = 0", () => {
+      expect(report.figures.countsDiffering, because()).to.equal(0);
+    });
   });
 }
 

@@ -64,8 +64,17 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
     for (const status of [TaskStatus.Scheduled, TaskStatus.Running, TaskStatus.Failed] as const) {
       expect((await directory.instancesByStatus(status)).entries, status).to.deep.equal([]);
     }
+    // The counts followed the worker's starts (on fetch or by text) and finishes, and the replay.
+    expect(await directory.counts()).to.deep.equal({
+      tasks: [
+        { task: 't_a', counts: { finished: 1, replayed: 1 } },
+        { task: 't_b', counts: { finished: 1 } },
+      ],
+      total: { finished: 2, replayed: 1 },
+    });
     await manager.storage.deleteSession();
     expect((await directory.sessionsByActivity()).entries).to.deep.equal([]);
+    expect(await directory.counts()).to.deep.equal({ tasks: [], total: {} });
   });
 
   it('answers the same directory queries on memory storage as on Redis (status, paging, time range)', async () => {

@@ -38,6 +38,8 @@ export interface FaultFigures {
   workerLostWithoutDeadWorker: number;
   /** Sessions whose final state differs from the same fires run in memory. */
   sessionsDiffering: number;
+  /** Task and status pairs whose count in the directory differs from a recount of the records. */
+  countsDiffering: number;
   /** Forged jobs not failed in BullMQ at the end. */
   forgedNotRefused: number;
   /** Producers that failed with an error they were not to retry. */
@@ -52,6 +54,7 @@ export const FAULT_CHECKS: ReadonlyArray<readonly [keyof FaultFigures, string]> 
   ['ranTwiceWithoutDeadWorker', 'tasks run twice without a dead worker'],
   ['workerLostWithoutDeadWorker', 'WorkerLostError without a dead worker'],
   ['sessionsDiffering', 'sessions differing from memory'],
+  ['countsDiffering', 'directory counts differing from the records'],
   ['forgedNotRefused', 'forged jobs not refused'],
   ['producerErrors', 'producers failed'],
 ];

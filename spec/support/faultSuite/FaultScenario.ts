@@ -424,7 +424,9 @@ export class FaultScenario {
       ranTwiceWithoutDeadWorker: 0,
       workerLostWithoutDeadWorker: 0,
       sessionsDiffering: 0,
+      countsDiffering: 0,
     };
+    const recounted = new Map<string, number>();
     let countedAcknowledged = 0;
     const example = (text: string): void => {
       if (this.examples.length < 12) this.examples.push(text);
@@ -469,10 +471,27 @@ export class FaultScenario {
         }
       }
 
+      for (const instance of await retrying(() => storage.getInstances())) {
+        const key = `${instance.taskName} ${instance.status}`;
+        recounted.set(key, (recounted.get(key) ?? 0) + 1);
+      }
+
       const difference = sessionDifference(state, reference.get(session.uid) as ComparedSession);
       if (difference !== undefined) {
         figures.sessionsDiffering += 1;
         example(`differs from memory: ${label} ${difference}`);
+      }
+    }
+
+    // The directory's counts, kept by the same scripts through restarts, re-sends and deaths, against the records.
+    const directory = getManager(this.container, this.sessions[0]?.uid ?? 'none').storage.directory();
+    const counts = directory === undefined ? undefined : await retrying(() => directory.counts());
+    const counted = new Map<string, number>();
+    for (const entry of counts?.tasks ?? []) for (const [status, n] of Object.entries(entry.counts)) counted.set(`${entry.task} ${status}`, n);
+    for (const key of new Set([...recounted.keys(), ...counted.keys()])) {
+      if (recounted.get(key) !== counted.get(key)) {
+        figures.countsDiffering += 1;
+        example(`counts: ${key}: directory ${counted.get(key) ?? 0}, records ${recounted.get(key) ?? 0}`);
       }
     }
 
