@@ -75,8 +75,8 @@ export class RedisScript<R> {
    * Holds the connection's writes back until the microtasks queued now have
    * run (`process.nextTick`), then sends them in one socket write. Callers
    * that settle together (50 producers whose replies arrived in one read,
-   * a worker's finishes) then cost one write syscall instead of one each —
-   * a loopback write is ~10-25 µs of CPU — and no event-loop turn is added.
+   * a worker's finishes) then cost one write syscall instead of one each,
+   * and no event-loop turn is added.
    * Returns `send(redis)`; does nothing extra on a connection not ready.
    */
   static corkedUntilMicrotasksRan<T>(redis: Redis, send: (redis: Redis) => T): T {
@@ -97,9 +97,9 @@ export class RedisScript<R> {
    * Auto-pipelining defers every write to the next `setImmediate` so that
    * commands issued together share one socket write: worth it under load,
    * but a lone command (a worker's start, then its finish) pays an
-   * event-loop turn for nothing — measured here ~60 µs of latency and ~40
-   * µs of CPU per command. With no batch waiting, writing now cannot
-   * overtake anything: order is kept.
+   * event-loop turn of latency and CPU for nothing (bench/README.md has the
+   * figures). With no batch waiting, writing now cannot overtake anything:
+   * order is kept.
    */
   private static evalsha(redis: Redis, args: Array<string | number | Buffer>): Promise<unknown> {
     if (redis.options.enableAutoPipelining === true && redis.autoPipelineQueueSize === 0 && redis.status === 'ready') {
