@@ -47,6 +47,8 @@ const OUTCOME_STATUS = { finished: TaskStatus.Finished, skipped: TaskStatus.Skip
 export interface ExecutionHooks {
   /** The task reported progress (`ctx.progress`), already recorded on the instance: e.g. a BullMQ worker sets the job's progress. */
   progress?: (progress: TaskProgress) => Promise<unknown> | void;
+  /** The task threw: called with the error before the failure is recorded (e.g. a BullMQ worker then fails the job with it). */
+  failed?: (error: unknown) => void;
 }
 
 /**
@@ -93,6 +95,7 @@ export class TaskExecutor {
       // The failure also reaches the log sink, with the context attached to the error.
       const error = outcome.error;
       logger.error(`${errorTypeName(error)}: ${error instanceof Error ? error.message : String(error)}`, errorContext(error));
+      hooks.failed?.(error);
     }
     await this.record(manager, instance, logger, outcome);
     return OUTCOME_STATUS[outcome.kind];
