@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { BullMQTaskRunner, Task, TriggerTask, closeTriggersContainer, createTriggersContainer, getManager } from '../../../src';
+import { BullMQTaskRunner, Task, TriggerTask } from '../../../src';
 import type { JobCompletedEvent, Kwargs, TaskContext, TriggerManager } from '../../../src';
-import { MemoryLogSink } from '../../../src/testing';
-import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../../support/bullmqFixtures';
+import { bullmqContainer, bullmqSession, closeBullmq, completedJob, declineFinish, startWorker } from '../../support/bullmqFixtures';
 import { Gate } from '../../support/bullmqTasks';
-import { connectionOf, waitFor } from '../../support/redisContainers';
-import { sharedRedis } from '../../support/sharedRedis';
+import { waitFor } from '../../support/redisContainers';
 
 /** An application error class: its name is what the job's failedReason starts with. */
 class ValueError extends Error {}
@@ -156,21 +154,10 @@ describe("TriggerWorker: a failed instance's job, around the finish and the reco
     await manager.fire('go');
     await Gate.startedPromise;
 
-    const redis = await sharedRedis();
-    const other = createTriggersContainer({ redis: redis.url, prefix, logSink: new MemoryLogSink(), defaultStorage: 'redis' });
     const jobId = BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_boom#0');
-    const jobLock = `${prefix}:bull:triggers:${jobId}:lock`;
-    const client = connectionOf(container).redis;
-    try {
-      await getManager(other, manager.storage.uid).storage.withLock(async (tx) => {
-        expect((await tx.instance('t_boom#0')).status).to.equal('running'); // the lock is now held in Redis
-        Gate.open();
-        await waitFor('the declined finish to drop the job lock', async () => (await client.exists(jobLock)) === 0);
-        expect(await runner.queue('triggers').getJobState(jobId)).to.equal('active');
-      });
-    } finally {
-      await closeTriggersContainer(other);
-    }
+    await declineFinish(container, prefix, manager.storage.uid, 't_boom#0', async () => {
+      expect(await runner.queue('triggers').getJobState(jobId)).to.equal('active');
+    });
     expect((await done).outcome).to.equal('failed');
     await expectFailedJob(runner, prefix, manager, 't_boom#0');
     expect(errors.map((error) => error.message)).to.deep.equal([]);
