@@ -497,6 +497,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       const execution = this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload, {
         progress: (progress) => job.updateProgress(progress),
         failed: (error) => (failure = instanceFailure(payload, error)),
+        queue,
       });
       this.track(job.id, execution);
       if (pipelined !== undefined) {
