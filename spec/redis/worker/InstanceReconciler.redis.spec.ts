@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Container } from 'inversify';
-import { BullMQTaskRunner, JobGoneError, Task, TaskStatus, TriggerTask, getManager } from '../../../src';
-import type { DirectoryInstance, Kwargs, StorageDirectory, TaskContext, TriggerManager } from '../../../src';
+import { BullMQTaskRunner, JobGoneError, Manager, Task, TaskStatus, TriggerManager, TriggerTask, getManager } from '../../../src';
+import type { DirectoryInstance, Kwargs, StorageDirectory, TaskContext, TaskInstance } from '../../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../../support/bullmqFixtures';
 import { waitFor } from '../../support/redisContainers';
 
@@ -13,6 +13,27 @@ class ReconcileStepTask extends Task {
   }
 }
 void ReconcileStepTask;
+
+/** Status changes a {@link WatchingManager} heard, by session uid. */
+const heard = new Map<string, string[]>();
+
+/** An application's manager type that alerts on status changes. */
+@Manager('RC_Watching')
+class WatchingManager extends TriggerManager {
+  protected override postStatusChange(instance: TaskInstance, previous: TaskStatus): void {
+    heard.set(this.storage.uid, [...(heard.get(this.storage.uid) ?? []), `${instance.name}: ${previous} -> ${instance.status}`]);
+  }
+}
+void WatchingManager;
+
+/** Puts `instance` back to `status` by hand (as if its outcome had never been recorded), its job left finished. */
+async function putBack(manager: TriggerManager, instance: string, status: TaskStatus): Promise<void> {
+  await manager.storage.withLock(async (tx) => {
+    const target = await tx.instance(instance);
+    target.setStatus(status);
+    tx.put(target);
+  });
+}
 
 const CONFIG = { t_a: { after: ['go'], run: 'RC_Step' }, t_b: { after: ['t_a'], run: 'RC_Step' } };
 /** Reconciliation by hand only (interval 0), looking at every entry however young (grace 0). */
@@ -143,5 +164,41 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
     expect((await manager.storage.getInstances()).map((instance) => instance.name)).to.deep.equal(['t_a#0']);
     // Nothing more to do: a second pass finds the instance failed and leaves it.
     expect((await worker.reconcile()).failed).to.deep.equal([]);
+  });
+
+  it("acts through the manager type the instance's job names: a custom manager's postStatusChange hears of a JobGoneError", async () => {
+    const { container, prefix, runner } = await bullmqContainer({ defaultStorage: 'redis' });
+    const manager = getManager(container, 'rc-watching-1', { manager: 'RC_Watching' });
+    await manager.updateConfiguration({ t_a: { after: ['go'], run: 'RC_Step' } });
+    const worker = await startWorker(container, BY_HAND);
+    const done = completedJob(worker, 't_a#0', manager.storage.uid);
+    await manager.fire('go');
+    await done;
+    const jobId = await jobIdOf(manager, prefix, 't_a#0');
+    expect(await runner.queue('triggers').getJobState(jobId)).to.equal('completed');
+    await putBack(manager, 't_a#0', TaskStatus.Running);
+    heard.delete(manager.storage.uid);
+    const report = await worker.reconcile();
+    expect(report.failed.map((entry) => [entry.instance, entry.error.name])).to.deep.equal([['t_a#0', 'JobGoneError']]);
+    expect(heard.get(manager.storage.uid)).to.deep.equal(['t_a#0: running -> failed']);
+  });
+
+  it('a scheduled instance enqueued again keeps its manager type in the new job, whose run the custom manager hears of', async () => {
+    const { container, prefix, runner } = await bullmqContainer({ defaultStorage: 'redis' });
+    const manager = getManager(container, 'rc-watching-2', { manager: 'RC_Watching' });
+    await manager.updateConfiguration({ t_a: { after: ['go'], run: 'RC_Step' } });
+    const worker = await startWorker(container, BY_HAND);
+    const first = completedJob(worker, 't_a#0', manager.storage.uid);
+    await manager.fire('go');
+    await first;
+    await putBack(manager, 't_a#0', TaskStatus.Scheduled);
+    heard.delete(manager.storage.uid);
+    const again = completedJob(worker, 't_a#0', manager.storage.uid);
+    const report = await worker.reconcile();
+    expect(report.reenqueued).to.deep.equal([{ uid: manager.storage.uid, instance: 't_a#0' }]);
+    expect((await again).outcome).to.equal(TaskStatus.Finished);
+    const job = await runner.queue('triggers').getJob(await jobIdOf(manager, prefix, 't_a#0'));
+    expect(job?.data.manager).to.equal('RC_Watching');
+    expect(heard.get(manager.storage.uid)).to.deep.equal(['t_a#0: scheduled -> running', 't_a#0: running -> finished']);
   });
 });
