@@ -59,6 +59,23 @@ describe('TriggersTracer and TriggersMetrics with an OpenTelemetry SDK installed
     expect(spans.filter((span) => span.name === 'triggers.fire' && span.attributes[TelemetryAttributes.Trigger] === 'ot_fail')).to.deep.equal([]);
   });
 
+  it("an operator's skip with cascade is a cascade fire span, parent of the jobs it schedules", async () => {
+    const { manager } = await newSession({
+      ot_s: { after: ['go'], run: 'OT_Boom' },
+      ot_after: { after: ['ot_s'], run: 'OT_Ok' },
+    });
+    await fireAll(manager, ['go']);
+    sdk.resetSpans();
+    await manager.skipFailedInstance('ot_s#0', { cascade: true, result: { skipped: true } });
+    await fireAll(manager, []);
+    const spans = sdk.spans();
+    const cascade = spanOf(spans, 'triggers.fire', TelemetryAttributes.Trigger, 'ot_s');
+    expect(parentOf(cascade)).to.equal(undefined);
+    expect(cascade.attributes[TelemetryAttributes.Cascade]).to.equal(true);
+    expect(cascade.attributes[TelemetryAttributes.Scheduled]).to.deep.equal(['ot_after#0']);
+    expect(parentOf(spanOf(spans, 'triggers.job', TelemetryAttributes.Instance, 'ot_after#0'))).to.equal(cascade.spanContext().spanId);
+  });
+
   it('counts instances per task and status (triggers.instances) and times task runs (triggers.task.duration)', async () => {
     const { manager } = await newSession({
       ot_m1: { after: ['go'], run: 'OT_Ok' },

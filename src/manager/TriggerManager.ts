@@ -421,7 +421,8 @@ export class TriggerManager {
     const result = options.result ?? {};
     const name = nameOf(instance);
     assertJsonObject(result, `skip result for "${name}"`);
-    await OperationScope.run(async () => {
+    const task = TaskInstance.parseName(name)?.task;
+    const skip = (span?: Span): Promise<void> => OperationScope.run(async () => {
       // The skip and its cascade are one transaction: if the cascade cannot
       // be scheduled (an unknown runner), the instance stays `failed`.
       const { skipped, scheduled } = await this.locked(async (tx) => {
@@ -434,10 +435,13 @@ export class TriggerManager {
         return { skipped: target, scheduled: cascaded };
       }, OperationId.next());
       TriggersMetrics.statusReached(skipped.taskName, TaskStatus.Skipped);
+      if (span !== undefined) TriggersTracer.scheduled(span, scheduled);
       countScheduled(scheduled);
       if (cascade) await this.postFire(skipped.taskName, scheduled);
       await this.postSkip(skipped, cascade);
     });
+    // A skip's cascade is a fire of the task's name, like a finished task's.
+    await (cascade && task !== undefined ? TriggersTracer.inFire(this.storage.uid, task, true, skip) : skip());
   }
 
   // ------------------------------------------------------------ manual tools
