@@ -94,7 +94,10 @@ export interface JobFailedEvent {
 
 /** The events of a {@link TriggerWorker}. */
 export interface TriggerWorkerEvents {
-  /** The job's instance ran through its lifecycle (finished, failed, skipped or retried: see its status). */
+  /**
+   * The job's instance ran through its lifecycle (finished, failed, skipped or retried: see `outcome`). For a
+   * failed instance the BullMQ job itself is failed (`failedReason`: the task's error type and message), not retried.
+   */
   completed: [JobCompletedEvent];
   /** The job could not be run (malformed payload, unknown names, lost worker...); the BullMQ job is failed, not retried. */
   failed: [JobFailedEvent];
@@ -121,6 +124,11 @@ export interface TriggerWorkerEvents {
  * `MalformedJobError`, `Unknown*Error`) and touches no session. For a
  * genuine job, an unknown task name fails the instance with
  * `UnknownTaskError`.
+ *
+ * A task that throws fails its instance, then its BullMQ job: the job's
+ * `failedReason` is the task's exception type and message
+ * ({@link InstanceFailedError}) and BullMQ never retries it (the framework
+ * owns retries: replay, `retry()`). Skipped and retried outcomes complete it.
  *
  * A job re-delivered after its worker died mid-run finds its instance
  * `running`: the task is not run again (it may have had side effects); the
