@@ -109,6 +109,10 @@ for (const storage of ['redis', 'memory'] as const) {
       const fineId = BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_fine#0');
       expect(await queue.getJobState(fineId)).to.equal('completed');
       expect((await queue.getJob(fineId))?.failedReason ?? undefined).to.equal(undefined);
+      // What BullMQ's own Prometheus export (and bull-board's counts) report for the queue.
+      const prometheus = await queue.exportPrometheusMetrics();
+      expect(prometheus).to.contain('bullmq_job_count{queue="triggers", state="failed"} 1');
+      expect(prometheus).to.contain('bullmq_job_count{queue="triggers", state="completed"} 1');
       // The 'failed' event is for jobs that could not be run, not for tasks that failed.
       expect(failedEvents).to.deep.equal([]);
     });
