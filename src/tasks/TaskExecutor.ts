@@ -96,10 +96,10 @@ export class TaskExecutor {
       if (instance === undefined) return undefined;
       return TriggersTracer.inTask(payload.uid, instance.name, instance.taskName, async (span) => {
         const logger = new TaskLogger(this.container.get<LogSink>(TRIGGERS.LogSink), payload.uid, instance.name);
-        const startedAt = Date.now();
+        const startedAt = performance.now();
         const outcome = await this.runTask(manager, instance, logger, hooks);
         const status = OUTCOME_STATUS[outcome.kind];
-        TriggersMetrics.taskRan(instance.taskName, status, Date.now() - startedAt);
+        TriggersMetrics.taskRan(instance.taskName, status, performance.now() - startedAt);
         if (outcome.kind === 'failed') {
           // The failure also reaches the log sink, with the context attached to the error.
           const error = outcome.error;
