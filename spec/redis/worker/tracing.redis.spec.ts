@@ -38,6 +38,11 @@ for (const storage of ['redis', 'memory'] as const) {
       const traceparent = (job?.data as { trace?: { traceparent?: string } } | undefined)?.trace?.traceparent;
       expect(traceparent).to.equal(`00-${chain.fire.spanContext().traceId}-${chain.fire.spanContext().spanId}-01`);
       expect(spanOf(spans, 'triggers.job', TelemetryAttributes.Instance, 'otw_b#0').attributes[TelemetryAttributes.Status]).to.equal('finished');
+      // The worker's status changes are counted per task and status.
+      const finished = (await sdk.points('triggers.instances')).filter(
+        (point) => point.attributes[TelemetryAttributes.Status] === 'finished' && String(point.attributes[TelemetryAttributes.Task]).startsWith('otw_'),
+      );
+      expect(finished.map((point) => [point.attributes[TelemetryAttributes.Task], point.value]).sort()).to.deep.equal([['otw_a', 1], ['otw_b', 1]]);
     });
   });
 }
