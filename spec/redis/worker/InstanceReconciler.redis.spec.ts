@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Container } from 'inversify';
-import { BullMQTaskRunner, JobGoneError, Manager, Task, TaskStatus, TriggerManager, TriggerTask, getManager } from '../../../src';
+import { BullMQTaskRunner, JobGoneError, Manager, Task, TaskStatus, TriggerManager, TriggerTask, TriggerWorker, getManager } from '../../../src';
 import type { DirectoryInstance, Kwargs, StorageDirectory, TaskContext, TaskInstance } from '../../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../../support/bullmqFixtures';
 import { waitFor } from '../../support/redisContainers';
@@ -25,6 +25,18 @@ class WatchingManager extends TriggerManager {
   }
 }
 void WatchingManager;
+
+/** A session `uid` of the {@link WatchingManager} type whose `t_a#0` a worker (reconciling by hand) ran to completion. */
+async function watchedRun(uid: string): Promise<{ prefix: string; runner: BullMQTaskRunner; manager: TriggerManager; worker: TriggerWorker }> {
+  const { container, prefix, runner } = await bullmqContainer({ defaultStorage: 'redis' });
+  const manager = getManager(container, uid, { manager: 'RC_Watching' });
+  await manager.updateConfiguration({ t_a: { after: ['go'], run: 'RC_Step' } });
+  const worker = await startWorker(container, BY_HAND);
+  const done = completedJob(worker, 't_a#0', uid);
+  await manager.fire('go');
+  await done;
+  return { prefix, runner, manager, worker };
+}
 
 /** Puts `instance` back to `status` by hand (as if its outcome had never been recorded), its job left finished. */
 async function putBack(manager: TriggerManager, instance: string, status: TaskStatus): Promise<void> {
@@ -167,13 +179,7 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
   });
 
   it("acts through the manager type the instance's job names: a custom manager's postStatusChange hears of a JobGoneError", async () => {
-    const { container, prefix, runner } = await bullmqContainer({ defaultStorage: 'redis' });
-    const manager = getManager(container, 'rc-watching-1', { manager: 'RC_Watching' });
-    await manager.updateConfiguration({ t_a: { after: ['go'], run: 'RC_Step' } });
-    const worker = await startWorker(container, BY_HAND);
-    const done = completedJob(worker, 't_a#0', manager.storage.uid);
-    await manager.fire('go');
-    await done;
+    const { prefix, runner, manager, worker } = await watchedRun('rc-watching-1');
     const jobId = await jobIdOf(manager, prefix, 't_a#0');
     expect(await runner.queue('triggers').getJobState(jobId)).to.equal('completed');
     await putBack(manager, 't_a#0', TaskStatus.Running);
@@ -189,13 +195,7 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
   });
 
   it('a scheduled instance enqueued again keeps its manager type in the new job, whose run the custom manager hears of', async () => {
-    const { container, prefix, runner } = await bullmqContainer({ defaultStorage: 'redis' });
-    const manager = getManager(container, 'rc-watching-2', { manager: 'RC_Watching' });
-    await manager.updateConfiguration({ t_a: { after: ['go'], run: 'RC_Step' } });
-    const worker = await startWorker(container, BY_HAND);
-    const first = completedJob(worker, 't_a#0', manager.storage.uid);
-    await manager.fire('go');
-    await first;
+    const { prefix, runner, manager, worker } = await watchedRun('rc-watching-2');
     await putBack(manager, 't_a#0', TaskStatus.Scheduled);
     heard.delete(manager.storage.uid);
     const again = completedJob(worker, 't_a#0', manager.storage.uid);
