@@ -70,7 +70,7 @@ function startWorker(name: string, redisUrl: string, prefix: string, env: NodeJS
 
 /**
  * Waits until no job is queued, delayed or running, every job BullMQ
- * completed was reported `completed` by a worker, and no instance of the
+ * completed or failed was reported `completed` by a worker, and no instance of the
  * sessions is scheduled or running. The reports matter: a worker records a
  * job's outcome in the same round trip as BullMQ's completion, and runs the
  * rest of the outcome handling (`postFire`, which may fire
@@ -81,9 +81,10 @@ async function settle(container: Container, managers: TriggerManager[], workers:
   const queue = container.get<BullMQTaskRunner>(runnerToken('bullmq')).queue('triggers');
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
-    const { completed, ...counts } = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed');
+    // A failed instance's job is failed in BullMQ, and reported `completed` (with its outcome) by its worker too.
+    const { completed, failed, ...counts } = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
     const reported = workers.reduce((sum, worker) => sum + worker.completed.length, 0);
-    if (Object.values(counts).every((count) => count === 0) && reported >= completed) {
+    if (Object.values(counts).every((count) => count === 0) && reported >= completed + failed) {
       let busy = false;
       for (const manager of managers) {
         busy ||= (await manager.storage.getInstances()).some((i) => i.status === TaskStatus.Scheduled || i.status === TaskStatus.Running);
@@ -92,7 +93,7 @@ async function settle(container: Container, managers: TriggerManager[], workers:
     }
     if (Date.now() > deadline) {
       const output = workers.map((worker) => `--- ${worker.name}:\n${worker.output}`).join('\n');
-      throw new Error(`The workers did not settle within ${SETTLE_TIMEOUT_MS} ms (jobs ${JSON.stringify({ ...counts, completed })}, reported ${reported})\n${output}`);
+      throw new Error(`The workers did not settle within ${SETTLE_TIMEOUT_MS} ms (jobs ${JSON.stringify({ ...counts, completed, failed })}, reported ${reported})\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -19,6 +19,7 @@ import type { QueueRouter } from './QueueRouter';
 import { Runner } from '../../runners/Runner';
 import { bullmqClient, bullmqPrefix } from '../connection/bullmqConnection';
 import { payloadFor } from '../../runners/TaskJobPayload';
+import { TriggersTracer } from '../../telemetry/TriggersTracer';
 import type { ScriptedJob } from './ScriptedJob';
 import { BullMQInternals } from './BullMQInternals';
 import { LuaScriptLoader } from '../lua/LuaScriptLoader';
@@ -150,7 +151,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
       jobIdHead: `[${JSON.stringify(settings.prefix)},${uidJson},`,
       payloadHead: `{"uid":${uidJson},"instance":`,
       payloadMiddle: `,"manager":${JSON.stringify(session.manager)},"storage":${JSON.stringify(session.storage)},"kwargs":`,
-      payloadTail: ',"depth":0',
+      payloadTail: traceTail(',"depth":0'),
     };
   }
 
@@ -283,3 +284,9 @@ function checkQueueName(name: unknown, source: string): string {
 
 /** Counts an instance's replay ancestors as attempts already made on its job (`attemptsFromDepth-1.lua`). */
 const ATTEMPTS_FROM_DEPTH = LuaScriptLoader.shared.compose('attemptsFromDepth');
+
+/** `tail`, followed by the trace context of the active span when it records (see {@link TaskJobPayload.trace}). */
+function traceTail(tail: string): string {
+  const carrier = TriggersTracer.carrier();
+  return carrier === undefined ? tail : `${tail},"trace":${JSON.stringify(carrier)}`;
+}
