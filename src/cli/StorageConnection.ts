@@ -20,6 +20,8 @@ import { UnknownSessionError } from './errors/UnknownSessionError';
  */
 export interface ConnectionOptions {
   redis?: string;
+  redisCluster?: RedisNode[];
+  clusterShards?: number;
   sentinel?: RedisNode[];
   sentinelName?: string;
   prefix: string;
@@ -60,6 +62,10 @@ export class StorageConnection {
   static addOptions(command: Command): Command {
     return command
       .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: $REDIS_URL)')
+      .option('--redis-cluster <host:port,...>', 'some nodes of a Redis Cluster (instead of --redis; the rest is discovered)', nodeList)
+      .addOption(
+        new Option('--cluster-shards <n>', 'shards of each prefix on the Redis Cluster, as given to createTriggersContainer (default 16)').argParser(positiveInteger),
+      )
       .option('--sentinel <host:port,...>', 'the sentinels of a Sentinel-managed primary (with --sentinel-name; instead of --redis)', nodeList)
       .option('--sentinel-name <name>', 'the name the sentinels monitor the primary under')
       .option('--prefix <prefix>', 'key and queue prefix, as given to createTriggersContainer', 'triggers')
@@ -71,12 +77,21 @@ export class StorageConnection {
   }
 
   /**
-   * Where Redis is: `--sentinel` with `--sentinel-name`, else the URL from
-   * `--redis` or `REDIS_URL`.
+   * Where Redis is: `--redis-cluster` (with `--cluster-shards`), or
+   * `--sentinel` with `--sentinel-name`, else the URL from `--redis` or
+   * `REDIS_URL`.
    *
    * @throws CommandLineError when there is none, the flags contradict each other, or the URL is not redis:// or rediss://
    */
   static redisOption(options: ConnectionOptions): RedisConnectionOption {
+    if (options.redisCluster !== undefined) {
+      if (options.redis !== undefined) throw new CommandLineError({ flag: '--redis-cluster', reason: '--redis-cluster and --redis name two different servers: give one' });
+      if (options.sentinel !== undefined || options.sentinelName !== undefined) {
+        throw new CommandLineError({ flag: '--redis-cluster', reason: '--redis-cluster and --sentinel name two different set-ups: give one' });
+      }
+      return options.clusterShards === undefined ? { cluster: options.redisCluster } : { cluster: options.redisCluster, shards: options.clusterShards };
+    }
+    if (options.clusterShards !== undefined) throw new CommandLineError({ flag: '--cluster-shards', reason: '--cluster-shards needs --redis-cluster host:port,...' });
     if (options.sentinel !== undefined || options.sentinelName !== undefined) {
       if (options.redis !== undefined) throw new CommandLineError({ flag: '--sentinel', reason: '--sentinel and --redis name two different servers: give one' });
       if (options.sentinel === undefined) throw new CommandLineError({ flag: '--sentinel-name', reason: '--sentinel-name needs --sentinel host:port,...' });

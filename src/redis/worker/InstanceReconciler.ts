@@ -107,12 +107,12 @@ export class InstanceReconciler {
     if (instance.status !== status) return;
     const target = this.jobOf(manager, instance);
     if (target === undefined) return;
-    if (LIVE_JOB_STATES.has(await target.runner.queue(target.queue).getJobState(target.jobId))) return;
+    if (LIVE_JOB_STATES.has(await target.runner.queue(target.queue, uid).getJobState(target.jobId))) return;
     if (status === TaskStatus.Scheduled) {
       const enqueued = await manager.storage.withLock(async (tx) => {
         const current = await tx.instance(name);
         if (current.status !== TaskStatus.Scheduled) return false;
-        const queue = target.runner.queue(target.queue);
+        const queue = target.runner.queue(target.queue, uid);
         const state = await queue.getJobState(target.jobId);
         if (LIVE_JOB_STATES.has(state)) return false;
         // A finished job keeps its id: it must go before the instance can be enqueued again under that id.
@@ -129,7 +129,7 @@ export class InstanceReconciler {
     // Through the manager, so its postStatusChange hook hears of the failure.
     await manager.failInstanceWhen(name, async (current) => {
       if (current.status !== TaskStatus.Running) return undefined;
-      const state = await target.runner.queue(target.queue).getJobState(target.jobId);
+      const state = await target.runner.queue(target.queue, uid).getJobState(target.jobId);
       if (LIVE_JOB_STATES.has(state)) return undefined;
       const dead = claims[0];
       const error =
