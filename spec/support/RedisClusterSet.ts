@@ -62,6 +62,18 @@ export class RedisClusterSet {
     return lines.filter((line) => line.flags.includes('master') && !line.flags.includes('fail')).map((line) => line.port);
   }
 
+  /** The port of a live master that still has a live replica (one a failover can replace). */
+  async masterWithReplica(): Promise<number> {
+    const text = await this.nodesText();
+    const lines = text.trim().split('\n').map((line) => line.split(' '));
+    const alive = (flags: string): boolean => !flags.split(',').some((flag) => flag === 'fail' || flag === 'fail?');
+    for (const [id, address, flags] of lines) {
+      if (!flags.includes('master') || !alive(flags)) continue;
+      if (lines.some((other) => other[3] === id && alive(other[2]))) return Number(/:(\d+)@/.exec(address)?.[1]);
+    }
+    throw new Error('no master with a live replica');
+  }
+
   /** Crashes a master (SIGKILL; the first one unless `port` is given); returns its port. */
   async killMaster(port?: number): Promise<number> {
     const target = port ?? (await this.masterPorts())[0];
@@ -81,6 +93,25 @@ export class RedisClusterSet {
         const old = lines.find((line) => line.port === oldPort);
         return old !== undefined && old.flags.includes('fail') && !old.flags.includes('fail?') && (await this.everyNodeOk());
       },
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Starts a killed node again (same port, data and `nodes.conf`), as a
+   * supervisor would: it rejoins as a replica of whoever took its slots,
+   * and this waits until it is in sync, so every master has its replica
+   * again.
+   */
+  async revive(port: number, timeoutMs = 30_000): Promise<void> {
+    const server = this.servers.find((candidate) => candidate.port === port);
+    if (server === undefined) throw new Error(`no node of this cluster on port ${port}`);
+    await server.start();
+    this.dead.delete(port);
+    await this.waitUntilHealthy(timeoutMs);
+    await waitFor(
+      `the node on port ${port} to be a replica`,
+      async () => /role:slave/.test(await ask(port, (redis) => redis.info('replication'))),
       timeoutMs,
     );
   }
@@ -113,10 +144,14 @@ export class RedisClusterSet {
     return infos.every((info) => info.includes('cluster_state:ok'));
   }
 
-  private async clusterNodes(): Promise<Array<{ port: number; flags: string[] }>> {
+  private async nodesText(): Promise<string> {
     const [first] = this.live;
     if (first === undefined) throw new Error('no live node');
-    const text = await ask(first.port, (redis) => redis.call('CLUSTER', 'NODES') as Promise<string>);
+    return ask(first.port, (redis) => redis.call('CLUSTER', 'NODES') as Promise<string>);
+  }
+
+  private async clusterNodes(): Promise<Array<{ port: number; flags: string[] }>> {
+    const text = await this.nodesText();
     return text
       .trim()
       .split('\n')

@@ -26,6 +26,8 @@ export interface ConnectionOptions {
   sentinelName?: string;
   prefix: string;
   operationTimeout?: number;
+  waitReplicas?: number;
+  waitTimeout?: number;
 }
 
 /** `host:port,host:port` as nodes. */
@@ -58,7 +60,7 @@ export class StorageConnection {
     readonly options: ConnectionOptions,
   ) {}
 
-  /** Adds `--redis`, `--prefix` and `--operation-timeout` to `command`. */
+  /** Adds the connection flags (`--redis`, `--redis-cluster`, `--sentinel`..., `--prefix`, `--wait-replicas`, `--operation-timeout`) to `command`. */
   static addOptions(command: Command): Command {
     return command
       .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: $REDIS_URL)')
@@ -69,6 +71,10 @@ export class StorageConnection {
       .option('--sentinel <host:port,...>', 'the sentinels of a Sentinel-managed primary (with --sentinel-name; instead of --redis)', nodeList)
       .option('--sentinel-name <name>', 'the name the sentinels monitor the primary under')
       .option('--prefix <prefix>', 'key and queue prefix, as given to createTriggersContainer', 'triggers')
+      .addOption(
+        new Option('--wait-replicas <n>', 'every storage write waits until this many replicas have it (Redis WAIT; see docs/guarantees.md)').argParser(positiveInteger),
+      )
+      .addOption(new Option('--wait-timeout <ms>', 'how long a write waits for --wait-replicas (default 1000)').argParser(positiveInteger))
       .addOption(
         new Option('--operation-timeout <ms>', 'longest wait for one Redis round trip before StorageUnavailableError (exit 3 for commands; default 10000)').argParser(
           positiveInteger,
@@ -108,7 +114,16 @@ export class StorageConnection {
 
   /** The container options the connection options stand for (for commands that build their own container, the worker). */
   static containerOptions(options: ConnectionOptions): TriggersContainerOptions {
-    return { redis: StorageConnection.redisOption(options), prefix: options.prefix, operationTimeoutMs: options.operationTimeout };
+    if (options.waitTimeout !== undefined && options.waitReplicas === undefined) {
+      throw new CommandLineError({ flag: '--wait-timeout', reason: '--wait-timeout needs --wait-replicas N' });
+    }
+    const replication = options.waitReplicas === undefined ? undefined : { replicas: options.waitReplicas, timeoutMs: options.waitTimeout ?? 1_000 };
+    return {
+      redis: StorageConnection.redisOption(options),
+      prefix: options.prefix,
+      operationTimeoutMs: options.operationTimeout,
+      ...(replication === undefined ? {} : { replication }),
+    };
   }
 
   /**
