@@ -196,19 +196,28 @@ export class BullMQTaskRunner extends BaseTaskRunner {
    * there); on a single server there is one.
    */
   queue(name: string, uid?: string): Queue<TaskJobPayload> {
-    if (this.closed) throw new RunnerConfigurationError({ runner: 'bullmq', reason: 'The BullMQ runner was closed: it cannot enqueue more jobs' });
-    const settings = this.redisSettings();
-    const shards = this.shardsOf(settings);
+    const shards = this.shardsOf(this.redisSettings());
     if (uid === undefined && shards.sharded) {
       throw new RunnerConfigurationError({ runner: 'bullmq', reason: `On a Redis Cluster, queue "${name}" exists once per shard: name the session (queue(name, uid))` });
     }
-    const shard = uid === undefined ? 0 : shards.shardOf(uid);
+    return this.shardQueue(name, uid === undefined ? 0 : shards.shardOf(uid));
+  }
+
+  /** Every shard's queue called `name` (one on a single server), e.g. to count a queue's jobs across a Cluster. */
+  queuesNamed(name: string): Array<Queue<TaskJobPayload>> {
+    return this.shardsOf(this.redisSettings()).all.map((shard) => this.shardQueue(name, shard));
+  }
+
+  /** The (cached) queue called `name` in shard `shard`. */
+  private shardQueue(name: string, shard: number): Queue<TaskJobPayload> {
+    if (this.closed) throw new RunnerConfigurationError({ runner: 'bullmq', reason: 'The BullMQ runner was closed: it cannot enqueue more jobs' });
+    const settings = this.redisSettings();
     const cacheKey = `${shard}:${name}`;
     let queue = this.queues.get(cacheKey);
     if (queue === undefined) {
       const health = this.health();
       // One client for every queue of the runner on a Cluster (each would otherwise connect to every master).
-      const client = shards.sharded ? (this.clients[0] ?? bullmqClient(settings, health)) : bullmqClient(settings, health);
+      const client = this.shardsOf(settings).sharded ? (this.clients[0] ?? bullmqClient(settings, health)) : bullmqClient(settings, health);
       if (!this.clients.includes(client)) this.clients.push(client);
       queue = new Queue<TaskJobPayload>(name, { connection: client, prefix: bullmqPrefix(settings, shard) });
       queue.on('error', (error) => health.report(error));
