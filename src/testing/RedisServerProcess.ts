@@ -25,6 +25,11 @@ export class RedisServerProcess {
     private readonly dir: string,
   ) {}
 
+  /** The server's process id (undefined if it could not be spawned), e.g. to account its CPU. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** `redis://127.0.0.1:<port>` */
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
