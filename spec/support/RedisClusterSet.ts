@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { RedisNode } from '../../src/redis/connection/RedisEndpoint';
+import { freeClusterPort } from '../../src/testing/RedisClusterProcess';
 import { RestartableRedis } from './restartableRedis';
 import { waitFor } from './waitFor';
 
@@ -27,7 +27,7 @@ export class RedisClusterSet {
     const set = new RedisClusterSet(servers);
     try {
       for (let i = 0; i < masters * (1 + replicas); i += 1) {
-        const server = RestartableRedis.onPort(await clusterPort(), [
+        const server = RestartableRedis.onPort(await freeClusterPort(), [
           ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'],
           // A replica may always take over (however long its link was down), and syncs at once.
           ...['--cluster-replica-validity-factor', '0', '--repl-diskless-sync-delay', '0', '--appendfsync', 'everysec'],
@@ -172,20 +172,4 @@ async function ask<T>(port: number, question: (redis: Redis) => Promise<T>): Pro
   } finally {
     redis.disconnect();
   }
-}
-
-/** A loopback port that is free, and whose cluster bus port (+10000) is free too. */
-async function clusterPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
-    if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
-  }
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }

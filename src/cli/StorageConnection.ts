@@ -127,16 +127,19 @@ export class StorageConnection {
   }
 
   /**
-   * Builds the container and pings Redis.
+   * Builds the container, pings Redis and, on a Cluster, checks the shard count.
    *
    * @throws StorageUnavailableError when Redis does not answer within `--operation-timeout`
+   * @throws InvalidStorageSettingsError when `--cluster-shards` differs from the prefix's
    */
   static async open(options: ConnectionOptions): Promise<StorageConnection> {
     const settings = StorageConnection.containerOptions(options);
     const container = createTriggersContainer(settings);
     const connection = new StorageConnection(container, options);
     try {
-      await container.get<RedisConnection>(TRIGGERS.RedisConnection).call('', 'ping', (redis) => redis.ping());
+      const redis = container.get<RedisConnection>(TRIGGERS.RedisConnection);
+      await redis.call('', 'ping', (client) => client.ping());
+      await redis.assertShardLayout();
     } catch (error) {
       // Stop ioredis's reconnection attempts at once (quitting would wait for them).
       container.get<RedisConnection>(TRIGGERS.RedisConnection).redis.disconnect();

@@ -41,7 +41,7 @@ export class RedisClusterProcess {
       for (let i = 0; i < masters * (1 + replicas); i += 1) {
         cluster.servers.push(
           await RedisServerProcess.start({
-            port: await clusterPort(),
+            port: await freeClusterPort(),
             args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
           }),
         );
@@ -72,8 +72,8 @@ export class RedisClusterProcess {
   }
 }
 
-/** A free port whose cluster bus port (+10000) is free too. */
-async function clusterPort(): Promise<number> {
+/** A free loopback port whose cluster bus port (+10000, so at most 65535) is free too. */
+export async function freeClusterPort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 30_000);
     const free = await freePort(port).then(

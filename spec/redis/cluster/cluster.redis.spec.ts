@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Cluster } from 'ioredis';
 import type { Container } from 'inversify';
 import calculateSlot from 'cluster-key-slot';
-import { BullMQTaskRunner, ForgedJobError, StorageUnavailableError, TaskStatus, TriggerWorker, closeTriggersContainer, createTriggersContainer, getManager, runnerToken } from '../../../src';
+import { BullMQTaskRunner, ForgedJobError, InvalidStorageSettingsError, StorageUnavailableError, TaskStatus, TriggerWorker, closeTriggersContainer, createTriggersContainer, getManager, runnerToken } from '../../../src';
 import type { JobFailedEvent, TriggerManager, TriggersContainerOptions } from '../../../src';
 import { MemoryLogSink, expectInstance } from '../../../src/testing';
 import { KeyRoutedCommand } from '../../../src/redis/connection/KeyRoutedCommand';
@@ -216,6 +216,25 @@ describe('redis/cluster: sessions and queues sharded over a Redis Cluster', func
       expect(await cli.exited, args.join(' ')).to.not.equal(0);
       expect(cli.output(), args.join(' ')).to.match(message);
     }
+  });
+
+  it('refuses a worker or a command whose shard count differs from the one the prefix was laid out with', async () => {
+    const prefix = uniquePrefix('cluster-layout');
+    const manager = getManager(clusterContainer(prefix), 'layout:one');
+    await manager.updateConfiguration({ t_a: { after: ['go'], run: 'BMQ_Count' } });
+    await startWorker(prefix); // records 8 shards
+    const other = createTriggersContainer({ redis: { cluster: set.nodes, shards: 4 }, prefix, connectionLog: () => undefined });
+    containers.push(other);
+    const refused = await new TriggerWorker(other, { reconcileIntervalMs: 0 }).start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(InvalidStorageSettingsError);
+    expect((refused as Error).message).to.contain(`Prefix "${prefix}" on this Redis Cluster holds data laid out in 8 shards, but this process uses 4`);
+    const nodes = set.nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+    const cli = spawnNode(['dist/src/cli/main.js', 'sessions', '--redis-cluster', nodes, '--prefix', prefix]);
+    expect(await cli.exited).to.not.equal(0);
+    expect(cli.output()).to.contain('laid out in 8 shards, but this process uses 16');
   });
 
   it('refuses a forged job naming a session of another shard (right job id, wrong shard), touching nothing', async () => {

@@ -274,6 +274,30 @@ export class RedisConnection {
   /** Where each session's keys live (one shard, or the Cluster's shards). */
   readonly shards: SessionShards;
 
+  /**
+   * On a Redis Cluster, records the shard count of the prefix the first
+   * time (`<prefix>:layout`) and checks every later process uses the same:
+   * a process with another count would look for every session in another
+   * shard. Workers and the command line check when they start. Nothing on
+   * a single server or Sentinel (one shard, nothing to mismatch).
+   *
+   * @throws InvalidStorageSettingsError naming both counts when they differ
+   */
+  async assertShardLayout(): Promise<void> {
+    if (!this.shards.sharded) return;
+    const prefix = this.settings.prefix;
+    const mine = `shards=${this.shards.count}`;
+    const stored = await this.call('', 'layout', (redis) => redis.set(`${prefix}:layout`, mine, 'NX', 'GET'));
+    if (stored === null || stored === mine) return;
+    throw new InvalidStorageSettingsError({
+      setting: 'shards',
+      value: this.shards.count,
+      reason:
+        `Prefix "${prefix}" on this Redis Cluster holds data laid out in ${stored.replace('shards=', '')} shards, but this process uses ${this.shards.count}: ` +
+        'give every process the same count (createTriggersContainer({ redis: { cluster, shards } }), --cluster-shards N)',
+    });
+  }
+
   /** Key names of session `uid` under the configured prefix (and, on a Cluster, its shard). */
   keysFor(uid: string): RedisSessionKeys {
     return new RedisSessionKeys(this.settings.prefix, uid, this.shards.keyPrefixFor(uid));

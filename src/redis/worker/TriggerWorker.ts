@@ -270,6 +270,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (options !== undefined) this.configure({ ...this.options, ...options });
     if (this.container.isBound(TRIGGERS.RedisConnection)) {
       this.storageConnection = this.container.get<RedisConnection>(TRIGGERS.RedisConnection);
+      // A worker of another shard count would wait on queues nobody fills.
+      await this.storageConnection.assertShardLayout();
     }
     const health =
       this.storageConnection?.health ??
