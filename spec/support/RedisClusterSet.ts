@@ -99,9 +99,9 @@ export class RedisClusterSet {
 
   /**
    * Starts a killed node again (same port, data and `nodes.conf`), as a
-   * supervisor would: it rejoins as a replica of whoever took its slots,
-   * and this waits until it is in sync, so every master has its replica
-   * again.
+   * supervisor would, and waits until every node says the cluster is ok
+   * and every replica is in sync (a master whose slots a replica took over
+   * rejoins as that replica's replica: see {@link waitForReplica}).
    */
   async revive(port: number, timeoutMs = 30_000): Promise<void> {
     const server = this.servers.find((candidate) => candidate.port === port);
@@ -109,6 +109,10 @@ export class RedisClusterSet {
     await server.start();
     this.dead.delete(port);
     await this.waitUntilHealthy(timeoutMs);
+  }
+
+  /** Waits until the node on `port` is a replica (a revived master whose slots a replica took over). */
+  async waitForReplica(port: number, timeoutMs = 30_000): Promise<void> {
     await waitFor(
       `the node on port ${port} to be a replica`,
       async () => /role:slave/.test(await ask(port, (redis) => redis.info('replication'))),

@@ -298,6 +298,7 @@ export class FaultScenario {
         // Back as the new master's replica, as a supervisor restarts a crashed node: until then, the promoted master
         // has no replica, and writes of its shards cannot be acknowledged by one (they fail, and are retried).
         await cluster.revive(port);
+        await cluster.waitForReplica(port);
         this.counts.masterKills += 1;
         return;
       }
