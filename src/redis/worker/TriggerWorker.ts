@@ -270,8 +270,11 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (options !== undefined) this.configure({ ...this.options, ...options });
     if (this.container.isBound(TRIGGERS.RedisConnection)) {
       this.storageConnection = this.container.get<RedisConnection>(TRIGGERS.RedisConnection);
-      // A worker of another shard count would wait on queues nobody fills.
-      await this.storageConnection.assertShardLayout();
+      // A worker of another shard count would wait on queues nobody fills. Unreachable storage: start anyway (as on
+      // one server), the check is for the misconfiguration, not for the outage.
+      await this.storageConnection.assertShardLayout().catch((error: unknown) => {
+        if (!(error instanceof StorageUnavailableError)) throw error;
+      });
     }
     const health =
       this.storageConnection?.health ??
