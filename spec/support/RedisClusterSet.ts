@@ -20,7 +20,13 @@ export class RedisClusterSet {
   private constructor(private readonly servers: RestartableRedis[]) {}
 
   /** Starts the nodes, creates the cluster and waits until every node says it is ok and every replica is in sync. */
-  static async start(options: { masters?: number; replicasPerMaster?: number } = {}): Promise<RedisClusterSet> {
+  /**
+   * `fsyncAlways`: every write on disk before its reply (`appendfsync
+   * always`), for specs that restart a killed node from its own data;
+   * otherwise `everysec` (a revived master loses its last second, which
+   * does not matter where a replica took over).
+   */
+  static async start(options: { masters?: number; replicasPerMaster?: number; fsyncAlways?: boolean } = {}): Promise<RedisClusterSet> {
     const masters = options.masters ?? 3;
     const replicas = options.replicasPerMaster ?? 1;
     const servers: RestartableRedis[] = [];
@@ -30,7 +36,7 @@ export class RedisClusterSet {
         const server = RestartableRedis.onPort(await freeClusterPort(), [
           ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'],
           // A replica may always take over (however long its link was down), and syncs at once.
-          ...['--cluster-replica-validity-factor', '0', '--repl-diskless-sync-delay', '0', '--appendfsync', 'everysec'],
+          ...['--cluster-replica-validity-factor', '0', '--repl-diskless-sync-delay', '0', '--appendfsync', options.fsyncAlways === true ? 'always' : 'everysec'],
         ]);
         servers.push(server);
       }

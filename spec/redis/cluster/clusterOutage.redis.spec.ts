@@ -12,7 +12,8 @@ describe('redis/cluster: a master down without a replica (slots uncovered, the c
   let container: Container;
 
   before(async () => {
-    set = await RedisClusterSet.start({ masters: 3, replicasPerMaster: 0 });
+    // The killed master comes back from its own append-only file: every acknowledged write must be on disk.
+    set = await RedisClusterSet.start({ masters: 3, replicasPerMaster: 0, fsyncAlways: true });
     container = createTriggersContainer({
       redis: { cluster: set.nodes, shards: 8 },
       prefix: uniquePrefix('cluster-outage'),
