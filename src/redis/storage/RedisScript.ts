@@ -77,10 +77,11 @@ export class RedisScript<R> {
    * that settle together (50 producers whose replies arrived in one read,
    * a worker's finishes) then cost one write syscall instead of one each,
    * and no event-loop turn is added.
-   * Returns `send(redis)`; does nothing extra on a connection not ready.
+   * Returns `send(redis)`; does nothing extra on a connection not ready,
+   * nor on a Cluster client (it has one socket per node).
    */
   static corkedUntilMicrotasksRan<T>(redis: Redis, send: (redis: Redis) => T): T {
-    if (redis.status !== 'ready') return send(redis);
+    if (redis.status !== 'ready' || redis.isCluster) return send(redis);
     const stream = redis.stream;
     stream.cork();
     try {
@@ -99,10 +100,11 @@ export class RedisScript<R> {
    * but a lone command (a worker's start, then its finish) pays an
    * event-loop turn of latency and CPU for nothing (bench/README.md has the
    * figures). With no batch waiting, writing now cannot overtake anything:
-   * order is kept.
+   * order is kept. A Cluster client routes the `EVALSHA` by its first key,
+   * through its own auto-pipelines.
    */
   private static evalsha(redis: Redis, args: Array<string | number | Buffer>): Promise<unknown> {
-    if (redis.options.enableAutoPipelining === true && redis.autoPipelineQueueSize === 0 && redis.status === 'ready') {
+    if (!redis.isCluster && redis.options.enableAutoPipelining === true && redis.autoPipelineQueueSize === 0 && redis.status === 'ready') {
       return RedisScript.corkedUntilMicrotasksRan(redis, (ready) => ready.sendCommand(new Command('evalsha', args, { replyEncoding: 'utf8' })) as Promise<unknown>);
     }
     return redis.evalsha(args[0] as string, args[1] as number, ...args.slice(2));

@@ -110,7 +110,7 @@ export class InstanceReconciler {
     if (instance.status !== status) return;
     const target = this.jobOf(located, instance);
     if (target === undefined) return;
-    const jobState = await target.runner.queue(target.queue).getJobState(target.jobId);
+    const jobState = await target.runner.queue(target.queue, uid).getJobState(target.jobId);
     if (LIVE_JOB_STATES.has(jobState)) return;
     // Acted on through the manager type the job names, so its hooks (postStatusChange) hear of it.
     const manager = jobState === 'unknown' ? located : await this.managerOfJob(uid, target, located);
@@ -118,7 +118,7 @@ export class InstanceReconciler {
       const enqueued = await manager.storage.withLock(async (tx) => {
         const current = await tx.instance(name);
         if (current.status !== TaskStatus.Scheduled) return false;
-        const queue = target.runner.queue(target.queue);
+        const queue = target.runner.queue(target.queue, uid);
         const state = await queue.getJobState(target.jobId);
         if (LIVE_JOB_STATES.has(state)) return false;
         // A finished job keeps its id: it must go before the instance can be enqueued again under that id.
@@ -135,7 +135,7 @@ export class InstanceReconciler {
     // Through the manager, so its postStatusChange hook hears of the failure.
     await manager.failInstanceWhen(name, async (current) => {
       if (current.status !== TaskStatus.Running) return undefined;
-      const state = await target.runner.queue(target.queue).getJobState(target.jobId);
+      const state = await target.runner.queue(target.queue, uid).getJobState(target.jobId);
       if (LIVE_JOB_STATES.has(state)) return undefined;
       const dead = claims[0];
       const error =
@@ -164,7 +164,7 @@ export class InstanceReconciler {
    * job is gone or names a type not registered here.
    */
   private async managerOfJob(uid: string, target: { runner: BullMQTaskRunner; queue: string; jobId: string }, fallback: TriggerManager): Promise<TriggerManager> {
-    const job = await target.runner.queue(target.queue).getJob(target.jobId);
+    const job = await target.runner.queue(target.queue, uid).getJob(target.jobId);
     const type: unknown = job?.data?.manager;
     if (typeof type !== 'string' || type === fallback.typeName || !isNamedBound(this.container, 'manager', type)) return fallback;
     return this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory)(uid, { manager: type, storage: 'redis' });

@@ -30,6 +30,8 @@ import { InstanceReconciler, claimsOf, retriesOnWorkerLoss } from './InstanceRec
 import type { ReconcileReport } from './InstanceReconciler';
 import type { ManagerFactory } from '../../manager/ManagerFactory';
 import type { FetchedStart } from './StartOnFetchScript';
+import type { SessionShards } from '../storage/SessionShards';
+import { JobGate } from './JobGate';
 
 /** Options of {@link TriggerWorker}. */
 export interface TriggerWorkerOptions {
@@ -156,6 +158,8 @@ export interface TriggerWorkerEvents {
  */
 export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private readonly settings: RedisSettings;
+  /** The shards of the prefix: one BullMQ worker per queue and shard. */
+  private readonly shards: SessionShards;
   private queueNames: string[] = [];
   private options: TriggerWorkerOptions = {};
   private workers: Array<Worker<unknown, void>> = [];
@@ -193,6 +197,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       });
     }
     this.settings = container.get<RedisSettings>(TRIGGERS.RedisSettings);
+    this.shards = this.settings.endpoint.shardsOf(this.settings.prefix);
     this.configure(options);
   }
 
@@ -273,6 +278,11 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (options !== undefined) this.configure({ ...this.options, ...options });
     if (this.container.isBound(TRIGGERS.RedisConnection)) {
       this.storageConnection = this.container.get<RedisConnection>(TRIGGERS.RedisConnection);
+      // A worker of another shard count would wait on queues nobody fills. Unreachable storage: start anyway (as on
+      // one server), the check is for the misconfiguration, not for the outage.
+      await this.storageConnection.assertShardLayout().catch((error: unknown) => {
+        if (!(error instanceof StorageUnavailableError)) throw error;
+      });
     }
     const health =
       this.storageConnection?.health ??
@@ -281,14 +291,15 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     this.jobConnection = connection;
     // With replication waits, every storage write goes through the storage's own connection (where it is WAITed):
     // no start inside BullMQ's fetch, no finish sent on BullMQ's connection.
-    const fastPaths = this.storageConnection !== undefined && this.settings.replication === undefined;
+    // On a Cluster neither either: BullMQ's fetch and the finish would have to be corked on one node's socket.
+    const fastPaths = this.storageConnection !== undefined && this.settings.replication === undefined && !this.settings.endpoint.isCluster;
     if (fastPaths) {
       this.startOnFetch = new StartOnFetch(this.settings);
       this.startOnFetch.install(connection);
     }
     try {
       // Loaded ahead, so a pipelined finish is never re-sent as EVAL behind BullMQ's completion.
-      await connection.script('LOAD', RedisScripts.applyAtomically.lua);
+      if (fastPaths) await connection.script('LOAD', RedisScripts.applyAtomically.lua);
     } catch (error) {
       if (this.closing !== undefined) return; // closed while waiting for Redis
       throw error;
@@ -297,11 +308,18 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     this.heartbeat = new WorkerHeartbeat(connection, this.settings.prefix, this.heartbeatIntervalMs);
     await this.heartbeat.start();
     if (this.closing !== undefined) return;
-    this.workers = this.queueNames.map((queue) => {
-      const worker = new Worker<unknown, void>(queue, (job) => this.process(queue, job), {
+    const concurrency = this.options.concurrency ?? 1;
+    // On a Cluster each queue has one BullMQ worker per shard; the queue's gate keeps `concurrency` per queue.
+    const consumed = this.queueNames.flatMap((queue) => {
+      const gate = this.shards.sharded ? new JobGate(concurrency) : undefined;
+      return this.shards.all.map((shard) => ({ queue, shard, gate }));
+    });
+    this.workers = consumed.map(({ queue, shard, gate }) => {
+      const processor = (job: Job<unknown, void>): Promise<void> => this.process(queue, shard, job);
+      const worker = new Worker<unknown, void>(queue, gate === undefined ? processor : (job) => gate.run(() => processor(job)), {
         connection,
-        prefix: bullmqPrefix(this.settings),
-        concurrency: this.options.concurrency ?? 1,
+        prefix: bullmqPrefix(this.settings, shard),
+        concurrency,
         ...(this.options.lockDurationMs === undefined ? {} : { lockDuration: this.options.lockDurationMs }),
         ...(this.options.stalledIntervalMs === undefined ? {} : { stalledInterval: this.options.stalledIntervalMs }),
         // A stalled job is always re-delivered, never failed by BullMQ behind the instance's back: the re-delivery
@@ -430,7 +448,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     return this.container.isBound(token) ? this.container.get<BullMQTaskRunner>(token) : undefined;
   }
 
-  private async process(queue: string, job: Job<unknown, void>): Promise<void> {
+  private async process(queue: string, shard: number, job: Job<unknown, void>): Promise<void> {
     // Taken first, so that no job leaves its fetched start behind, whatever happens below.
     const fetched = job.id === undefined ? undefined : this.startOnFetch?.take(job.id);
     if (job.id !== undefined) {
@@ -453,6 +471,16 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         uid: payload.uid,
         instance: payload.instance,
         reason: `its id is not the job id of that instance under prefix "${this.settings.prefix}" (${expectedJobId})`,
+      });
+      return this.refuse(job, forged, fetched);
+    }
+    const home = this.shards.shardOf(payload.uid);
+    if (home !== shard) {
+      const forged = new ForgedJobError({
+        jobId: job.id,
+        uid: payload.uid,
+        instance: payload.instance,
+        reason: `it was queued in shard ${shard} of queue "${queue}", but its session belongs to shard ${home}`,
       });
       return this.refuse(job, forged, fetched);
     }
@@ -496,7 +524,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       // The record text the scheduling script wrote: the storage may compute the start from it.
       this.storageConnection?.handoffs.noteScheduledRecord(payload.uid, payload.instance, payload.record);
     }
-    const pipelined = this.offerPipelinedFinish(queue, job, payload);
+    const pipelined = this.offerPipelinedFinish(queue, shard, job, payload);
     const startedAt = Date.now();
     let outcome: TaskStatus | undefined;
     // What the job fails with if its task fails (set before the failure is recorded).
@@ -513,7 +541,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         const sent = await pipelined.sentFirst;
         if (sent !== false) {
           // The finish is on its way, ahead of BullMQ's completion (or failure): let BullMQ finish the job, record the rest meanwhile.
-          this.finishInBackground(queue, job, payload, execution, startedAt, pipelined.withdraw, () => failure);
+          this.finishInBackground(queue, shard, job, payload, execution, startedAt, pipelined.withdraw, () => failure);
           if (sent === TaskStatus.Failed) throw new FailedOutcome(failure ?? instanceFailure(payload, undefined));
           return;
         }
@@ -650,6 +678,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
    */
   private offerPipelinedFinish(
     queue: string,
+    shard: number,
     job: Job<unknown, void>,
     payload: BullMQJobData,
   ): { sentFirst: Promise<TaskStatus | false>; executionSettled: () => void; withdraw: () => void } | undefined {
@@ -663,7 +692,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     let decide!: (sentFirst: TaskStatus | false) => void;
     const sentFirst = new Promise<TaskStatus | false>((resolve) => (decide = resolve));
     const finish: PipelinedFinish = {
-      jobLockKey: this.queueKey(queue, `${jobId}:lock`),
+      jobLockKey: this.queueKey(queue, shard, `${jobId}:lock`),
       send: (command, status) => {
         try {
           // BullMQ's `moveToFinished`, issued a few microtasks after the processor returns, and the finishes of
@@ -682,6 +711,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   /** Emits `'completed'` (or `'failed'`) once the outcome of a job whose processor already returned is recorded. */
   private finishInBackground(
     queue: string,
+    shard: number,
     job: Job<unknown, void>,
     payload: BullMQJobData,
     execution: Promise<TaskStatus | undefined>,
@@ -696,7 +726,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
           if (job.id !== undefined && this.handedBack.has(job.id)) {
             // The outcome is recorded whatever happens here; a job left active is re-delivered by the stalled check.
             const failed = outcome === TaskStatus.Failed ? (failure() ?? instanceFailure(payload, undefined)) : undefined;
-            await this.completeHandedBack(queue, job, failed).catch((error: unknown) => {
+            await this.completeHandedBack(queue, shard, job, failed).catch((error: unknown) => {
               if (this.listenerCount('error') > 0) this.emit('error', asError(error));
             });
           }
@@ -738,13 +768,13 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
    * the re-delivery completes it as before. A failed outcome fails the
    * job instead (`failed`, BullMQ's `moveToFailed`).
    */
-  private async completeHandedBack(queue: string, job: Job<unknown, void>, failed: InstanceFailedError | undefined): Promise<void> {
+  private async completeHandedBack(queue: string, shard: number, job: Job<unknown, void>, failed: InstanceFailedError | undefined): Promise<void> {
     const redis = this.jobConnection;
     if (redis === undefined || job.id === undefined) return;
     const token = `${randomUUID()}:handed-back`;
     const relocked = await RELOCK_HANDED_BACK.run(
       redis,
-      [this.queueKey(queue, `${job.id}:lock`), this.queueKey(queue, 'active')],
+      [this.queueKey(queue, shard, `${job.id}:lock`), this.queueKey(queue, shard, 'active')],
       [job.id, token, this.options.lockDurationMs ?? 30_000],
     );
     if (relocked !== 1) return;
@@ -752,9 +782,9 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     else await job.moveToFailed(new FailedOutcome(failed), token, false);
   }
 
-  /** BullMQ's key `part` of `queue` (`<prefix>:bull:<queue>:<part>`: a job's lock, the active list...). */
-  private queueKey(queue: string, part: string): string {
-    return `${bullmqPrefix(this.settings)}:${queue}:${part}`;
+  /** BullMQ's key `part` of `queue` in `shard` (`<prefix>:bull:<queue>:<part>`: a job's lock, the active list...). */
+  private queueKey(queue: string, shard: number, part: string): string {
+    return `${bullmqPrefix(this.settings, shard)}:${queue}:${part}`;
   }
 
   /** Whether `error` is BullMQ failing to complete or fail a handed-back job (its lock was deleted, or replaced, on purpose). */
