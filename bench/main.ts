@@ -12,7 +12,8 @@ import { RedisProbe } from './support/RedisProbe';
 
 /**
  * `npm run bench`: starts a private redis-server, runs every scenario of
- * issue 4 (or those named in `BENCH_ONLY=a,b`), prints the table and writes
+ * issue 4 (or those named in `BENCH_ONLY=a,b`, which may name the opt-in
+ * ones: `cluster`), prints the table and writes
  * `bench/results/latest.{json,md}` + `latest-history.svg` (`quick.*` for
  * `BENCH_QUICK=1` or partial runs).
  */
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const sizes = benchSizes();
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
-  const selected = SCENARIOS.filter((s) => only === undefined || only.includes(s.name));
+  const selected = SCENARIOS.filter((s) => (only === undefined ? s.optIn !== true : only.includes(s.name)));
   if (selected.length === 0) throw new Error(`BENCH_ONLY matched no scenario; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const redis = await RedisServerProcess.start();

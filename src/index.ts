@@ -22,3 +22,4 @@ export * from './registry';
 export * from './runners';
 export * from './storage';
 export * from './tasks';
+export { TelemetryAttributes } from './telemetry';

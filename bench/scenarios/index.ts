@@ -1,6 +1,7 @@
 import type { BenchContext } from '../support/BenchContext';
 import type { ScenarioResult } from '../support/BenchReport';
 import { cascadeHopScenario } from './cascadeHop';
+import { clusterScenario } from './cluster';
 import { embeddedScenario } from './embedded';
 import { handRolledScenario } from './handRolled';
 import { historyScenario } from './history';
@@ -13,6 +14,8 @@ export interface Scenario {
   name: string;
   description: string;
   run: (ctx: BenchContext) => Promise<ScenarioResult>;
+  /** Run only when named in `BENCH_ONLY` (not part of the default run). */
+  optIn?: boolean;
 }
 
 /** Every scenario, in report order. */
@@ -24,4 +27,5 @@ export const SCENARIOS: Scenario[] = [
   { name: 'history', description: 'Redis fire latency vs resolved instances in the session', run: historyScenario },
   { name: 'hot', description: '50 concurrent firers on one Redis session', run: hotSessionScenario },
   { name: 'reconcile', description: "the worker's reconciliation pass over N unresolved instances", run: reconcileScenario },
+  { name: 'cluster', description: 'throughput and cascade hop: 3-master Redis Cluster beside the single node', run: clusterScenario, optIn: true },
 ];

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { RedisNode } from '../../src';
 import { DoneCounter } from '../support/DoneCounter';
 import { WorkerProcess } from '../support/WorkerProcess';
 import { WORKER_SCRIPTS } from './workerScripts';
@@ -20,9 +21,10 @@ export class SideWorker {
     return SideWorker.start(url, WORKER_SCRIPTS.rawBullmq, ['--queue', queue], concurrency);
   }
 
-  /** Starts the Triggers worker (`triggersWorker.ts`) under key prefix `prefix`. */
-  static triggers(url: string, prefix: string, concurrency: number): Promise<SideWorker> {
-    return SideWorker.start(url, WORKER_SCRIPTS.triggers, ['--prefix', prefix], concurrency);
+  /** Starts the Triggers worker (`triggersWorker.ts`) under key prefix `prefix` (on the Redis Cluster of `cluster` if given). */
+  static triggers(url: string, prefix: string, concurrency: number, cluster?: RedisNode[]): Promise<SideWorker> {
+    const clusterArgs = cluster === undefined ? [] : ['--cluster', JSON.stringify(cluster)];
+    return SideWorker.start(url, WORKER_SCRIPTS.triggers, ['--prefix', prefix, ...clusterArgs], concurrency);
   }
 
   private static async start(url: string, script: string, args: string[], concurrency: number): Promise<SideWorker> {

@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
 import { closeTriggersContainer, createTriggersContainer, getManager } from '../../src';
-import type { TriggerConfiguration, TriggerManager } from '../../src';
+import type { RedisNode, TriggerConfiguration, TriggerManager } from '../../src';
 import { lanes } from '../support/lanes';
 import { untimed } from '../support/CpuAccount';
 import type { Timed } from '../support/CpuAccount';
@@ -19,10 +19,14 @@ export class TriggersSide {
     private readonly worker: SideWorker,
   ) {}
 
-  /** Starts a worker process (concurrency `concurrency`) under key prefix `prefix`. */
-  static async start(url: string, prefix: string, concurrency: number): Promise<TriggersSide> {
-    const worker = await SideWorker.triggers(url, prefix, concurrency);
-    const container = createTriggersContainer({ redis: url, prefix });
+  /**
+   * Starts a worker process (concurrency `concurrency`) under key prefix
+   * `prefix`; with `cluster`, sessions and queues live on that Redis
+   * Cluster (`url` still carries the end-of-run signals).
+   */
+  static async start(url: string, prefix: string, concurrency: number, cluster?: RedisNode[]): Promise<TriggersSide> {
+    const worker = await SideWorker.triggers(url, prefix, concurrency, cluster);
+    const container = createTriggersContainer({ redis: cluster === undefined ? url : { cluster }, prefix });
     return new TriggersSide(container, worker);
   }
 

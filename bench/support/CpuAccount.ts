@@ -17,8 +17,6 @@ export interface CpuSpent {
  * explainable with numbers from the same run.
  */
 export class CpuAccount {
-  private static ticksPerSecond = 100;
-
   constructor(
     private readonly redisCpuSeconds: () => Promise<number>,
     private readonly workerPid: number,
@@ -50,15 +48,8 @@ export class CpuAccount {
   }
 
   /** utime + stime of the worker process, in ms (0 where /proc is missing). */
-  private async workerCpuMs(): Promise<number> {
-    try {
-      const stat = await readFile(`/proc/${this.workerPid}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CpuAccount.ticksPerSecond;
-    } catch {
-      return 0;
-    }
+  private workerCpuMs(): Promise<number> {
+    return processCpuMs(this.workerPid);
   }
 }
 
@@ -76,3 +67,15 @@ export type Timed = <T>(block: () => Promise<T>) => Promise<T>;
 
 /** The identity {@link Timed}. */
 export const untimed: Timed = (block) => block();
+
+/** utime + stime of process `pid`, in ms (0 where /proc is missing). */
+export async function processCpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15 (100 ticks per second).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}

@@ -4,9 +4,11 @@
  * `triggers worker` processes running the tasks.
  *
  * Uses `REDIS_URL` when set (under a fresh key prefix, nothing else is
- * touched); otherwise starts a private `redis-server` on a free port. Prints
- * a timeline, exits 0 when both sessions end finalized, and stops every
- * process it started.
+ * touched); otherwise starts a private `redis-server` on a free port. With
+ * `--cluster` (`npm run demo:distributed -- --cluster`) it starts a private
+ * Redis Cluster of 3 masters instead and runs the same workload on it (the
+ * workers get `--redis-cluster`). Prints a timeline, exits 0 when both
+ * sessions end finalized, and stops every process it started.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -15,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BullMQTaskRunner, TRIGGERS, TaskStatus, closeTriggersContainer, createTriggersContainer, getManager, runnerToken } from 'triggers-ts';
 import type { Kwargs, TriggerManager } from 'triggers-ts';
-import { RedisServerProcess } from 'triggers-ts/testing';
+import { RedisClusterProcess, RedisServerProcess } from 'triggers-ts/testing';
+import type { RedisConnectionOption } from 'triggers-ts';
 import type { Container } from 'inversify';
 import { SESSION_FINALIZED, questionnaireConfiguration } from '../questionnaire/configuration';
 import { Timeline } from '../questionnaire/Timeline';
@@ -35,10 +38,10 @@ interface WorkerProcess {
   exited: Promise<number | string>;
 }
 
-function startWorker(name: string, redisUrl: string, prefix: string, env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
+function startWorker(name: string, connectionFlags: string[], prefix: string, env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   const child = spawn(
     process.execPath,
-    [CLI, 'worker', '--redis', redisUrl, '--prefix', prefix, '--concurrency', '2', '--require', './dist/examples/distributed/workerSetup.js'],
+    [CLI, 'worker', ...connectionFlags, '--prefix', prefix, '--concurrency', '2', '--require', './dist/examples/distributed/workerSetup.js'],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const worker: WorkerProcess = {
@@ -70,7 +73,7 @@ function startWorker(name: string, redisUrl: string, prefix: string, env: NodeJS
 
 /**
  * Waits until no job is queued, delayed or running, every job BullMQ
- * completed was reported `completed` by a worker, and no instance of the
+ * completed or failed was reported `completed` by a worker, and no instance of the
  * sessions is scheduled or running. The reports matter: a worker records a
  * job's outcome in the same round trip as BullMQ's completion, and runs the
  * rest of the outcome handling (`postFire`, which may fire
@@ -78,12 +81,18 @@ function startWorker(name: string, redisUrl: string, prefix: string, env: NodeJS
  * done, while BullMQ's counts already say the job is complete.
  */
 async function settle(container: Container, managers: TriggerManager[], workers: WorkerProcess[]): Promise<void> {
-  const queue = container.get<BullMQTaskRunner>(runnerToken('bullmq')).queue('triggers');
+  // One queue on a single server; one per shard on a cluster.
+  const queues = container.get<BullMQTaskRunner>(runnerToken('bullmq')).queuesNamed('triggers');
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
-    const { completed, ...counts } = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed');
+    // A failed instance's job is failed in BullMQ, and reported `completed` (with its outcome) by its worker too.
+    const perQueue = await Promise.all(queues.map((queue) => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed')));
+    const { completed = 0, failed = 0, ...counts } = perQueue.reduce<Record<string, number>>((sum, one) => {
+      for (const [state, count] of Object.entries(one)) sum[state] = (sum[state] ?? 0) + count;
+      return sum;
+    }, {});
     const reported = workers.reduce((sum, worker) => sum + worker.completed.length, 0);
-    if (Object.values(counts).every((count) => count === 0) && reported >= completed) {
+    if (Object.values(counts).every((count) => count === 0) && reported >= completed + failed) {
       let busy = false;
       for (const manager of managers) {
         busy ||= (await manager.storage.getInstances()).some((i) => i.status === TaskStatus.Scheduled || i.status === TaskStatus.Running);
@@ -92,32 +101,37 @@ async function settle(container: Container, managers: TriggerManager[], workers:
     }
     if (Date.now() > deadline) {
       const output = workers.map((worker) => `--- ${worker.name}:\n${worker.output}`).join('\n');
-      throw new Error(`The workers did not settle within ${SETTLE_TIMEOUT_MS} ms (jobs ${JSON.stringify({ ...counts, completed })}, reported ${reported})\n${output}`);
+      throw new Error(`The workers did not settle within ${SETTLE_TIMEOUT_MS} ms (jobs ${JSON.stringify({ ...counts, completed, failed })}, reported ${reported})\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 async function main(): Promise<void> {
-  const ownRedis = process.env.REDIS_URL ? undefined : await RedisServerProcess.start();
-  const redisUrl = process.env.REDIS_URL ?? ownRedis!.url;
+  const cluster = process.argv.includes('--cluster') ? await RedisClusterProcess.start({ masters: 3 }) : undefined;
+  const ownRedis = cluster !== undefined || process.env.REDIS_URL ? undefined : await RedisServerProcess.start();
+  const redisUrl = process.env.REDIS_URL ?? ownRedis?.url ?? '';
+  const clusterNodes = cluster?.nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+  const redis: RedisConnectionOption = cluster === undefined ? redisUrl : { cluster: cluster.nodes };
+  const connectionFlags = clusterNodes === undefined ? ['--redis', redisUrl] : ['--redis-cluster', clusterNodes];
   const prefix = `demo-${process.pid}-${Date.now()}`;
   const scratch = mkdtempSync(join(tmpdir(), 'triggers-demo-'));
   const mailDown = join(scratch, 'mail-down');
   const outbox = join(scratch, 'outbox.jsonl');
   const workers: WorkerProcess[] = [];
-  const container = createTriggersContainer({ redis: redisUrl, prefix });
+  const container = createTriggersContainer({ redis, prefix });
   const timeline = new Timeline();
   container.bind(Timeline).toConstantValue(timeline);
   container.rebind(TRIGGERS.LogSink).toConstantValue(timeline);
 
   try {
     console.log('Triggers demo, distributed: this process fires triggers; two `triggers worker` processes run the tasks.');
-    console.log(`Redis: ${ownRedis ? `a private redis-server at ${redisUrl}` : redisUrl} (key prefix "${prefix}").`);
+    const where = clusterNodes !== undefined ? `a private Redis Cluster of 3 masters at ${clusterNodes} (16 shards)` : ownRedis ? `a private redis-server at ${redisUrl}` : redisUrl;
+    console.log(`Redis: ${where} (key prefix "${prefix}").`);
     console.log('Legend: "fire" = this process fired a trigger; "settled" = what the workers did meanwhile, rebuilt');
     console.log('from storage ("+" = a new instance, arrows = the statuses it went through); times are since the start.');
     const env = { [DEMO_ENV.mailDownFlag]: mailDown, [DEMO_ENV.outbox]: outbox };
-    workers.push(...(await Promise.all([startWorker('worker-1', redisUrl, prefix, env), startWorker('worker-2', redisUrl, prefix, env)])));
+    workers.push(...(await Promise.all([startWorker('worker-1', connectionFlags, prefix, env), startWorker('worker-2', connectionFlags, prefix, env)])));
     await timeline.note(`Workers ready: ${workers.map((w) => `${w.name} (pid ${w.child.pid})`).join(', ')}.`);
 
     const web = getManager(container, 'web-001', { manager: 'timeline' });
@@ -185,6 +199,7 @@ async function main(): Promise<void> {
     if (workers.length > 0) console.log(`\nWorkers stopped gracefully (SIGTERM): exit codes ${codes.join(', ')}.`);
     await closeTriggersContainer(container);
     await ownRedis?.stop();
+    await cluster?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -382,6 +382,12 @@ const CASES: Case[] = [
     mentions: ['"t_a#0"', 'i-abc', '"triggers"', 'no longer exists', 'replay'],
   },
   {
+    type: errorClasses.InstanceFailedError,
+    error: new errorClasses.InstanceFailedError({ uid: 's1', instance: 't_a#0', exceptionType: 'ValueError', exceptionMessage: 'boom', exceptionStack: 'ValueError: boom\n    at run (task.js:1:1)' }),
+    fields: { uid: 's1', instance: 't_a#0', exceptionType: 'ValueError', exceptionMessage: 'boom', exceptionStack: 'ValueError: boom\n    at run (task.js:1:1)' },
+    message: 'ValueError: boom',
+  },
+  {
     type: errorClasses.ForgedJobError,
     error: new errorClasses.ForgedJobError({ jobId: 'x-1', expectedJobId: 'i-abc', uid: 's1', instance: 't_a#0', reason: 'the job id is not the instance\'s' }),
     fields: { jobId: 'x-1', expectedJobId: 'i-abc', uid: 's1', instance: 't_a#0' },

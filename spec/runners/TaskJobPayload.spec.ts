@@ -23,4 +23,13 @@ describe('runners: parseTaskJobPayload (what a worker accepts as job data)', () 
         '"depth" must be a non-negative integer',
     );
   });
+
+  it('keeps a W3C trace context carrier (strings only) and refuses any other "trace"', () => {
+    const trace = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=1' };
+    expect(parseTaskJobPayload({ ...VALID, trace }).trace).to.deep.equal(trace);
+    expect(parseTaskJobPayload(VALID)).not.to.have.property('trace');
+    for (const bad of ['00-ab', [trace], { traceparent: 1 }]) {
+      expect(() => parseTaskJobPayload({ ...VALID, trace: bad })).to.throw(MalformedJobError, '"trace" must be an object of strings');
+    }
+  });
 });

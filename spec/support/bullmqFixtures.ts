@@ -1,7 +1,10 @@
 import type { Container } from 'inversify';
-import { BullMQTaskRunner, TriggerWorker, createTriggersContainer, getManager, runnerToken } from '../../src';
+import { expect } from 'chai';
+import { BullMQTaskRunner, TriggerWorker, closeTriggersContainer, createTriggersContainer, getManager, runnerToken } from '../../src';
 import type { JobCompletedEvent, JobFailedEvent, TriggerConfiguration, TriggerManager, TriggerWorkerOptions, TriggersContainerOptions } from '../../src';
 import { MemoryLogSink } from '../../src/testing';
+import { Gate } from './bullmqTasks';
+import { connectionOf, waitFor } from './redisContainers';
 import { sharedRedis, uniquePrefix } from './sharedRedis';
 
 const open: Array<() => Promise<void>> = [];
@@ -72,4 +75,34 @@ export async function bullmqSession(container: Container, config: TriggerConfigu
   const manager = getManager(container, uid ?? `bmq-session-${sessions}`);
   await manager.updateConfiguration(config);
   return manager;
+}
+
+/**
+ * Makes the pipelined finish of `instance` (running, blocked on the
+ * {@link Gate}) decline: another container takes the session's lock, as
+ * another process would, opens the gate, and holds the lock until the
+ * declining script dropped the job's BullMQ lock and `whileHeld` returned.
+ */
+export async function declineFinish(
+  container: Container,
+  prefix: string,
+  uid: string,
+  instance: string,
+  whileHeld: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  const redis = await sharedRedis();
+  const other = createTriggersContainer({ redis: redis.url, prefix, logSink: new MemoryLogSink(), defaultStorage: 'redis' });
+  const jobLock = `${prefix}:bull:triggers:${BullMQTaskRunner.jobIdFor(prefix, uid, instance)}:lock`;
+  const client = connectionOf(container).redis;
+  try {
+    await getManager(other, uid).storage.withLock(async (tx) => {
+      expect((await tx.instance(instance)).status).to.equal('running'); // the lock is now held in Redis
+      expect(await client.exists(jobLock)).to.equal(1);
+      Gate.open();
+      await waitFor('the declined finish to drop the job lock', async () => (await client.exists(jobLock)) === 0);
+      await whileHeld();
+    });
+  } finally {
+    await closeTriggersContainer(other);
+  }
 }

@@ -73,13 +73,12 @@ export async function killChildren(): Promise<void> {
   );
 }
 
-/** `node dist/src/cli/main.js worker ...` with the spec task fixtures loaded. */
-export function spawnWorker(redisUrl: string, prefix: string, extra: string[] = []): NodeChild {
+/** `node dist/src/cli/main.js worker ...` with the spec task fixtures loaded; `connection` is a URL or the connection flags. */
+export function spawnWorker(connection: string | string[], prefix: string, extra: string[] = []): NodeChild {
   return spawnNode([
     'dist/src/cli/main.js',
     'worker',
-    '--redis',
-    redisUrl,
+    ...(typeof connection === 'string' ? ['--redis', connection] : connection),
     '--prefix',
     prefix,
     '--require',

@@ -25,9 +25,9 @@ export class RestartableRedis {
     return new RestartableRedis(await freePort(), extraArgs);
   }
 
-  /** A server on `port`, not started yet. */
-  static onPort(port: number): RestartableRedis {
-    return new RestartableRedis(port);
+  /** A server on `port`, not started yet; `extraArgs` as for {@link onFreePort}. */
+  static onPort(port: number, extraArgs: readonly string[] = []): RestartableRedis {
+    return new RestartableRedis(port, extraArgs);
   }
 
   get url(): string {

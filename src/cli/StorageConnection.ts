@@ -20,10 +20,14 @@ import { UnknownSessionError } from './errors/UnknownSessionError';
  */
 export interface ConnectionOptions {
   redis?: string;
+  redisCluster?: RedisNode[];
+  clusterShards?: number;
   sentinel?: RedisNode[];
   sentinelName?: string;
   prefix: string;
   operationTimeout?: number;
+  waitReplicas?: number;
+  waitTimeout?: number;
 }
 
 /** `host:port,host:port` as nodes. */
@@ -56,13 +60,21 @@ export class StorageConnection {
     readonly options: ConnectionOptions,
   ) {}
 
-  /** Adds `--redis`, `--prefix` and `--operation-timeout` to `command`. */
+  /** Adds the connection flags (`--redis`, `--redis-cluster`, `--sentinel`..., `--prefix`, `--wait-replicas`, `--operation-timeout`) to `command`. */
   static addOptions(command: Command): Command {
     return command
       .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: $REDIS_URL)')
+      .option('--redis-cluster <host:port,...>', 'some nodes of a Redis Cluster (instead of --redis; the rest is discovered)', nodeList)
+      .addOption(
+        new Option('--cluster-shards <n>', 'shards of each prefix on the Redis Cluster, as given to createTriggersContainer (default 16)').argParser(positiveInteger),
+      )
       .option('--sentinel <host:port,...>', 'the sentinels of a Sentinel-managed primary (with --sentinel-name; instead of --redis)', nodeList)
       .option('--sentinel-name <name>', 'the name the sentinels monitor the primary under')
       .option('--prefix <prefix>', 'key and queue prefix, as given to createTriggersContainer', 'triggers')
+      .addOption(
+        new Option('--wait-replicas <n>', 'every storage write waits until this many replicas have it (Redis WAIT; see docs/guarantees.md)').argParser(positiveInteger),
+      )
+      .addOption(new Option('--wait-timeout <ms>', 'how long a write waits for --wait-replicas (default 1000)').argParser(positiveInteger))
       .addOption(
         new Option('--operation-timeout <ms>', 'longest wait for one Redis round trip before StorageUnavailableError (exit 3 for commands; default 10000)').argParser(
           positiveInteger,
@@ -71,12 +83,21 @@ export class StorageConnection {
   }
 
   /**
-   * Where Redis is: `--sentinel` with `--sentinel-name`, else the URL from
-   * `--redis` or `REDIS_URL`.
+   * Where Redis is: `--redis-cluster` (with `--cluster-shards`), or
+   * `--sentinel` with `--sentinel-name`, else the URL from `--redis` or
+   * `REDIS_URL`.
    *
    * @throws CommandLineError when there is none, the flags contradict each other, or the URL is not redis:// or rediss://
    */
   static redisOption(options: ConnectionOptions): RedisConnectionOption {
+    if (options.redisCluster !== undefined) {
+      if (options.redis !== undefined) throw new CommandLineError({ flag: '--redis-cluster', reason: '--redis-cluster and --redis name two different servers: give one' });
+      if (options.sentinel !== undefined || options.sentinelName !== undefined) {
+        throw new CommandLineError({ flag: '--redis-cluster', reason: '--redis-cluster and --sentinel name two different set-ups: give one' });
+      }
+      return options.clusterShards === undefined ? { cluster: options.redisCluster } : { cluster: options.redisCluster, shards: options.clusterShards };
+    }
+    if (options.clusterShards !== undefined) throw new CommandLineError({ flag: '--cluster-shards', reason: '--cluster-shards needs --redis-cluster host:port,...' });
     if (options.sentinel !== undefined || options.sentinelName !== undefined) {
       if (options.redis !== undefined) throw new CommandLineError({ flag: '--sentinel', reason: '--sentinel and --redis name two different servers: give one' });
       if (options.sentinel === undefined) throw new CommandLineError({ flag: '--sentinel-name', reason: '--sentinel-name needs --sentinel host:port,...' });
@@ -93,20 +114,32 @@ export class StorageConnection {
 
   /** The container options the connection options stand for (for commands that build their own container, the worker). */
   static containerOptions(options: ConnectionOptions): TriggersContainerOptions {
-    return { redis: StorageConnection.redisOption(options), prefix: options.prefix, operationTimeoutMs: options.operationTimeout };
+    if (options.waitTimeout !== undefined && options.waitReplicas === undefined) {
+      throw new CommandLineError({ flag: '--wait-timeout', reason: '--wait-timeout needs --wait-replicas N' });
+    }
+    const replication = options.waitReplicas === undefined ? undefined : { replicas: options.waitReplicas, timeoutMs: options.waitTimeout ?? 1_000 };
+    return {
+      redis: StorageConnection.redisOption(options),
+      prefix: options.prefix,
+      operationTimeoutMs: options.operationTimeout,
+      ...(replication === undefined ? {} : { replication }),
+    };
   }
 
   /**
-   * Builds the container and pings Redis.
+   * Builds the container, pings Redis and, on a Cluster, checks the shard count.
    *
    * @throws StorageUnavailableError when Redis does not answer within `--operation-timeout`
+   * @throws InvalidStorageSettingsError when `--cluster-shards` differs from the prefix's
    */
   static async open(options: ConnectionOptions): Promise<StorageConnection> {
     const settings = StorageConnection.containerOptions(options);
     const container = createTriggersContainer(settings);
     const connection = new StorageConnection(container, options);
     try {
-      await container.get<RedisConnection>(TRIGGERS.RedisConnection).call('', 'ping', (redis) => redis.ping());
+      const redis = container.get<RedisConnection>(TRIGGERS.RedisConnection);
+      await redis.call('', 'ping', (client) => client.ping());
+      await redis.assertShardLayout();
     } catch (error) {
       // Stop ioredis's reconnection attempts at once (quitting would wait for them).
       container.get<RedisConnection>(TRIGGERS.RedisConnection).redis.disconnect();

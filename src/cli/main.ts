@@ -10,8 +10,6 @@
  * `triggers.modules`) in `AppModules`. Reference: docs/cli.md.
  */
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerCounts } from './commands/counts';
 import { registerDashboard } from './commands/dashboard';
@@ -25,13 +23,8 @@ import { registerSkip } from './commands/skip';
 import { registerValidate } from './commands/validate';
 import { registerWhy } from './commands/why';
 import { registerWorker } from './commands/worker';
+import { packageVersion } from '../telemetry/packageVersion';
 import { EXIT_CODES_HELP, ExitCode, exitCodeFor } from './ExitCode';
-
-/** The package's version, read from its package.json (three levels above `dist/src/cli/`). */
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
-}
 
 /**
  * Builds the `triggers` program (exported for tests and embedding). Parse

@@ -29,8 +29,10 @@ export interface TriggersContainerOptions {
    * Where Redis is: switches the defaults to Redis storage and the BullMQ
    * runner. A `redis://`/`rediss://` URL, ioredis options,
    * `{ sentinels: [{ host, port }, ...], name }` for a Sentinel-managed
-   * primary, or an application's own ioredis client (its options are used;
-   * the client itself is never closed by Triggers).
+   * primary, `{ cluster: [{ host, port }, ...], options?, shards? }` for a
+   * Redis Cluster (sessions and queues spread over `shards` hash-tagged
+   * shards, default 16), or an application's own ioredis client or Cluster
+   * (its options are used; the client itself is never closed by Triggers).
    */
   redis?: RedisConnectionOption;
   /** Key and queue prefix in Redis (default `triggers`). */

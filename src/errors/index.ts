@@ -8,6 +8,8 @@ export { ForgedJobError } from './ForgedJobError';
 export type { ForgedJobFields } from './ForgedJobError';
 export { InvalidDashboardRequestError } from './InvalidDashboardRequestError';
 export type { InvalidDashboardRequestErrorFields } from './InvalidDashboardRequestError';
+export { InstanceFailedError } from './InstanceFailedError';
+export type { InstanceFailedErrorFields } from './InstanceFailedError';
 export { JobGoneError } from './JobGoneError';
 export type { JobGoneErrorFields } from './JobGoneError';
 export { InvalidConfigurationError, describeConfigurationProblem } from './InvalidConfigurationError';

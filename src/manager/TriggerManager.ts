@@ -1,4 +1,5 @@
 import type { Container } from 'inversify';
+import type { Span } from '@opentelemetry/api';
 import { ConfigurationValidator } from '../config';
 import { TriggerRegistry } from '../registry/TriggerRegistry';
 import { isNamedBound, resolveNamed } from '../registry/resolveNamed';
@@ -14,6 +15,8 @@ import { failureMetadata } from '../logging/failureMetadata';
 import type { ResolvedTaskOptions } from '../registry/TaskOptions';
 import { Manager } from './Manager';
 import { OperationScope } from './OperationScope';
+import { TriggersMetrics } from '../telemetry/TriggersMetrics';
+import { TriggersTracer } from '../telemetry/TriggersTracer';
 
 /** Options of {@link TriggerManager.updateInstanceStatus}. */
 export interface UpdateStatusOptions {
@@ -159,18 +162,22 @@ export class TriggerManager {
       throw new InvalidIdempotencyKeyError({ key, problem: 'unsupported', storageClass: this.storage.constructor.name });
     }
     const copy = structuredClone(kwargs);
-    await OperationScope.run(async () => {
-      const atOnce = this.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy }, operationId }) : undefined;
-      const scheduled =
-        atOnce?.scheduled ??
-        (await this.locked(
-          (tx) => (key === undefined ? this.applyFire(tx, trigger, copy) : this.applyKeyedFire(tx, operationId, trigger, copy)),
-          operationId,
-        ));
-      // A hook that returns nothing costs no await (this runs on every fire).
-      const hook = this.postFire(trigger, scheduled);
-      if (hook !== undefined) await hook;
-    });
+    await TriggersTracer.inFire(this.storage.uid, trigger, false, (span) =>
+      OperationScope.run(async () => {
+        const atOnce = this.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy }, operationId }) : undefined;
+        const scheduled =
+          atOnce?.scheduled ??
+          (await this.locked(
+            (tx) => (key === undefined ? this.applyFire(tx, trigger, copy) : this.applyKeyedFire(tx, operationId, trigger, copy)),
+            operationId,
+          ));
+        TriggersTracer.scheduled(span, scheduled);
+        countScheduled(scheduled);
+        // A hook that returns nothing costs no await (this runs on every fire).
+        const hook = this.postFire(trigger, scheduled);
+        if (hook !== undefined) await hook;
+      }),
+    );
   }
 
   /**
@@ -395,6 +402,8 @@ export class TriggerManager {
         await this.schedule(tx, [clone]);
         return target;
       }, options.operationId ?? OperationId.next());
+      TriggersMetrics.statusReached(failed.taskName, TaskStatus.Replayed);
+      TriggersMetrics.statusReached(failed.taskName, TaskStatus.Scheduled);
       await this.postReplay(failed);
     });
   }
@@ -412,7 +421,8 @@ export class TriggerManager {
     const result = options.result ?? {};
     const name = nameOf(instance);
     assertJsonObject(result, `skip result for "${name}"`);
-    await OperationScope.run(async () => {
+    const task = TaskInstance.parseName(name)?.task;
+    const skip = (span?: Span): Promise<void> => OperationScope.run(async () => {
       // The skip and its cascade are one transaction: if the cascade cannot
       // be scheduled (an unknown runner), the instance stays `failed`.
       const { skipped, scheduled } = await this.locked(async (tx) => {
@@ -424,9 +434,14 @@ export class TriggerManager {
         const cascaded = cascade ? await this.applyFire(tx, target.taskName, structuredClone(result)) : [];
         return { skipped: target, scheduled: cascaded };
       }, OperationId.next());
+      TriggersMetrics.statusReached(skipped.taskName, TaskStatus.Skipped);
+      if (span !== undefined) TriggersTracer.scheduled(span, scheduled);
+      countScheduled(scheduled);
       if (cascade) await this.postFire(skipped.taskName, scheduled);
       await this.postSkip(skipped, cascade);
     });
+    // A skip's cascade is a fire of the task's name, like a finished task's.
+    await (cascade && task !== undefined ? TriggersTracer.inFire(this.storage.uid, task, true, skip) : skip());
   }
 
   // ------------------------------------------------------------ manual tools
@@ -449,8 +464,22 @@ export class TriggerManager {
     if (options.metadata !== undefined) assertJsonObject(options.metadata, `metadata for "${name}"`);
     const cascadeKwargs = options.cascadeKwargs ?? {};
     if (options.cascade) assertJsonObject(cascadeKwargs, `cascade kwargs of "${name}"`);
+    const task = TaskInstance.parseName(name)?.task;
+    if (!options.cascade || task === undefined) return this.changeStatus(name, task, status, options, cascadeKwargs, attempt);
+    // The cascade is a fire of the task's name: its span is the parent of the jobs it schedules.
+    return TriggersTracer.inFire(this.storage.uid, task, true, (span) => this.changeStatus(name, task, status, options, cascadeKwargs, attempt, span));
+  }
+
+  private changeStatus(
+    name: string,
+    task: string | undefined,
+    status: TaskStatus,
+    options: UpdateStatusOptions,
+    cascadeKwargs: Kwargs,
+    attempt: { operationId: string } | undefined,
+    span?: Span,
+  ): Promise<TaskInstance> {
     return OperationScope.run(async () => {
-      const task = TaskInstance.parseName(name)?.task;
       const operationId = attempt?.operationId ?? OperationId.next();
       const atOnce = this.appliesAtomically
         ? await this.applyAtomically({
@@ -460,7 +489,10 @@ export class TriggerManager {
           })
         : undefined;
       if (atOnce?.updated !== undefined) {
+        TriggersMetrics.statusReached(atOnce.updated.taskName, status);
         if (options.cascade) {
+          if (span !== undefined) TriggersTracer.scheduled(span, atOnce.scheduled);
+          countScheduled(atOnce.scheduled);
           const hook = this.postFire(atOnce.updated.taskName, atOnce.scheduled);
           if (hook !== undefined) await hook;
         }
@@ -472,7 +504,11 @@ export class TriggerManager {
         tx.put(target);
         return target;
       };
-      if (!options.cascade) return this.locked(change, operationId);
+      if (!options.cascade) {
+        const updated = await this.locked(change, operationId);
+        TriggersMetrics.statusReached(updated.taskName, status);
+        return updated;
+      }
       let outcome: { updated: TaskInstance; scheduled: TaskInstance[] };
       try {
         // The change and its cascade in one transaction (one lock, one write:
@@ -488,9 +524,13 @@ export class TriggerManager {
         // change still stands on its own, then the cascade fires separately
         // and reports its own error (saving nothing of itself).
         const updated = await this.locked(change, OperationId.next());
+        TriggersMetrics.statusReached(updated.taskName, status);
         await this.fire(updated.taskName, cascadeKwargs);
         return updated;
       }
+      TriggersMetrics.statusReached(outcome.updated.taskName, status);
+      if (span !== undefined) TriggersTracer.scheduled(span, outcome.scheduled);
+      countScheduled(outcome.scheduled);
       await this.postFire(outcome.updated.taskName, outcome.scheduled);
       return outcome.updated;
     });
@@ -544,9 +584,10 @@ export class TriggerManager {
       const operationId = startId ?? OperationId.next();
       const quick = await this.storage.startScheduledInstance(name, new Date(), operationId);
       if (quick === 'not-scheduled') return undefined;
-      if (quick === undefined) return this.startLocked(name, operationId);
-      if (this.observesStatusChanges) await this.postStatusChange(quick, TaskStatus.Scheduled);
-      return quick;
+      const started = quick === undefined ? await this.startLocked(name, operationId) : quick;
+      if (started !== undefined) TriggersMetrics.statusReached(started.taskName, TaskStatus.Running);
+      if (quick !== undefined && this.observesStatusChanges) await this.postStatusChange(quick, TaskStatus.Scheduled);
+      return started;
     });
   }
 
@@ -576,7 +617,10 @@ export class TriggerManager {
         target.setStatus(TaskStatus.Failed);
         tx.put(target);
         return true;
-      }, OperationId.next()),
+      }, OperationId.next()).then((failed) => {
+        if (failed) TriggersMetrics.statusReached(TaskInstance.parseName(name)?.task ?? name, TaskStatus.Failed);
+        return failed;
+      }),
     );
   }
 
@@ -660,6 +704,11 @@ export class TriggerManager {
     }
     return this.bindings;
   }
+}
+
+/** Counts each instance a fire scheduled as reaching `scheduled`. */
+function countScheduled(scheduled: readonly TaskInstance[]): void {
+  for (const instance of scheduled) TriggersMetrics.statusReached(instance.taskName, TaskStatus.Scheduled);
 }
 
 function nameOf(instance: string | TaskInstance): string {

@@ -3,6 +3,8 @@ import type { TriggerManager } from '../manager/TriggerManager';
 import { describeValue, isPlainObject } from '../model';
 import type { TaskInstance, TriggerKwargs } from '../model';
 import { TriggerRegistry } from '../registry/TriggerRegistry';
+import { TriggersTracer } from '../telemetry/TriggersTracer';
+import type { TraceCarrier } from '../telemetry/TriggersTracer';
 
 /**
  * What a runner hands to wherever the task runs: names only, never objects,
@@ -26,6 +28,13 @@ export interface TaskJobPayload {
    * the task reads its instance's depth from fresh state.
    */
   depth?: number;
+  /**
+   * The W3C trace context (`traceparent`, `tracestate`) of the span that
+   * scheduled the instance, when one was recording: the job's span is its
+   * child wherever the job runs. Informational: never trusted for anything
+   * but tracing.
+   */
+  trace?: TraceCarrier;
 }
 
 /** The payload for `instance` of `manager`'s session. */
@@ -37,7 +46,12 @@ export function payloadFor(manager: TriggerManager, instance: TaskInstance): Tas
     storage: storageNameOf(manager),
     kwargs: instance.kwargs,
     depth: instance.depth,
+    ...traceOf(TriggersTracer.carrier()),
   };
+}
+
+function traceOf(carrier: TraceCarrier | undefined): { trace?: TraceCarrier } {
+  return carrier === undefined ? {} : { trace: carrier };
 }
 
 /**
@@ -72,6 +86,7 @@ export function parseTaskJobPayload(data: unknown, moreProblems?: (fields: Recor
     storage: fields.storage as string,
     kwargs: (fields.kwargs ?? {}) as TriggerKwargs,
     ...(fields.depth === undefined ? {} : { depth: fields.depth as number }),
+    ...traceOf(fields.trace as TraceCarrier | undefined),
   };
 }
 
@@ -86,6 +101,9 @@ function taskJobPayloadProblems(data: unknown): string[] {
   if (data.kwargs !== undefined && !isPlainObject(data.kwargs)) problems.push('"kwargs" must be an object');
   if (data.depth !== undefined && !(Number.isInteger(data.depth) && (data.depth as number) >= 0)) {
     problems.push('"depth" must be a non-negative integer');
+  }
+  if (data.trace !== undefined && !(isPlainObject(data.trace) && Object.values(data.trace).every((value) => typeof value === 'string'))) {
+    problems.push('"trace" must be an object of strings (a W3C trace context)');
   }
   return problems;
 }

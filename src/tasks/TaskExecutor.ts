@@ -17,6 +17,8 @@ import type { Task } from './Task';
 import { TaskContext } from './TaskContext';
 import { errorTypeName, failureMetadata } from '../logging/failureMetadata';
 import { errorContext } from '../logging/withContext';
+import { TriggersMetrics } from '../telemetry/TriggersMetrics';
+import { TriggersTracer } from '../telemetry/TriggersTracer';
 
 /** How long a worker keeps trying to start an instance, or to record the outcome of a task that ran, while the storage is unavailable. */
 const OUTCOME_RETRY_MS = 5 * 60_000;
@@ -47,6 +49,10 @@ const OUTCOME_STATUS = { finished: TaskStatus.Finished, skipped: TaskStatus.Skip
 export interface ExecutionHooks {
   /** The task reported progress (`ctx.progress`), already recorded on the instance: e.g. a BullMQ worker sets the job's progress. */
   progress?: (progress: TaskProgress) => Promise<unknown> | void;
+  /** The task threw: called with the error before the failure is recorded (e.g. a BullMQ worker then fails the job with it). */
+  failed?: (error: unknown) => void;
+  /** The queue the job came from, for its trace span. */
+  queue?: string;
 }
 
 /**
@@ -82,20 +88,32 @@ export class TaskExecutor {
           'execute it once the scheduling operation returned, outside the lock (see StorageBackend.outsideLocks)',
       });
     }
-    // Started under one id, retried through a storage outage: a start applied whose reply was lost is ours.
-    const startId = OperationId.next();
-    const instance = await whileStorageUnavailable(() => manager.startInstance(payload.instance, startId));
-    if (instance === undefined) return undefined;
-
-    const logger = new TaskLogger(this.container.get<LogSink>(TRIGGERS.LogSink), payload.uid, instance.name);
-    const outcome = await this.runTask(manager, instance, logger, hooks);
-    if (outcome.kind === 'failed') {
-      // The failure also reaches the log sink, with the context attached to the error.
-      const error = outcome.error;
-      logger.error(`${errorTypeName(error)}: ${error instanceof Error ? error.message : String(error)}`, errorContext(error));
-    }
-    await this.record(manager, instance, logger, outcome);
-    return OUTCOME_STATUS[outcome.kind];
+    // The job's span: a child of the fire that scheduled it (through the trace context the payload carries).
+    return TriggersTracer.inJob({ uid: payload.uid, instance: payload.instance, queue: hooks.queue, carrier: payload.trace }, async () => {
+      // Started under one id, retried through a storage outage: a start applied whose reply was lost is ours.
+      const startId = OperationId.next();
+      const instance = await whileStorageUnavailable(() => manager.startInstance(payload.instance, startId));
+      if (instance === undefined) return undefined;
+      return TriggersTracer.inTask(payload.uid, instance.name, instance.taskName, async (span) => {
+        const logger = new TaskLogger(this.container.get<LogSink>(TRIGGERS.LogSink), payload.uid, instance.name);
+        const startedAt = performance.now();
+        const outcome = await this.runTask(manager, instance, logger, hooks);
+        const status = OUTCOME_STATUS[outcome.kind];
+        TriggersMetrics.taskRan(instance.taskName, status, performance.now() - startedAt);
+        if (outcome.kind === 'failed') {
+          // The failure also reaches the log sink, with the context attached to the error.
+          const error = outcome.error;
+          logger.error(`${errorTypeName(error)}: ${error instanceof Error ? error.message : String(error)}`, errorContext(error));
+          TriggersTracer.outcome(span, status, error);
+          hooks.failed?.(error);
+        } else {
+          TriggersTracer.outcome(span, status);
+        }
+        // Within the task's span: the fires its outcome causes (the cascade) are its children.
+        await this.record(manager, instance, logger, outcome);
+        return status;
+      });
+    });
   }
 
   private async runTask(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger, hooks: ExecutionHooks): Promise<Outcome> {

@@ -25,20 +25,26 @@ export class RedisServerProcess {
     private readonly dir: string,
   ) {}
 
+  /** The server's process id (undefined if it could not be spawned), e.g. to account its CPU. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** `redis://127.0.0.1:<port>` */
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   /**
-   * Starts a server and waits until it answers PING.
+   * Starts a server and waits until it answers PING; `port` (default: a
+   * free one) and more `args` for `redis-server` may be given.
    * @throws RedisServerStartError naming the missing `redis-server` binary, or with the server's output
    */
-  static async start(options: { binary?: string; timeoutMs?: number } = {}): Promise<RedisServerProcess> {
+  static async start(options: { binary?: string; timeoutMs?: number; port?: number; args?: readonly string[] } = {}): Promise<RedisServerProcess> {
     const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), 'triggers-redis-'));
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])];
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -82,12 +88,13 @@ export class RedisServerProcess {
   }
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on (at the time of the call). */
+export function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
       server.close(() => resolve(port));

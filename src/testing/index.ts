@@ -11,3 +11,4 @@ export { createTestContainer } from './createTestContainer';
 export { InstanceExpectation, expectInstance, expectUnresolvedInstances, expectUnresolvedTasks } from './expectInstance';
 export { DeliberateFailure, DevNullTask, FailingTask, PassThruTask, SelfRetryingTask, SelfSkippingTask } from './tasks';
 export { RedisServerProcess } from './RedisServerProcess';
+export { RedisClusterProcess } from './RedisClusterProcess';

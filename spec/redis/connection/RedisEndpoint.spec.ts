@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { InvalidStorageSettingsError, createTriggersContainer } from '../../../src';
 import { RedisEndpoint } from '../../../src/redis/connection/RedisEndpoint';
 
@@ -26,6 +26,32 @@ describe('redis/connection: RedisEndpoint (the shapes of the redis option)', () 
     expect(RedisEndpoint.from('redis://127.0.0.1:7003').bullmqOptions({})).to.include({ url: 'redis://127.0.0.1:7003' });
   });
 
+  it('takes { cluster, options?, shards? } and an app\'s ioredis Cluster: a Cluster client per connection, the nodes\' options on every node, 16 shards by default', () => {
+    const endpoint = RedisEndpoint.from({ cluster: [{ host: '127.0.0.1', port: 7100 }, { host: '127.0.0.1', port: 7101 }], options: { redisOptions: { password: 'pw' } } });
+    expect(endpoint.isCluster).to.equal(true);
+    expect(endpoint.target).to.equal('cluster 127.0.0.1:7100,127.0.0.1:7101');
+    expect(endpoint.shardsOf('app').count).to.equal(16);
+    expect(endpoint.shardsOf('app').keyPrefixOf(3)).to.equal('{app.s3}');
+    const client = endpoint.client({ lazyConnect: true, maxRetriesPerRequest: null, enableAutoPipelining: true }) as unknown as Cluster;
+    try {
+      expect(client.isCluster).to.equal(true);
+      expect(client.options.enableAutoPipelining).to.equal(true);
+      expect(client.options.redisOptions).to.include({ password: 'pw', maxRetriesPerRequest: null, lazyConnect: true });
+    } finally {
+      client.disconnect();
+    }
+    const bull = endpoint.bullmqOptions({ maxRetriesPerRequest: null });
+    expect(bull).to.be.instanceOf(Cluster);
+    (bull as Cluster).disconnect();
+    const own = new Cluster(['127.0.0.1:7200', { host: '127.0.0.1', port: 7201 }], { lazyConnect: true, redisOptions: { username: 'u' } });
+    const fromOwn = RedisEndpoint.from(own);
+    expect(fromOwn.target).to.equal('cluster 127.0.0.1:7200,127.0.0.1:7201');
+    expect(RedisEndpoint.from({ cluster: [{ host: 'h', port: 1 }], shards: 4 }).shardsOf('p').count).to.equal(4);
+    // A single server keeps the unsharded layout.
+    expect(RedisEndpoint.from('redis://127.0.0.1:7003').shardsOf('app').keyPrefixOf(0)).to.equal('app');
+    expect(RedisEndpoint.from('redis://127.0.0.1:7003').isCluster).to.equal(false);
+  });
+
   const refused: Array<[string, unknown, string]> = [
     ['an empty string (ioredis would read localhost:6379)', '', 'must be a redis:// or rediss:// URL'],
     ['a bare host:port', '127.0.0.1:6379', 'must be a redis:// or rediss:// URL'],
@@ -33,7 +59,12 @@ describe('redis/connection: RedisEndpoint (the shapes of the redis option)', () 
     ['sentinels without a name', { sentinels: [{ host: 'h', port: 1 }] }, '"name" must name the monitored primary'],
     ['an empty sentinel list', { sentinels: [], name: 'p' }, '"sentinels" must be a non-empty array'],
     ['a sentinel without a port', { sentinels: [{ host: 'h' }], name: 'p' }, '"sentinels" must be a non-empty array of { host, port }'],
-    ['a Redis Cluster (not supported yet)', { cluster: [{ host: 'h', port: 1 }] }, 'Redis Cluster, which this release does not support yet'],
+    ['an empty cluster node list', { cluster: [] }, '"cluster" must be a non-empty array of { host, port }'],
+    ['a cluster node without a port', { cluster: [{ host: 'h' }] }, '"cluster" must be a non-empty array of { host, port }'],
+    ['a cluster node list that is a string', { cluster: 'h:1,h:2' }, '"cluster" must be a non-empty array of { host, port }'],
+    ['zero cluster shards', { cluster: [{ host: 'h', port: 1 }], shards: 0 }, '"shards" must be a whole number from 1 to 1024'],
+    ['a fractional cluster shard count', { cluster: [{ host: 'h', port: 1 }], shards: 2.5 }, '"shards" must be a whole number from 1 to 1024'],
+    ['cluster options that are not an object', { cluster: [{ host: 'h', port: 1 }], options: 'x' }, '"options" must be ioredis Cluster options'],
     ['a port that is not a number', { host: 'h', port: 'x' }, '"port" must be a positive integer'],
   ];
   for (const [what, value, message] of refused) {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { Container } from 'inversify';
 import { ALL_TASK_STATUSES, BaseTaskRunner, InvalidConfigurationError, RedisStorageBackend, Runner, TaskInstance, getManager, runnerToken } from '../../../src';
-import type { AtomicOperation, AtomicOutcome, JsonValue, Kwargs, TaskConfigEntry, TaskStatus, TriggerConfiguration, TriggerKwargs, TriggerManager } from '../../../src';
+import type { AtomicOperation, AtomicOutcome, JsonValue, Kwargs, TaskConfigEntry, TaskStatus, TriggerConfiguration, TriggerKwargs, TriggerManager, TriggersContainerOptions } from '../../../src';
+import { RedisClusterSet } from '../../support/RedisClusterSet';
 import { ThreadingTaskRunner, createTestContainer } from '../../../src/testing';
 import { SeededRandom } from '../../support/SeededRandom';
 import { closeRedisContainers, redisTestContainer } from '../../support/redisContainers';
@@ -543,6 +544,8 @@ interface CaseOptions {
   check?: (side: Side['label'], instances: TaskInstance[], report: CaseReport) => void;
   /** The command that runs the case again, for the failure report (default: the seed's own spec). */
   replay?: string;
+  /** Where the Redis side lives (default: the suite's private server). */
+  redis?: TriggersContainerOptions['redis'];
 }
 
 /**
@@ -556,7 +559,7 @@ async function runCase(seed: number, options: CaseOptions = {}): Promise<void> {
   EquivalenceQueueRunner.waiting.splice(0); // nothing left over from a case that failed midway
   const rng = new SeededRandom(seed);
   let generator = new CaseGenerator(rng, allowTimestamps);
-  const redisContainer = await redisTestContainer({ defaultRunner: 'equivalenceQueue' });
+  const redisContainer = await redisTestContainer({ defaultRunner: 'equivalenceQueue', ...(options.redis === undefined ? {} : { redis: options.redis }) });
   const memoryContainer = createTestContainer({ defaultRunner: 'equivalenceQueue' });
   let memory = getManager(memoryContainer, generator.uid);
   // The generator never writes a configuration the validator refuses; if it
@@ -667,5 +670,29 @@ describe('storage: Redis and memory backends are equivalent (randomized)', () =>
       await closeRedisContainers();
     }
     expect(checked).to.be.greaterThan(0);
+  });
+});
+
+describe('storage: Redis Cluster and memory backends are equivalent (randomized, sharded layout)', function () {
+  this.timeout(120_000);
+  let set: RedisClusterSet | undefined;
+  before(async () => {
+    atomicPath.install();
+    set = await RedisClusterSet.start({ masters: 3, replicasPerMaster: 0 });
+  });
+  after(async () => {
+    atomicPath.uninstall();
+    await set?.stop();
+  });
+  afterEach(closeRedisContainers);
+
+  it('leaves the same session state after every operation, the one-script path taken on the cluster too (seeds 30001-30020)', async () => {
+    const start = { ...atomicPath };
+    for (let seed = 30_001; seed <= 30_020; seed += 1) {
+      await runCase(seed, { redis: { cluster: set?.nodes ?? [], shards: 4 }, replay: `npx mocha --grep 'Redis Cluster and memory'` });
+      await closeRedisContainers();
+    }
+    expect(atomicPath.fire - start.fire).to.be.greaterThan(0);
+    expect(atomicPath.updateAndCascade - start.updateAndCascade).to.be.greaterThan(0);
   });
 });

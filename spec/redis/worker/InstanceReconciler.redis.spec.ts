@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Container } from 'inversify';
-import { BullMQTaskRunner, JobGoneError, Task, TaskStatus, TriggerTask, getManager } from '../../../src';
-import type { DirectoryInstance, Kwargs, StorageDirectory, TaskContext, TriggerManager } from '../../../src';
+import { BullMQTaskRunner, JobGoneError, Manager, Task, TaskStatus, TriggerManager, TriggerTask, TriggerWorker, getManager } from '../../../src';
+import type { DirectoryInstance, Kwargs, StorageDirectory, TaskContext, TaskInstance } from '../../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../../support/bullmqFixtures';
 import { waitFor } from '../../support/redisContainers';
 
@@ -13,6 +13,39 @@ class ReconcileStepTask extends Task {
   }
 }
 void ReconcileStepTask;
+
+/** Status changes a {@link WatchingManager} heard, by session uid. */
+const heard = new Map<string, string[]>();
+
+/** An application's manager type that alerts on status changes. */
+@Manager('RC_Watching')
+class WatchingManager extends TriggerManager {
+  protected override postStatusChange(instance: TaskInstance, previous: TaskStatus): void {
+    heard.set(this.storage.uid, [...(heard.get(this.storage.uid) ?? []), `${instance.name}: ${previous} -> ${instance.status}`]);
+  }
+}
+void WatchingManager;
+
+/** A session `uid` of the {@link WatchingManager} type whose `t_a#0` a worker (reconciling by hand) ran to completion. */
+async function watchedRun(uid: string): Promise<{ prefix: string; runner: BullMQTaskRunner; manager: TriggerManager; worker: TriggerWorker }> {
+  const { container, prefix, runner } = await bullmqContainer({ defaultStorage: 'redis' });
+  const manager = getManager(container, uid, { manager: 'RC_Watching' });
+  await manager.updateConfiguration({ t_a: { after: ['go'], run: 'RC_Step' } });
+  const worker = await startWorker(container, BY_HAND);
+  const done = completedJob(worker, 't_a#0', uid);
+  await manager.fire('go');
+  await done;
+  return { prefix, runner, manager, worker };
+}
+
+/** Puts `instance` back to `status` by hand (as if its outcome had never been recorded), its job left finished. */
+async function putBack(manager: TriggerManager, instance: string, status: TaskStatus): Promise<void> {
+  await manager.storage.withLock(async (tx) => {
+    const target = await tx.instance(instance);
+    target.setStatus(status);
+    tx.put(target);
+  });
+}
 
 const CONFIG = { t_a: { after: ['go'], run: 'RC_Step' }, t_b: { after: ['t_a'], run: 'RC_Step' } };
 /** Reconciliation by hand only (interval 0), looking at every entry however young (grace 0). */
@@ -152,5 +185,39 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
     expect((await manager.storage.getInstances()).map((instance) => instance.name)).to.deep.equal(['t_a#0']);
     // Nothing more to do: a second pass finds the instance failed and leaves it.
     expect((await worker.reconcile()).failed).to.deep.equal([]);
+  });
+
+  it("acts through the manager type the instance's job names: a custom manager's postStatusChange hears of a JobGoneError", async () => {
+    const { prefix, runner, manager, worker } = await watchedRun('rc-watching-1');
+    const jobId = await jobIdOf(manager, prefix, 't_a#0');
+    expect(await runner.queue('triggers').getJobState(jobId)).to.equal('completed');
+    await putBack(manager, 't_a#0', TaskStatus.Running);
+    heard.delete(manager.storage.uid);
+    // Until the worker's next heartbeat, its last one may still list the job it ran (a live claim): passes leave it alone.
+    const failed: string[][] = [];
+    await waitFor('a pass that fails t_a#0', async () => {
+      failed.push(...(await worker.reconcile()).failed.map((entry) => [entry.instance, entry.error.name]));
+      return failed.length > 0;
+    });
+    expect(failed).to.deep.equal([['t_a#0', 'JobGoneError']]);
+    expect(heard.get(manager.storage.uid)).to.deep.equal(['t_a#0: running -> failed']);
+  });
+
+  it('a scheduled instance enqueued again keeps its manager type in the new job, whose run the custom manager hears of', async () => {
+    const { prefix, runner, manager, worker } = await watchedRun('rc-watching-2');
+    await putBack(manager, 't_a#0', TaskStatus.Scheduled);
+    heard.delete(manager.storage.uid);
+    const again = completedJob(worker, 't_a#0', manager.storage.uid);
+    // An entry written this millisecond is not older than the grace period yet: the next pass takes it.
+    const reenqueued: Array<{ uid: string; instance: string }> = [];
+    await waitFor('a pass that enqueues t_a#0 again', async () => {
+      reenqueued.push(...(await worker.reconcile()).reenqueued);
+      return reenqueued.length > 0;
+    });
+    expect(reenqueued).to.deep.equal([{ uid: manager.storage.uid, instance: 't_a#0' }]);
+    expect((await again).outcome).to.equal(TaskStatus.Finished);
+    const job = await runner.queue('triggers').getJob(await jobIdOf(manager, prefix, 't_a#0'));
+    expect(job?.data.manager).to.equal('RC_Watching');
+    expect(heard.get(manager.storage.uid)).to.deep.equal(['t_a#0: scheduled -> running', 't_a#0: running -> finished']);
   });
 });

@@ -10,8 +10,8 @@ import {
   getManager,
   runnerToken,
 } from '../../../src';
-import type { RedisConnection, StorageBackend } from '../../../src';
-import { MemoryLogSink, ThreadingTaskRunner, createTestContainer, expectInstance } from '../../../src/testing';
+import type { RedisConnection, RedisConnectionOption, StorageBackend } from '../../../src';
+import { MemoryLogSink, RedisClusterProcess, ThreadingTaskRunner, createTestContainer, expectInstance } from '../../../src/testing';
 import { killChildren, spawnNode, spawnWorker } from '../../support/childProcesses';
 import { sharedRedis, uniquePrefix } from '../../support/sharedRedis';
 import { waitFor } from '../../support/waitFor';
@@ -27,8 +27,12 @@ async function comparable(storage: StorageBackend): Promise<object> {
 
 /** Whether no job of the container's default queue is waiting, delayed or running. */
 async function queueIdle(container: Container): Promise<boolean> {
-  const counts = await container.get<BullMQTaskRunner>(runnerToken('bullmq')).queue('triggers').getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-  return Object.values(counts).every((count) => count === 0);
+  // One queue on a single server, one per shard on a Redis Cluster.
+  for (const queue of container.get<BullMQTaskRunner>(runnerToken('bullmq')).queuesNamed('triggers')) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (!Object.values(counts).every((count) => count === 0)) return false;
+  }
+  return true;
 }
 
 describe('distributed mode (separate producer and worker processes over Redis)', function () {
@@ -41,17 +45,23 @@ describe('distributed mode (separate producer and worker processes over Redis)',
     container = undefined;
   });
 
-  it('ends every session in the state one in-memory process reaches, running each instance exactly once', async () => {
-    const redis = await sharedRedis();
+  /**
+   * Producers firing overlapping, out-of-order and duplicate triggers into
+   * sessions while two worker processes run the tasks, over `redis` (the
+   * workers get `workerConnection`): every session ends as one in-memory
+   * process leaves it, each instance run exactly once.
+   */
+  async function endsAsInMemory(redis: RedisConnectionOption, workerConnection: string[]): Promise<void> {
     const prefix = uniquePrefix('multi');
     const workload = buildWorkload();
-    container = createTriggersContainer({ redis: redis.url, prefix, logSink: new MemoryLogSink() });
+    container = createTriggersContainer({ redis, prefix, logSink: new MemoryLogSink() });
     for (const uid of workload.uids) await getManager(container, uid).updateConfiguration(workload.config);
 
-    const workers = [spawnWorker(redis.url, prefix, ['--concurrency', '3']), spawnWorker(redis.url, prefix, ['--concurrency', '2'])];
+    const workers = [spawnWorker(workerConnection, prefix, ['--concurrency', '3']), spawnWorker(workerConnection, prefix, ['--concurrency', '2'])];
     await Promise.all(workers.map((worker) => worker.line(/^ready /)));
+    const producerRedis = typeof redis === 'string' ? redis : JSON.stringify(redis);
     const producers = dealStreams(workload.streams, 3).map((streams) =>
-      spawnNode(['dist/spec/redis/worker/fixtures/producer.js', redis.url, prefix, JSON.stringify(streams)]),
+      spawnNode(['dist/spec/redis/worker/fixtures/producer.js', producerRedis, prefix, JSON.stringify(streams)]),
     );
     const codes = await Promise.all(producers.map((producer) => producer.exited));
     expect(codes, producers.map((p) => p.output()).join('\n')).to.deep.equal([0, 0, 0]);
@@ -97,6 +107,23 @@ describe('distributed mode (separate producer and worker processes over Redis)',
     expect(Object.keys(runs).sort()).to.deep.equal([...memoryRuns.keys()].sort());
     expect(new Set(Object.values(runs))).to.deep.equal(new Set(['1']));
     expect(ran.length).to.be.greaterThan(workload.uids.length * 5);
+  }
+
+  it('ends every session in the state one in-memory process reaches, running each instance exactly once', async () => {
+    const redis = await sharedRedis();
+    await endsAsInMemory(redis.url, ['--redis', redis.url]);
+  });
+
+  it('does the same on a Redis Cluster of 3 masters (sessions and queues over 16 shards, workers with --redis-cluster)', async function () {
+    this.timeout(90_000);
+    const cluster = await RedisClusterProcess.start({ masters: 3 });
+    try {
+      await endsAsInMemory({ cluster: cluster.nodes }, ['--redis-cluster', cluster.nodes.map(({ host, port }) => `${host}:${port}`).join(',')]);
+    } finally {
+      if (container !== undefined) await closeTriggersContainer(container);
+      container = undefined;
+      await cluster.stop();
+    }
   });
 
   it('fails a running instance with WorkerLostError when its worker is killed (SIGKILL) and the job is re-delivered; a replay then runs', async () => {

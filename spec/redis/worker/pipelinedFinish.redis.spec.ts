@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { BullMQTaskRunner, Task, TriggerTask, closeTriggersContainer, createTriggersContainer, getManager } from '../../../src';
+import { BullMQTaskRunner, Task, TriggerTask } from '../../../src';
 import type { JobCompletedEvent, Kwargs, TaskContext } from '../../../src';
-import { MemoryLogSink } from '../../../src/testing';
-import { bullmqContainer, bullmqSession, closeBullmq, startWorker } from '../../support/bullmqFixtures';
+import { bullmqContainer, bullmqSession, closeBullmq, declineFinish, startWorker } from '../../support/bullmqFixtures';
 import { Gate } from '../../support/bullmqTasks';
 import { connectionOf, recordTaken, waitFor } from '../../support/redisContainers';
-import { sharedRedis } from '../../support/sharedRedis';
 
 /** Runs of {@link PipelinedGatedTask}, by instance name. */
 const runs = new Map<string, number>();
@@ -71,22 +69,10 @@ describe('TriggerWorker: a job finishes in one round trip with its BullMQ comple
     await Gate.startedPromise;
 
     // Another process takes the session lock while the task is still running, then lets the task finish.
-    const redis = await sharedRedis();
-    const other = createTriggersContainer({ redis: redis.url, prefix, logSink: new MemoryLogSink(), defaultStorage: 'redis' });
     const jobId = BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_gated#0');
-    const jobLock = `${prefix}:bull:triggers:${jobId}:lock`;
-    const client = connectionOf(container).redis;
-    try {
-      await getManager(other, manager.storage.uid).storage.withLock(async (tx) => {
-        expect((await tx.instance('t_gated#0')).status).to.equal('running'); // the lock is now held in Redis
-        expect(await client.exists(jobLock)).to.equal(1);
-        Gate.open();
-        await waitFor('the declined finish to drop the job lock', async () => (await client.exists(jobLock)) === 0);
-        expect((await manager.storage.getInstance('t_gated#0')).status).to.equal('running');
-      });
-    } finally {
-      await closeTriggersContainer(other);
-    }
+    await declineFinish(container, prefix, manager.storage.uid, 't_gated#0', async () => {
+      expect((await manager.storage.getInstance('t_gated#0')).status).to.equal('running');
+    });
 
     await waitFor('t_gated#0 finished under the lock', async () => (await manager.storage.getInstance('t_gated#0')).status === 'finished', 10_000);
     const queue = runner.queue('triggers');

@@ -12,6 +12,8 @@ export interface FaultFigures {
   ambiguousRetries: number;
   taskRuns: number;
   redisRestarts: number;
+  /** Cluster masters SIGKILLed (each replaced by its replica). */
+  masterKills: number;
   workerKills: number;
   producerKills: number;
   /** Fires a killed producer had sent without an acknowledgement (re-sent by its replacement). */
@@ -69,6 +71,7 @@ const COUNTERS: ReadonlyArray<readonly [keyof FaultFigures, string]> = [
   ['ambiguousRetries', 'retries after maybeApplied'],
   ['taskRuns', 'task runs'],
   ['redisRestarts', 'Redis restarts (AOF)'],
+  ['masterKills', 'cluster masters SIGKILLed'],
   ['workerKills', 'workers SIGKILLed'],
   ['producerKills', 'producers SIGKILLed'],
   ['inFlightAtProducerKill', 'fires in flight at a producer kill'],

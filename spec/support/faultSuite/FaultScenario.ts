@@ -1,10 +1,11 @@
 import type { Container } from 'inversify';
 import { BullMQTaskRunner, TRIGGERS, TaskStatus, closeTriggersContainer, createTriggersContainer, getManager, runnerToken } from '../../../src';
-import type { RedisConnection, TaskJobPayload } from '../../../src';
+import type { RedisConnection, RedisConnectionOption, TaskJobPayload } from '../../../src';
 import { MemoryLogSink } from '../../../src/testing';
 import type { NodeChild } from '../childProcesses';
 import { killChildren, spawnNode } from '../childProcesses';
 import { RestartableRedis } from '../restartableRedis';
+import { RedisClusterSet } from '../RedisClusterSet';
 import { SeededRandom } from '../SeededRandom';
 import type { FaultFigures } from './FaultFigures';
 import type { ProducerEvent, ProducerPlan } from './faultProducer';
@@ -36,6 +37,13 @@ export interface FaultScenarioOptions {
   /** `--lock-duration` and `--stalled-interval` of the workers. */
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /**
+   * Runs on a Redis Cluster (3 masters with a replica each) instead of one
+   * server: `masterKills` masters are SIGKILLed mid-run (a replica takes
+   * over; `redisRestarts` must then be 0), and every process's writes wait
+   * for `replication` when given.
+   */
+  cluster?: { masterKills: number; shards: number; replication?: { replicas: number; timeoutMs: number } };
 }
 
 /** The figures of a run and, for the checks that failed, a few examples. */
@@ -59,7 +67,7 @@ interface ProducerProcess {
   killed: boolean;
 }
 
-type ChaosEvent = 'restart' | 'killWorker' | 'killProducer' | 'duplicates' | 'forged';
+type ChaosEvent = 'restart' | 'killMaster' | 'killWorker' | 'killProducer' | 'duplicates' | 'forged';
 
 /** `operation()` once it stops throwing (Redis may be restarting), or its last error after `timeoutMs`. */
 async function retrying<T>(operation: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
@@ -96,10 +104,12 @@ export class FaultScenario {
   private readonly sessions: FaultSession[];
   private readonly workers: WorkerProcess[] = [];
   private readonly producers: ProducerProcess[] = [];
-  private readonly forgedIds: string[] = [];
+  /** Forged job ids, with the session whose queue (shard) they were added to. */
+  private readonly forgedIds: Array<{ jobId: string; uid: string }> = [];
   private readonly examples: string[] = [];
-  private readonly counts = { redisRestarts: 0, workerKills: 0, producerKills: 0, inFlightAtProducerKill: 0, duplicateDeliveries: 0 };
-  private server!: RestartableRedis;
+  private readonly counts = { redisRestarts: 0, masterKills: 0, workerKills: 0, producerKills: 0, inFlightAtProducerKill: 0, duplicateDeliveries: 0 };
+  private server?: RestartableRedis;
+  private cluster?: RedisClusterSet;
   private container!: Container;
 
   private constructor(private readonly options: FaultScenarioOptions) {
@@ -118,8 +128,31 @@ export class FaultScenario {
     }
   }
 
+  /** The producers' first argument: the server's URL, or the cluster option as JSON. */
   private get url(): string {
-    return this.server.url;
+    if (this.cluster !== undefined) return JSON.stringify(this.redisOption);
+    return (this.server as RestartableRedis).url;
+  }
+
+  private get redisOption(): RedisConnectionOption {
+    if (this.cluster !== undefined) return { cluster: this.cluster.nodes, shards: this.options.cluster?.shards };
+    return (this.server as RestartableRedis).url;
+  }
+
+  /** The workers' connection flags. */
+  private get connectionFlags(): string[] {
+    const cluster = this.options.cluster;
+    if (this.cluster === undefined || cluster === undefined) return ['--redis', this.url];
+    const replication = cluster.replication;
+    return [
+      ...['--redis-cluster', this.cluster.nodes.map(({ host, port }) => `${host}:${port}`).join(','), '--cluster-shards', String(cluster.shards)],
+      ...(replication === undefined ? [] : ['--wait-replicas', String(replication.replicas), '--wait-timeout', String(replication.timeoutMs)]),
+    ];
+  }
+
+  /** The default queue holding the jobs of session `uid` (one per shard on a cluster). */
+  private queueOf(uid: string): ReturnType<BullMQTaskRunner['queue']> {
+    return this.runner.queue('triggers', uid);
   }
 
   private get runner(): BullMQTaskRunner {
@@ -131,10 +164,13 @@ export class FaultScenario {
   }
 
   private async execute(): Promise<FaultReport> {
-    this.server = await RestartableRedis.onFreePort();
-    await this.server.start();
+    if (this.options.cluster !== undefined) this.cluster = await RedisClusterSet.start({ masters: 3, replicasPerMaster: 1 });
+    else {
+      this.server = await RestartableRedis.onFreePort();
+      await this.server.start();
+    }
     this.container = createTriggersContainer({
-      redis: this.url,
+      redis: this.redisOption,
       prefix: this.prefix,
       defaultRunner: 'bullmq',
       logSink: new MemoryLogSink(),
@@ -160,8 +196,7 @@ export class FaultScenario {
     const node = spawnNode([
       'dist/src/cli/main.js',
       'worker',
-      '--redis',
-      this.url,
+      ...this.connectionFlags,
       '--prefix',
       this.prefix,
       '--require',
@@ -175,7 +210,7 @@ export class FaultScenario {
       '--close-timeout',
       '3000',
       '--operation-timeout',
-      '1000',
+      this.cluster === undefined ? '1000' : '3000',
       // Short liveness and reconciliation bounds, so a dead worker's instance is settled within the settle deadline.
       '--heartbeat-interval',
       '300',
@@ -192,7 +227,16 @@ export class FaultScenario {
   }
 
   private spawnProducer(sessions: ProducerPlan['sessions']): void {
-    const plan: ProducerPlan = { seed: this.random.int(1, 2 ** 30), paceMs: this.options.paceMs, operationTimeoutMs: 500, lockTtlMs: 2000, sessions };
+    const replication = this.options.cluster?.replication;
+    const plan: ProducerPlan = {
+      seed: this.random.int(1, 2 ** 30),
+      paceMs: this.options.paceMs,
+      // A failover takes a few seconds; each attempt waits at most this long, then the producer retries.
+      operationTimeoutMs: this.cluster === undefined ? 500 : 2000,
+      lockTtlMs: 2000,
+      ...(replication === undefined ? {} : { replication }),
+      sessions,
+    };
     const node = spawnNode([PRODUCER, this.url, this.prefix, JSON.stringify(plan)]);
     this.producers.push({ node, uids: sessions.map((session) => session.uid), killed: false });
   }
@@ -218,6 +262,7 @@ export class FaultScenario {
   private async injectFaults(): Promise<void> {
     const events: ChaosEvent[] = [
       ...Array<ChaosEvent>(this.options.redisRestarts).fill('restart'),
+      ...Array<ChaosEvent>(this.options.cluster?.masterKills ?? 0).fill('killMaster'),
       ...Array<ChaosEvent>(this.options.workerKills).fill('killWorker'),
       ...Array<ChaosEvent>(this.options.producerKills).fill('killProducer'),
       ...Array<ChaosEvent>(this.options.duplicateBatches).fill('duplicates'),
@@ -237,11 +282,24 @@ export class FaultScenario {
   private async inject(event: ChaosEvent, k: number): Promise<void> {
     switch (event) {
       case 'restart': {
-        await this.server.stop();
+        const server = this.server as RestartableRedis;
+        await server.stop();
         // The outage's length is part of the fault (not synchronisation).
         await new Promise((resolve) => setTimeout(resolve, this.random.int(100, 800)));
-        await this.server.start();
+        await server.start();
         this.counts.redisRestarts += 1;
+        return;
+      }
+      case 'killMaster': {
+        const cluster = this.cluster as RedisClusterSet;
+        // A master whose replica is still there (the first kill can take any).
+        const port = await cluster.killMaster(await cluster.masterWithReplica());
+        await cluster.waitForFailover(port);
+        // Back as the new master's replica, as a supervisor restarts a crashed node: until then, the promoted master
+        // has no replica, and writes of its shards cannot be acknowledged by one (they fail, and are retried).
+        await cluster.revive(port);
+        await cluster.waitForReplica(port);
+        this.counts.masterKills += 1;
         return;
       }
       case 'killWorker':
@@ -308,7 +366,6 @@ export class FaultScenario {
 
   /** Jobs of finished instances delivered again: moved back from completed, or removed and added again with the same id and data. */
   private async deliverDuplicates(): Promise<void> {
-    const queue = this.runner.queue('triggers');
     const candidates: Array<{ uid: string; instance: string }> = [];
     for (const session of this.random.sample(this.sessions, 4)) {
       const instances = await retrying(() => getManager(this.container, session.uid).storage.getInstances());
@@ -316,6 +373,7 @@ export class FaultScenario {
     }
     for (const [n, target] of this.random.sample(candidates, 3).entries()) {
       const jobId = BullMQTaskRunner.jobIdFor(this.prefix, target.uid, target.instance);
+      const queue = this.queueOf(target.uid);
       await retrying(async () => {
         const job = await queue.getJob(jobId);
         if (job === undefined || (await job.getState()) !== 'completed') return;
@@ -336,8 +394,8 @@ export class FaultScenario {
    * completed job is removed first.
    */
   private async addForgedJobs(): Promise<void> {
-    const queue = this.runner.queue('triggers');
     const [session, other] = this.random.sample(this.sessions, 2);
+    const queue = this.queueOf(session.uid);
     const instances = await retrying(() => getManager(this.container, session.uid).storage.getInstances());
     const target = instances.find((instance) => instance.status === TaskStatus.Scheduled) ?? instances[0];
     const finished = (await retrying(() => getManager(this.container, other.uid).storage.getInstances())).find(
@@ -359,13 +417,13 @@ export class FaultScenario {
       const added = await retrying(async () => {
         const existing = await queue.getJob(jobId);
         if (existing !== undefined) {
-          if ((await existing.getState()) !== 'completed' || this.forgedIds.includes(jobId)) return false;
+          if ((await existing.getState()) !== 'completed' || this.forgedIds.some((forged) => forged.jobId === jobId)) return false;
           await existing.remove();
         }
         await queue.add(target.taskName, data as TaskJobPayload, { jobId });
         return true;
       });
-      if (added) this.forgedIds.push(jobId);
+      if (added) this.forgedIds.push({ jobId, uid: session.uid });
     }
   }
 
@@ -383,8 +441,10 @@ export class FaultScenario {
   }
 
   private async busy(): Promise<boolean> {
-    const counts = await this.runner.queue('triggers').getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    if (Object.values(counts).some((count) => count > 0)) return true;
+    for (const queue of new Set(this.sessions.map((session) => this.queueOf(session.uid)))) {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      if (Object.values(counts).some((count) => count > 0)) return true;
+    }
     for (const session of this.sessions) {
       const instances = await getManager(this.container, session.uid).storage.getInstances();
       if (instances.some((instance) => instance.status === TaskStatus.Scheduled || instance.status === TaskStatus.Running)) return true;
@@ -496,8 +556,8 @@ export class FaultScenario {
     }
 
     let forgedNotRefused = 0;
-    const queue = this.runner.queue('triggers');
-    for (const jobId of this.forgedIds) {
+    for (const { jobId, uid } of this.forgedIds) {
+      const queue = this.queueOf(uid);
       const state = await retrying(async () => (await queue.getJob(jobId))?.getState() ?? 'missing');
       if (state !== 'failed') {
         forgedNotRefused += 1;
@@ -537,5 +597,6 @@ export class FaultScenario {
     await killChildren();
     if (this.container !== undefined) await closeTriggersContainer(this.container).catch(() => undefined);
     if (this.server !== undefined) await this.server.remove();
+    if (this.cluster !== undefined) await this.cluster.stop();
   }
 }

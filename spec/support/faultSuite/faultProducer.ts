@@ -14,11 +14,11 @@
  * options ignores it (the re-sent fire is then applied again when the first
  * one was).
  *
- * `node faultProducer.js <redisUrl> <prefix> <plan JSON>`
+ * `node faultProducer.js <redis URL or option JSON> <prefix> <plan JSON>`
  */
 import 'reflect-metadata';
 import { LockLostError, LockTimeoutError, StorageUnavailableError, closeTriggersContainer, createTriggersContainer, getManager } from '../../../src';
-import type { Kwargs, TriggerManager } from '../../../src';
+import type { Kwargs, RedisConnectionOption, TriggerManager } from '../../../src';
 import { MemoryLogSink } from '../../../src/testing';
 import { SeededRandom } from '../SeededRandom';
 import type { FaultFire } from './FaultWorkload';
@@ -30,6 +30,8 @@ export interface ProducerPlan {
   paceMs: number;
   operationTimeoutMs: number;
   lockTtlMs: number;
+  /** Replicas every write waits for (Redis WAIT), if any. */
+  replication?: { replicas: number; timeoutMs: number };
   /** Each session's fires from index `from` on (the earlier ones were acknowledged by a previous producer). */
   sessions: Array<{ uid: string; from: number; fires: FaultFire[] }>;
 }
@@ -60,8 +62,9 @@ async function main(): Promise<void> {
   const plan = JSON.parse(json) as ProducerPlan;
   const random = new SeededRandom(plan.seed);
   const container = createTriggersContainer({
-    redis: url,
+    redis: url.startsWith('{') ? (JSON.parse(url) as RedisConnectionOption) : url,
     prefix,
+    ...(plan.replication === undefined ? {} : { replication: plan.replication }),
     defaultRunner: 'bullmq',
     logSink: new MemoryLogSink(),
     operationTimeoutMs: plan.operationTimeoutMs,

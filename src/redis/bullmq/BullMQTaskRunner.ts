@@ -18,7 +18,9 @@ import type { BullMQRunnerOptions } from './BullMQRunnerOptions';
 import type { QueueRouter } from './QueueRouter';
 import { Runner } from '../../runners/Runner';
 import { bullmqClient, bullmqPrefix } from '../connection/bullmqConnection';
+import type { SessionShards } from '../storage/SessionShards';
 import { payloadFor } from '../../runners/TaskJobPayload';
+import { TriggersTracer } from '../../telemetry/TriggersTracer';
 import type { ScriptedJob } from './ScriptedJob';
 import { BullMQInternals } from './BullMQInternals';
 import { LuaScriptLoader } from '../lua/LuaScriptLoader';
@@ -62,6 +64,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
   /** The queues' clients (owned here, watched by the container's connection health). */
   private readonly clients: Redis[] = [];
   private ownHealth?: ConnectionHealth;
+  private shards?: SessionShards;
 
   constructor(
     @inject(TRIGGERS.RedisSettings) @optional() private readonly settings: RedisSettings | undefined,
@@ -95,7 +98,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
   override async run(manager: TriggerManager, instance: TaskInstance): Promise<void> {
     const settings = this.redisSettings();
     const payload = payloadFor(manager, instance);
-    const queue = this.queue(this.queueNameFor(manager, instance));
+    const queue = this.queue(this.queueNameFor(manager, instance), payload.uid);
     const jobId = BullMQTaskRunner.jobIdFor(settings.prefix, payload.uid, payload.instance);
     await this.bounded(payload.uid, queue.add(instance.config.run, payload, { jobId, ...this.jobOptions(instance.cooldown) }));
     if (instance.depth > 0) {
@@ -144,13 +147,13 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     const uidJson = JSON.stringify(session.uid);
     return {
       endpoint: settings.endpoint,
-      queueKeyPrefix: `${bullmqPrefix(settings)}:${this.taskQueueName(task)}:`,
+      queueKeyPrefix: `${bullmqPrefix(settings, this.shardsOf(settings).shardOf(session.uid))}:${this.taskQueueName(task)}:`,
       jobName: task.run,
       optionsJson: JSON.stringify(this.jobOptions(0)),
       jobIdHead: `[${JSON.stringify(settings.prefix)},${uidJson},`,
       payloadHead: `{"uid":${uidJson},"instance":`,
       payloadMiddle: `,"manager":${JSON.stringify(session.manager)},"storage":${JSON.stringify(session.storage)},"kwargs":`,
-      payloadTail: ',"depth":0',
+      payloadTail: traceTail(',"depth":0'),
     };
   }
 
@@ -187,20 +190,46 @@ export class BullMQTaskRunner extends BaseTaskRunner {
     return checkQueueName(this.options.defaultQueue ?? DEFAULT_QUEUE, 'the default queue option');
   }
 
-  /** The (cached) BullMQ queue called `name` under this container's prefix. */
-  queue(name: string): Queue<TaskJobPayload> {
+  /**
+   * The (cached) BullMQ queue called `name` under this container's prefix
+   * that holds the jobs of session `uid`: on a Redis Cluster each queue
+   * exists once per shard, and `uid` picks the session's shard (required
+   * there); on a single server there is one.
+   */
+  queue(name: string, uid?: string): Queue<TaskJobPayload> {
+    const shards = this.shardsOf(this.redisSettings());
+    if (uid === undefined && shards.sharded) {
+      throw new RunnerConfigurationError({ runner: 'bullmq', reason: `On a Redis Cluster, queue "${name}" exists once per shard: name the session (queue(name, uid))` });
+    }
+    return this.shardQueue(name, uid === undefined ? 0 : shards.shardOf(uid));
+  }
+
+  /** Every shard's queue called `name` (one on a single server), e.g. to count a queue's jobs across a Cluster. */
+  queuesNamed(name: string): Array<Queue<TaskJobPayload>> {
+    return this.shardsOf(this.redisSettings()).all.map((shard) => this.shardQueue(name, shard));
+  }
+
+  /** The (cached) queue called `name` in shard `shard`. */
+  private shardQueue(name: string, shard: number): Queue<TaskJobPayload> {
     if (this.closed) throw new RunnerConfigurationError({ runner: 'bullmq', reason: 'The BullMQ runner was closed: it cannot enqueue more jobs' });
-    let queue = this.queues.get(name);
+    const settings = this.redisSettings();
+    const cacheKey = `${shard}:${name}`;
+    let queue = this.queues.get(cacheKey);
     if (queue === undefined) {
-      const settings = this.redisSettings();
       const health = this.health();
-      const client = bullmqClient(settings, health);
-      this.clients.push(client);
-      queue = new Queue<TaskJobPayload>(name, { connection: client, prefix: bullmqPrefix(settings) });
+      // One client for every queue of the runner on a Cluster (each would otherwise connect to every master).
+      const client = this.shardsOf(settings).sharded ? (this.clients[0] ?? bullmqClient(settings, health)) : bullmqClient(settings, health);
+      if (!this.clients.includes(client)) this.clients.push(client);
+      queue = new Queue<TaskJobPayload>(name, { connection: client, prefix: bullmqPrefix(settings, shard) });
       queue.on('error', (error) => health.report(error));
-      this.queues.set(name, queue);
+      this.queues.set(cacheKey, queue);
     }
     return queue;
+  }
+
+  private shardsOf(settings: RedisSettings): SessionShards {
+    this.shards ??= settings.endpoint.shardsOf(settings.prefix);
+    return this.shards;
   }
 
   /** Drops the queues' connections at once, without waiting for anything (a worker's forced close). */
@@ -283,3 +312,9 @@ function checkQueueName(name: unknown, source: string): string {
 
 /** Counts an instance's replay ancestors as attempts already made on its job (`attemptsFromDepth-1.lua`). */
 const ATTEMPTS_FROM_DEPTH = LuaScriptLoader.shared.compose('attemptsFromDepth');
+
+/** `tail`, followed by the trace context of the active span when it records (see {@link TaskJobPayload.trace}). */
+function traceTail(tail: string): string {
+  const carrier = TriggersTracer.carrier();
+  return carrier === undefined ? tail : `${tail},"trace":${JSON.stringify(carrier)}`;
+}

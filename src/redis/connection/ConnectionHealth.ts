@@ -94,10 +94,13 @@ export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   // A demoted primary refuses writes until the client reconnects to the new one (RedisEndpoint reconnects on it): nothing was applied.
   if (error.message.startsWith('READONLY')) return true;
+  // A Cluster slot without a master (a failover under way), being migrated, or moved to a node that does not answer
+  // (a redirection the client could not follow in time, e.g. inside a pipeline): the command was refused, not applied.
+  if (/^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK)\b/.test(error.message)) return true;
   if (error.name === 'ReplyError') return false;
   const code = (error as NodeJS.ErrnoException).code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ECONNABORTED)$/.test(code)) {
     return true;
   }
-  return /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|connect ETIMEDOUT|Socket closed unexpectedly|All sentinels are unreachable|Failed to connect to any sentinel/i.test(error.message);
+  return /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|connect ETIMEDOUT|Socket closed unexpectedly|All sentinels are unreachable|Failed to connect to any sentinel|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|Cluster is ended/i.test(error.message);
 }

@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import type { RedisSettings } from './RedisSettings';
 import { TRIGGERS } from '../../registry/tokens';
 import { InvalidStorageSettingsError, StorageUnavailableError, TriggersError } from '../../errors';
+import { KeyRoutedCommand } from './KeyRoutedCommand';
 import { ConnectionHealth, isConnectionError, stderrConnectionLog } from './ConnectionHealth';
 import { RedisSessionKeys } from '../storage/RedisSessionKeys';
+import type { SessionShards } from '../storage/SessionShards';
 import { RedisSessionLocks } from '../storage/RedisSessionLocks';
 import { TaskConfigCache } from '../storage/TaskConfigCache';
 import { JobHandoffs } from '../worker/JobHandoffs';
@@ -56,6 +58,7 @@ export class RedisConnection {
 
   constructor(@inject(TRIGGERS.RedisSettings) readonly settings: RedisSettings) {
     RedisSessionKeys.assertValidPrefix(settings.prefix);
+    this.shards = settings.endpoint.shardsOf(settings.prefix);
     const ttlMs = settings.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
     const renewMs = settings.lockRenewMs ?? Math.floor(ttlMs / 3);
     const timeoutMs = settings.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
@@ -209,7 +212,9 @@ export class RedisConnection {
     // primary's empty script cache) must be covered too. WAIT counts every write of this connection so far.
     return this.call(uid, operation, (redis) =>
       command(redis).then(async (value) => {
-        const replicas = (await redis.call('WAIT', replication.replicas, replication.timeoutMs)) as number;
+        // On a Cluster, to the master that took the write: the one owning the session's slot.
+        const wait = new KeyRoutedCommand('wait', [replication.replicas, replication.timeoutMs], this.keysFor(uid).lock);
+        const replicas = Number(await redis.sendCommand(wait));
         if (replicas < replication.replicas) {
           throw new StorageUnavailableError({
             uid,
@@ -266,9 +271,36 @@ export class RedisConnection {
   /** What the container's worker hands to its Redis storage about the job it runs. */
   readonly handoffs = new JobHandoffs();
 
-  /** Key names of session `uid` under the configured prefix. */
+  /** Where each session's keys live (one shard, or the Cluster's shards). */
+  readonly shards: SessionShards;
+
+  /**
+   * On a Redis Cluster, records the shard count of the prefix the first
+   * time (`<prefix>:layout`) and checks every later process uses the same:
+   * a process with another count would look for every session in another
+   * shard. Workers and the command line check when they start. Nothing on
+   * a single server or Sentinel (one shard, nothing to mismatch).
+   *
+   * @throws InvalidStorageSettingsError naming both counts when they differ
+   */
+  async assertShardLayout(): Promise<void> {
+    if (!this.shards.sharded) return;
+    const prefix = this.settings.prefix;
+    const mine = `shards=${this.shards.count}`;
+    const stored = await this.call('', 'layout', (redis) => redis.set(`${prefix}:layout`, mine, 'NX', 'GET'));
+    if (stored === null || stored === mine) return;
+    throw new InvalidStorageSettingsError({
+      setting: 'shards',
+      value: this.shards.count,
+      reason:
+        `Prefix "${prefix}" on this Redis Cluster holds data laid out in ${stored.replace('shards=', '')} shards, but this process uses ${this.shards.count}: ` +
+        'give every process the same count (createTriggersContainer({ redis: { cluster, shards } }), --cluster-shards N)',
+    });
+  }
+
+  /** Key names of session `uid` under the configured prefix (and, on a Cluster, its shard). */
   keysFor(uid: string): RedisSessionKeys {
-    return new RedisSessionKeys(this.settings.prefix, uid);
+    return new RedisSessionKeys(this.settings.prefix, uid, this.shards.keyPrefixFor(uid));
   }
 
   /**

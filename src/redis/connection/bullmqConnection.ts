@@ -7,7 +7,9 @@ import type { ConnectionHealth } from './ConnectionHealth';
  * Connection options for a BullMQ `Queue` or `Worker` from the container's
  * Redis settings. `maxRetriesPerRequest: null` is what BullMQ requires of
  * worker connections (a blocking call must never give up); each BullMQ
- * object opens (and closes) its own connections from these options.
+ * object opens (and closes) its own connections from these options. On a
+ * Redis Cluster this is a new ioredis `Cluster` client instead, which the
+ * caller closes.
  */
 export function bullmqConnection(settings: RedisSettings): ConnectionOptions {
   return settings.endpoint.bullmqOptions({ maxRetriesPerRequest: null }) as ConnectionOptions;
@@ -32,8 +34,10 @@ export function bullmqClient(settings: RedisSettings, health?: ConnectionHealth)
 /**
  * The BullMQ key prefix of a container: `<prefix>:bull`, so queues of two
  * apps sharing a Redis never meet, and queue keys never collide with the
- * storage's session keys under the same prefix.
+ * storage's session keys under the same prefix. On a Redis Cluster, that
+ * of shard `shard` (`{<prefix>.s<k>}:bull`, see `SessionShards`): each
+ * queue exists once per shard.
  */
-export function bullmqPrefix(settings: RedisSettings): string {
-  return `${settings.prefix}:bull`;
+export function bullmqPrefix(settings: RedisSettings, shard = 0): string {
+  return settings.endpoint.shardsOf(settings.prefix).bullmqPrefixOf(shard);
 }

@@ -8,13 +8,15 @@ import { RedisSessionKeys } from './RedisSessionKeys';
  * The Redis backend's {@link StorageDirectory}: reads the per-prefix sorted
  * sets that every record write keeps in step (`putRecord`; layout in
  * docs/ARCHITECTURE.md, "Directory indexes"). One bounded round trip per
- * page; the cursor is an offset among the entries in the query's range.
+ * page and shard (the shards' reads travel together); the cursor is the
+ * offset reached in each shard's index, among the entries in the query's
+ * range, joined by `.` (one number on a single server).
  */
 export class RedisDirectory implements StorageDirectory {
   constructor(private readonly connection: RedisConnection) {}
 
   async instancesByStatus(status: DirectoryStatus, query: DirectoryQuery = {}): Promise<DirectoryPage<DirectoryInstance>> {
-    const { pairs, next } = await this.range(RedisSessionKeys.indexKey(this.connection.settings.prefix, status), query);
+    const { pairs, next } = await this.range(status, query);
     const entries: DirectoryInstance[] = [];
     for (const [member, at] of pairs) {
       const colon = member.indexOf(':');
@@ -25,24 +27,30 @@ export class RedisDirectory implements StorageDirectory {
   }
 
   async sessionsByActivity(query: DirectoryQuery = {}): Promise<DirectoryPage<DirectorySession>> {
-    const { pairs, next } = await this.range(RedisSessionKeys.indexKey(this.connection.settings.prefix, 'sessions'), query);
+    const { pairs, next } = await this.range('sessions', query);
     const entries = pairs.map(([tag, at]) => ({ uid: RedisSessionKeys.uidOfTag(tag), lastActivity: new Date(at) }));
     return next === undefined ? { entries } : { entries, next };
   }
 
   /**
-   * One HGETALL of the counts hash, whose fields count status changes
-   * (`<from>><to>:<task>`, kept by `putRecord` and `deleteSession`): a
-   * task's count in a status is what entered it minus what left it.
+   * One HGETALL of the counts hash per shard (they travel together), whose
+   * fields count status changes (`<from>><to>:<task>`, kept by `putRecord`
+   * and `deleteSession`): a task's count in a status is what entered it
+   * minus what left it, summed over the shards.
    */
   async counts(): Promise<DirectoryCounts> {
-    const fields = await this.connection.call('', 'directory', (redis) => redis.hgetall(RedisSessionKeys.indexKey(this.connection.settings.prefix, 'counts')));
+    const shards = this.connection.shards;
+    const replies = await Promise.all(
+      shards.all.map((shard) => this.connection.call('', 'directory', (redis) => redis.hgetall(RedisSessionKeys.indexKey(shards.keyPrefixOf(shard), 'counts')))),
+    );
     const builder = new DirectoryCountsBuilder();
-    for (const [field, value] of Object.entries(fields)) {
-      const arrow = field.indexOf('>');
-      const colon = field.indexOf(':', arrow);
-      if (arrow < 0 || colon < 0) continue;
-      builder.add(field.slice(colon + 1), field.slice(0, arrow), field.slice(arrow + 1, colon), Number(value));
+    for (const fields of replies) {
+      for (const [field, value] of Object.entries(fields)) {
+        const arrow = field.indexOf('>');
+        const colon = field.indexOf(':', arrow);
+        if (arrow < 0 || colon < 0) continue;
+        builder.add(field.slice(colon + 1), field.slice(0, arrow), field.slice(arrow + 1, colon), Number(value));
+      }
     }
     return builder.build();
   }
@@ -50,20 +58,44 @@ export class RedisDirectory implements StorageDirectory {
   /** Removes the entry of an instance that no longer exists (its session expired or was deleted outside the storage). */
   async drop(status: DirectoryStatus, uid: string, instance: string): Promise<void> {
     const member = `${RedisSessionKeys.tagOf(uid)}:${instance}`;
-    await this.connection.call(uid, 'directory', (redis) => redis.zrem(RedisSessionKeys.indexKey(this.connection.settings.prefix, status), member));
+    await this.connection.call(uid, 'directory', (redis) => redis.zrem(RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), status), member));
   }
 
-  /** One page of `key` in score order: one entry more than asked tells whether another page follows. */
-  private async range(key: string, query: DirectoryQuery): Promise<{ pairs: Array<[string, number]>; next?: string }> {
+  /**
+   * One page of index `index` in score order, merged over the shards: each
+   * shard's next `limit + 1` entries are read, the oldest `limit` of them
+   * all returned, and each shard's offset advanced by what it gave.
+   */
+  private async range(index: DirectoryStatus | 'sessions', query: DirectoryQuery): Promise<{ pairs: Array<[string, number]>; next?: string }> {
+    const shards = this.connection.shards;
     const min = query.since === undefined ? '-inf' : String(query.since.getTime());
     const max = query.before === undefined ? '+inf' : `(${query.before.getTime()}`;
-    const offset = query.cursor === undefined ? 0 : Number(query.cursor);
+    const offsets = RedisDirectory.offsetsOf(query.cursor, shards.count);
     const limit = query.limit ?? DEFAULT_DIRECTORY_LIMIT;
-    const reply = await this.connection.call('', 'directory', (redis) =>
-      redis.zrangebyscore(key, min, max, 'WITHSCORES', 'LIMIT', offset, limit + 1),
+    const replies = await Promise.all(
+      shards.all.map((shard) =>
+        this.connection.call('', 'directory', (redis) =>
+          redis.zrangebyscore(RedisSessionKeys.indexKey(shards.keyPrefixOf(shard), index), min, max, 'WITHSCORES', 'LIMIT', offsets[shard], limit + 1),
+        ),
+      ),
     );
-    const pairs: Array<[string, number]> = [];
-    for (let i = 0; i < reply.length && pairs.length < limit; i += 2) pairs.push([reply[i], Number(reply[i + 1])]);
-    return reply.length / 2 > limit ? { pairs, next: String(offset + limit) } : { pairs };
+    const candidates: Array<{ shard: number; member: string; at: number }> = [];
+    replies.forEach((reply, shard) => {
+      for (let i = 0; i < reply.length; i += 2) candidates.push({ shard, member: reply[i], at: Number(reply[i + 1]) });
+    });
+    // Stable: ties keep shard order, and each shard's own order.
+    candidates.sort((a, b) => a.at - b.at);
+    const taken = candidates.slice(0, limit);
+    const next = [...offsets];
+    for (const { shard } of taken) next[shard] += 1;
+    const pairs = taken.map(({ member, at }): [string, number] => [member, at]);
+    return candidates.length > limit ? { pairs, next: next.join('.') } : { pairs };
+  }
+
+  /** Each shard's offset from a cursor (undefined: the start of every shard); a cursor of another shard count restarts. */
+  private static offsetsOf(cursor: string | undefined, count: number): number[] {
+    const parts = cursor === undefined ? [] : cursor.split('.').map(Number);
+    if (parts.length !== count || !parts.every((offset) => Number.isInteger(offset) && offset >= 0)) return new Array<number>(count).fill(0);
+    return parts;
   }
 }

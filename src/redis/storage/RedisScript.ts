@@ -75,12 +75,13 @@ export class RedisScript<R> {
    * Holds the connection's writes back until the microtasks queued now have
    * run (`process.nextTick`), then sends them in one socket write. Callers
    * that settle together (50 producers whose replies arrived in one read,
-   * a worker's finishes) then cost one write syscall instead of one each —
-   * a loopback write is ~10-25 µs of CPU — and no event-loop turn is added.
-   * Returns `send(redis)`; does nothing extra on a connection not ready.
+   * a worker's finishes) then cost one write syscall instead of one each,
+   * and no event-loop turn is added.
+   * Returns `send(redis)`; does nothing extra on a connection not ready,
+   * nor on a Cluster client (it has one socket per node).
    */
   static corkedUntilMicrotasksRan<T>(redis: Redis, send: (redis: Redis) => T): T {
-    if (redis.status !== 'ready') return send(redis);
+    if (redis.status !== 'ready' || redis.isCluster) return send(redis);
     const stream = redis.stream;
     stream.cork();
     try {
@@ -97,12 +98,13 @@ export class RedisScript<R> {
    * Auto-pipelining defers every write to the next `setImmediate` so that
    * commands issued together share one socket write: worth it under load,
    * but a lone command (a worker's start, then its finish) pays an
-   * event-loop turn for nothing — measured here ~60 µs of latency and ~40
-   * µs of CPU per command. With no batch waiting, writing now cannot
-   * overtake anything: order is kept.
+   * event-loop turn of latency and CPU for nothing (bench/README.md has the
+   * figures). With no batch waiting, writing now cannot overtake anything:
+   * order is kept. A Cluster client routes the `EVALSHA` by its first key,
+   * through its own auto-pipelines.
    */
   private static evalsha(redis: Redis, args: Array<string | number | Buffer>): Promise<unknown> {
-    if (redis.options.enableAutoPipelining === true && redis.autoPipelineQueueSize === 0 && redis.status === 'ready') {
+    if (!redis.isCluster && redis.options.enableAutoPipelining === true && redis.autoPipelineQueueSize === 0 && redis.status === 'ready') {
       return RedisScript.corkedUntilMicrotasksRan(redis, (ready) => ready.sendCommand(new Command('evalsha', args, { replyEncoding: 'utf8' })) as Promise<unknown>);
     }
     return redis.evalsha(args[0] as string, args[1] as number, ...args.slice(2));

@@ -35,20 +35,26 @@ export class RedisSessionKeys {
    */
   static readonly OPERATION_PART = 'o:';
 
-  /** `<prefix>:{<tag>}:` shared by every key of the session. */
+  /** `<key prefix>:{<tag>}:` shared by every key of the session. */
   readonly base: string;
 
+  /**
+   * @param keyPrefix what the session's keys start with: `prefix` on a
+   *   single server, its shard's `{<prefix>.s<k>}` on a Cluster
+   *   ({@link SessionShards})
+   */
   constructor(
     readonly prefix: string,
     readonly uid: string,
+    readonly keyPrefix: string = prefix,
   ) {
     RedisSessionKeys.assertValidPrefix(prefix);
-    this.base = `${RedisSessionKeys.keyHead(prefix)}${RedisSessionKeys.tagOf(uid)}}:`;
+    this.base = `${RedisSessionKeys.keyHead(keyPrefix)}${RedisSessionKeys.tagOf(uid)}}:`;
   }
 
-  /** What the key base of every session under `prefix` starts with (`<prefix>:{`). */
-  static keyHead(prefix: string): string {
-    return `${prefix}:{`;
+  /** What the key base of every session under key prefix `keyPrefix` starts with (`<keyPrefix>:{`). */
+  static keyHead(keyPrefix: string): string {
+    return `${keyPrefix}:{`;
   }
 
   /** The session lock (a string holding the owner's token). */
@@ -122,15 +128,16 @@ export class RedisSessionKeys {
   }
 
   /**
-   * A directory index of `prefix` (see `indexKeys.lua`, which builds the
-   * same names): sorted sets `scheduled`, `running`, `failed` of
-   * `<tag>:<instance>` members and `sessions` of tags, scored by server
-   * time, and the hash `counts` of status changes per task. Outside every session's hash tag: one index per
-   * prefix serves a single server or Sentinel; a cluster would shard it by
-   * renaming, the members staying as they are.
+   * A directory index of key prefix `keyPrefix` (see `indexKeys.lua`,
+   * which builds the same names): sorted sets `scheduled`, `running`,
+   * `failed` of `<tag>:<instance>` members and `sessions` of tags, scored by
+   * server time, and the hash `counts` of status changes per task. Outside
+   * every session's hash tag: one index per prefix on a single server or
+   * Sentinel; on a Cluster one per shard, in the shard's slot
+   * (`{<prefix>.s<k>}:idx:*`).
    */
-  static indexKey(prefix: string, index: 'scheduled' | 'running' | 'failed' | 'sessions' | 'counts'): string {
-    return `${prefix}:idx:${index}`;
+  static indexKey(keyPrefix: string, index: 'scheduled' | 'running' | 'failed' | 'sessions' | 'counts'): string {
+    return `${keyPrefix}:idx:${index}`;
   }
 
   /** The uid whose {@link tagOf} is `tag`. */

@@ -445,7 +445,7 @@ export class RedisStorageBackend extends StorageBackend {
     const pipelined = update === undefined ? undefined : this.connection.handoffs.takePipelinedFinish(this.uid, update.name);
     if (pipelined !== undefined) scriptKeys.push(pipelined.jobLockKey);
     const command = (redis: Redis): Promise<AtomicReply> => RedisScripts.applyAtomically.run(redis, scriptKeys, args);
-    const reply = await this.callIdempotent('applyAtomically', command, pipelined?.send(command));
+    const reply = await this.callIdempotent('applyAtomically', command, pipelined === undefined || update === undefined ? undefined : pipelined.send(command, update.status));
     if (update !== undefined) this.knownRecords.delete(update.name);
     if (reply[0] === 3) return this.repeatedOutcome(reply, configOf);
     if (reply[0] !== 2) {

@@ -9,7 +9,7 @@ import type { TaskInstance } from '../../model';
 import { TRIGGERS } from '../../registry/tokens';
 import { TriggerRegistry } from '../../registry/TriggerRegistry';
 import type { ResolvedTaskOptions } from '../../registry/TaskOptions';
-import { resolveNamed } from '../../registry/resolveNamed';
+import { isNamedBound, resolveNamed } from '../../registry/resolveNamed';
 import { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
 import type { RedisConnection } from '../connection/RedisConnection';
 import { RedisDirectory } from '../storage/RedisDirectory';
@@ -54,7 +54,10 @@ const LIVE_JOB_STATES: ReadonlySet<string> = new Set(['waiting', 'delayed', 'pri
  * ({@link WorkerLostError} when a dead worker's heartbeat claimed it, else
  * {@link JobGoneError}), or replayed if its task has `retryOnWorkerLoss`.
  * Every action re-checks the instance and the job under the session lock,
- * so several workers reconciling at once act once.
+ * so several workers reconciling at once act once. It acts through the
+ * manager type the job's data names (the one that scheduled the instance),
+ * so that type's hooks hear of it; a job that is gone names none, and the
+ * default type acts then.
  */
 export class InstanceReconciler {
   private readonly directory: RedisDirectory;
@@ -102,17 +105,20 @@ export class InstanceReconciler {
     beats: WorkerBeats,
     report: ReconcileReport,
   ): Promise<void> {
-    const manager = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory)(uid, { storage: 'redis' });
-    const instance = await manager.storage.getInstance(name);
+    const located = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory)(uid, { storage: 'redis' });
+    const instance = await located.storage.getInstance(name);
     if (instance.status !== status) return;
-    const target = this.jobOf(manager, instance);
+    const target = this.jobOf(located, instance);
     if (target === undefined) return;
-    if (LIVE_JOB_STATES.has(await target.runner.queue(target.queue).getJobState(target.jobId))) return;
+    const jobState = await target.runner.queue(target.queue, uid).getJobState(target.jobId);
+    if (LIVE_JOB_STATES.has(jobState)) return;
+    // Acted on through the manager type the job names, so its hooks (postStatusChange) hear of it.
+    const manager = jobState === 'unknown' ? located : await this.managerOfJob(uid, target, located);
     if (status === TaskStatus.Scheduled) {
       const enqueued = await manager.storage.withLock(async (tx) => {
         const current = await tx.instance(name);
         if (current.status !== TaskStatus.Scheduled) return false;
-        const queue = target.runner.queue(target.queue);
+        const queue = target.runner.queue(target.queue, uid);
         const state = await queue.getJobState(target.jobId);
         if (LIVE_JOB_STATES.has(state)) return false;
         // A finished job keeps its id: it must go before the instance can be enqueued again under that id.
@@ -129,7 +135,7 @@ export class InstanceReconciler {
     // Through the manager, so its postStatusChange hook hears of the failure.
     await manager.failInstanceWhen(name, async (current) => {
       if (current.status !== TaskStatus.Running) return undefined;
-      const state = await target.runner.queue(target.queue).getJobState(target.jobId);
+      const state = await target.runner.queue(target.queue, uid).getJobState(target.jobId);
       if (LIVE_JOB_STATES.has(state)) return undefined;
       const dead = claims[0];
       const error =
@@ -150,6 +156,18 @@ export class InstanceReconciler {
     } catch (error) {
       if (!(error instanceof InvalidInstanceStateError)) throw error;
     }
+  }
+
+  /**
+   * The manager of the registered type the job's data names (the type the
+   * instance was scheduled by), or `fallback` (the default type) when the
+   * job is gone or names a type not registered here.
+   */
+  private async managerOfJob(uid: string, target: { runner: BullMQTaskRunner; queue: string; jobId: string }, fallback: TriggerManager): Promise<TriggerManager> {
+    const job = await target.runner.queue(target.queue, uid).getJob(target.jobId);
+    const type: unknown = job?.data?.manager;
+    if (typeof type !== 'string' || type === fallback.typeName || !isNamedBound(this.container, 'manager', type)) return fallback;
+    return this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory)(uid, { manager: type, storage: 'redis' });
   }
 
   /** The BullMQ queue and job of `instance`, when the BullMQ runner takes it and the queue is one of this worker's. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { TaskStatus } from '../../model';
 
 /**
  * A worker's offer to send the finish of the job it is running on the
@@ -25,8 +26,10 @@ export interface PipelinedFinish {
    * The offerer may hold the write back until the current run of
    * microtasks is over, so that BullMQ's `moveToFinished` (and other jobs'
    * finishes issued in the same turn) leave in the same socket write.
+   * `status` is the status the finish records: the worker completes the
+   * job, or fails it when that is `failed`, right behind it.
    */
-  send<T>(command: (redis: Redis) => Promise<T>): Promise<T>;
+  send<T>(command: (redis: Redis) => Promise<T>, status: TaskStatus): Promise<T>;
   /** Called when that script declined (and so deleted the job's lock). */
   declined(): void;
 }

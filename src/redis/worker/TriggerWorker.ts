@@ -6,7 +6,7 @@ import type { Container } from 'inversify';
 import { isNamedBound, resolveNamed } from '../../registry/resolveNamed';
 import { TRIGGERS, runnerToken } from '../../registry/tokens';
 import type { RedisSettings } from '../connection/RedisSettings';
-import { ForgedJobError, RunnerConfigurationError, StorageUnavailableError, UnknownInstanceError, UnknownManagerError, UnknownStorageError, WorkerLostError } from '../../errors';
+import { ForgedJobError, InstanceFailedError, RunnerConfigurationError, StorageUnavailableError, UnknownInstanceError, UnknownManagerError, UnknownStorageError, WorkerLostError } from '../../errors';
 import { ConnectionHealth, isConnectionError, stderrConnectionLog } from '../connection/ConnectionHealth';
 import { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
 import { TaskInstance, TaskStatus, isPlainObject } from '../../model';
@@ -22,7 +22,7 @@ import type { RedisConnection } from '../connection/RedisConnection';
 import { RedisScript } from '../storage/RedisScript';
 import { RedisScripts } from '../storage/RedisScripts';
 import type { StorageBackend } from '../../storage/StorageBackend';
-import { failureMetadata } from '../../logging/failureMetadata';
+import { errorTypeName, failureMetadata } from '../../logging/failureMetadata';
 import type { TaskExecutor } from '../../tasks/TaskExecutor';
 import { StartOnFetch } from './StartOnFetch';
 import { WorkerHeartbeat } from './WorkerHeartbeat';
@@ -30,6 +30,8 @@ import { InstanceReconciler, claimsOf, retriesOnWorkerLoss } from './InstanceRec
 import type { ReconcileReport } from './InstanceReconciler';
 import type { ManagerFactory } from '../../manager/ManagerFactory';
 import type { FetchedStart } from './StartOnFetchScript';
+import type { SessionShards } from '../storage/SessionShards';
+import { JobGate } from './JobGate';
 
 /** Options of {@link TriggerWorker}. */
 export interface TriggerWorkerOptions {
@@ -94,7 +96,10 @@ export interface JobFailedEvent {
 
 /** The events of a {@link TriggerWorker}. */
 export interface TriggerWorkerEvents {
-  /** The job's instance ran through its lifecycle (finished, failed, skipped or retried: see its status). */
+  /**
+   * The job's instance ran through its lifecycle (finished, failed, skipped or retried: see `outcome`). For a
+   * failed instance the BullMQ job itself is failed (`failedReason`: the task's error type and message), not retried.
+   */
   completed: [JobCompletedEvent];
   /** The job could not be run (malformed payload, unknown names, lost worker...); the BullMQ job is failed, not retried. */
   failed: [JobFailedEvent];
@@ -122,6 +127,11 @@ export interface TriggerWorkerEvents {
  * genuine job, an unknown task name fails the instance with
  * `UnknownTaskError`.
  *
+ * A task that throws fails its instance, then its BullMQ job: the job's
+ * `failedReason` is the task's exception type and message
+ * ({@link InstanceFailedError}) and BullMQ never retries it (the framework
+ * owns retries: replay, `retry()`). Skipped and retried outcomes complete it.
+ *
  * A job re-delivered after its worker died mid-run finds its instance
  * `running`: the task is not run again (it may have had side effects); the
  * instance is failed with {@link WorkerLostError} so an operator can replay it.
@@ -148,6 +158,8 @@ export interface TriggerWorkerEvents {
  */
 export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private readonly settings: RedisSettings;
+  /** The shards of the prefix: one BullMQ worker per queue and shard. */
+  private readonly shards: SessionShards;
   private queueNames: string[] = [];
   private options: TriggerWorkerOptions = {};
   private workers: Array<Worker<unknown, void>> = [];
@@ -185,6 +197,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       });
     }
     this.settings = container.get<RedisSettings>(TRIGGERS.RedisSettings);
+    this.shards = this.settings.endpoint.shardsOf(this.settings.prefix);
     this.configure(options);
   }
 
@@ -265,6 +278,11 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (options !== undefined) this.configure({ ...this.options, ...options });
     if (this.container.isBound(TRIGGERS.RedisConnection)) {
       this.storageConnection = this.container.get<RedisConnection>(TRIGGERS.RedisConnection);
+      // A worker of another shard count would wait on queues nobody fills. Unreachable storage: start anyway (as on
+      // one server), the check is for the misconfiguration, not for the outage.
+      await this.storageConnection.assertShardLayout().catch((error: unknown) => {
+        if (!(error instanceof StorageUnavailableError)) throw error;
+      });
     }
     const health =
       this.storageConnection?.health ??
@@ -273,14 +291,15 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     this.jobConnection = connection;
     // With replication waits, every storage write goes through the storage's own connection (where it is WAITed):
     // no start inside BullMQ's fetch, no finish sent on BullMQ's connection.
-    const fastPaths = this.storageConnection !== undefined && this.settings.replication === undefined;
+    // On a Cluster neither either: BullMQ's fetch and the finish would have to be corked on one node's socket.
+    const fastPaths = this.storageConnection !== undefined && this.settings.replication === undefined && !this.settings.endpoint.isCluster;
     if (fastPaths) {
       this.startOnFetch = new StartOnFetch(this.settings);
       this.startOnFetch.install(connection);
     }
     try {
       // Loaded ahead, so a pipelined finish is never re-sent as EVAL behind BullMQ's completion.
-      await connection.script('LOAD', RedisScripts.applyAtomically.lua);
+      if (fastPaths) await connection.script('LOAD', RedisScripts.applyAtomically.lua);
     } catch (error) {
       if (this.closing !== undefined) return; // closed while waiting for Redis
       throw error;
@@ -289,11 +308,18 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     this.heartbeat = new WorkerHeartbeat(connection, this.settings.prefix, this.heartbeatIntervalMs);
     await this.heartbeat.start();
     if (this.closing !== undefined) return;
-    this.workers = this.queueNames.map((queue) => {
-      const worker = new Worker<unknown, void>(queue, (job) => this.process(queue, job), {
+    const concurrency = this.options.concurrency ?? 1;
+    // On a Cluster each queue has one BullMQ worker per shard; the queue's gate keeps `concurrency` per queue.
+    const consumed = this.queueNames.flatMap((queue) => {
+      const gate = this.shards.sharded ? new JobGate(concurrency) : undefined;
+      return this.shards.all.map((shard) => ({ queue, shard, gate }));
+    });
+    this.workers = consumed.map(({ queue, shard, gate }) => {
+      const processor = (job: Job<unknown, void>): Promise<void> => this.process(queue, shard, job);
+      const worker = new Worker<unknown, void>(queue, gate === undefined ? processor : (job) => gate.run(() => processor(job)), {
         connection,
-        prefix: bullmqPrefix(this.settings),
-        concurrency: this.options.concurrency ?? 1,
+        prefix: bullmqPrefix(this.settings, shard),
+        concurrency,
         ...(this.options.lockDurationMs === undefined ? {} : { lockDuration: this.options.lockDurationMs }),
         ...(this.options.stalledIntervalMs === undefined ? {} : { stalledInterval: this.options.stalledIntervalMs }),
         // A stalled job is always re-delivered, never failed by BullMQ behind the instance's back: the re-delivery
@@ -313,6 +339,13 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         if (completed !== undefined) this.emit('completed', { queue, jobId: job.id ?? '', ...completed });
       });
       worker.on('failed', (job, error) => {
+        if (error instanceof FailedOutcome) {
+          // The task failed and its failure is recorded: the job failed as it should; the event says the outcome.
+          const completed = job === undefined ? undefined : this.completedPayloads.get(job);
+          if (job !== undefined) this.completedPayloads.delete(job);
+          if (completed !== undefined) this.emit('completed', { queue, jobId: job?.id ?? '', ...completed });
+          return;
+        }
         const rejection = error instanceof JobRejection ? error : undefined;
         this.emit('failed', {
           queue,
@@ -415,7 +448,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     return this.container.isBound(token) ? this.container.get<BullMQTaskRunner>(token) : undefined;
   }
 
-  private async process(queue: string, job: Job<unknown, void>): Promise<void> {
+  private async process(queue: string, shard: number, job: Job<unknown, void>): Promise<void> {
     // Taken first, so that no job leaves its fetched start behind, whatever happens below.
     const fetched = job.id === undefined ? undefined : this.startOnFetch?.take(job.id);
     if (job.id !== undefined) {
@@ -438,6 +471,16 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         uid: payload.uid,
         instance: payload.instance,
         reason: `its id is not the job id of that instance under prefix "${this.settings.prefix}" (${expectedJobId})`,
+      });
+      return this.refuse(job, forged, fetched);
+    }
+    const home = this.shards.shardOf(payload.uid);
+    if (home !== shard) {
+      const forged = new ForgedJobError({
+        jobId: job.id,
+        uid: payload.uid,
+        instance: payload.instance,
+        reason: `it was queued in shard ${shard} of queue "${queue}", but its session belongs to shard ${home}`,
       });
       return this.refuse(job, forged, fetched);
     }
@@ -481,25 +524,32 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       // The record text the scheduling script wrote: the storage may compute the start from it.
       this.storageConnection?.handoffs.noteScheduledRecord(payload.uid, payload.instance, payload.record);
     }
-    const pipelined = this.offerPipelinedFinish(queue, job, payload);
+    const pipelined = this.offerPipelinedFinish(queue, shard, job, payload);
     const startedAt = Date.now();
     let outcome: TaskStatus | undefined;
+    // What the job fails with if its task fails (set before the failure is recorded).
+    let failure: InstanceFailedError | undefined;
     try {
       const execution = this.container.get<TaskExecutor>(TRIGGERS.TaskExecutor).execute(payload, {
         progress: (progress) => job.updateProgress(progress),
+        failed: (error) => (failure = instanceFailure(payload, error)),
+        queue,
       });
       this.track(job.id, execution);
       if (pipelined !== undefined) {
         execution.then(pipelined.executionSettled, pipelined.executionSettled);
-        if (await pipelined.sentFirst) {
-          // The finish is on its way, ahead of BullMQ's completion: let BullMQ complete, record the rest meanwhile.
-          this.finishInBackground(queue, job, payload, execution, startedAt, pipelined.withdraw);
+        const sent = await pipelined.sentFirst;
+        if (sent !== false) {
+          // The finish is on its way, ahead of BullMQ's completion (or failure): let BullMQ finish the job, record the rest meanwhile.
+          this.finishInBackground(queue, shard, job, payload, execution, startedAt, pipelined.withdraw, () => failure);
+          if (sent === TaskStatus.Failed) throw new FailedOutcome(failure ?? instanceFailure(payload, undefined));
           return;
         }
       }
       pipelined?.withdraw();
       outcome = await execution;
     } catch (error) {
+      if (error instanceof FailedOutcome) throw error;
       pipelined?.withdraw();
       // Names this process cannot resolve, or an instance that does not exist: the job does not match a stored
       // instance this worker can reach, so it touches none (a fetched start is put back).
@@ -509,6 +559,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       return this.reject(job, error, [TaskStatus.Scheduled, TaskStatus.Running]);
     }
     this.completedPayloads.set(job, { payload, outcome, durationMs: Date.now() - startedAt });
+    // Recorded failed: BullMQ fails the job (without retry), its failedReason the task's error type and message.
+    if (outcome === TaskStatus.Failed) throw new FailedOutcome(failure ?? instanceFailure(payload, undefined));
   }
 
   /** Lists the job in this worker's heartbeats and in {@link executing} until its outcome is recorded. */
@@ -626,27 +678,28 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
    */
   private offerPipelinedFinish(
     queue: string,
+    shard: number,
     job: Job<unknown, void>,
     payload: BullMQJobData,
-  ): { sentFirst: Promise<boolean>; executionSettled: () => void; withdraw: () => void } | undefined {
+  ): { sentFirst: Promise<TaskStatus | false>; executionSettled: () => void; withdraw: () => void } | undefined {
     const redis = this.jobConnection;
     const storage = this.storageConnection;
     // Not on a connection that is down: the storage's own, bounded path records the finish instead.
     if (redis === undefined || storage === undefined || job.id === undefined || redis.status !== 'ready') return undefined;
     if (this.settings.replication !== undefined) return undefined; // its finish must be WAITed on the storage connection
     const jobId = job.id;
-    // Whether the finish was sent before the execution settled (the first call decides).
-    let decide!: (sentFirst: boolean) => void;
-    const sentFirst = new Promise<boolean>((resolve) => (decide = resolve));
+    // The status the finish records if it was sent before the execution settled, else false (the first call decides).
+    let decide!: (sentFirst: TaskStatus | false) => void;
+    const sentFirst = new Promise<TaskStatus | false>((resolve) => (decide = resolve));
     const finish: PipelinedFinish = {
-      jobLockKey: this.queueKey(queue, `${jobId}:lock`),
-      send: (command) => {
+      jobLockKey: this.queueKey(queue, shard, `${jobId}:lock`),
+      send: (command, status) => {
         try {
           // BullMQ's `moveToFinished`, issued a few microtasks after the processor returns, and the finishes of
           // other jobs settling in this turn leave in the same socket write.
           return RedisScript.corkedUntilMicrotasksRan(redis, command);
         } finally {
-          decide(true);
+          decide(status);
         }
       },
       declined: () => this.handBack(jobId),
@@ -658,11 +711,13 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   /** Emits `'completed'` (or `'failed'`) once the outcome of a job whose processor already returned is recorded. */
   private finishInBackground(
     queue: string,
+    shard: number,
     job: Job<unknown, void>,
     payload: BullMQJobData,
     execution: Promise<TaskStatus | undefined>,
     startedAt: number,
     withdraw: () => void,
+    failure: () => InstanceFailedError | undefined,
   ): void {
     const key = job.id ?? `${queue}\u0000${payload.uid}\u0000${payload.instance}`;
     const settled: Promise<void> = execution
@@ -670,7 +725,8 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         async (outcome) => {
           if (job.id !== undefined && this.handedBack.has(job.id)) {
             // The outcome is recorded whatever happens here; a job left active is re-delivered by the stalled check.
-            await this.completeHandedBack(queue, job).catch((error: unknown) => {
+            const failed = outcome === TaskStatus.Failed ? (failure() ?? instanceFailure(payload, undefined)) : undefined;
+            await this.completeHandedBack(queue, shard, job, failed).catch((error: unknown) => {
               if (this.listenerCount('error') > 0) this.emit('error', asError(error));
             });
           }
@@ -709,23 +765,26 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
    * it since — so BullMQ's own attempts for that job, which use the old
    * token, keep failing, and the completion goes through BullMQ's
    * `moveToCompleted` as usual. If the stalled check moved the job first,
-   * the re-delivery completes it as before.
+   * the re-delivery completes it as before. A failed outcome fails the
+   * job instead (`failed`, BullMQ's `moveToFailed`).
    */
-  private async completeHandedBack(queue: string, job: Job<unknown, void>): Promise<void> {
+  private async completeHandedBack(queue: string, shard: number, job: Job<unknown, void>, failed: InstanceFailedError | undefined): Promise<void> {
     const redis = this.jobConnection;
     if (redis === undefined || job.id === undefined) return;
     const token = `${randomUUID()}:handed-back`;
     const relocked = await RELOCK_HANDED_BACK.run(
       redis,
-      [this.queueKey(queue, `${job.id}:lock`), this.queueKey(queue, 'active')],
+      [this.queueKey(queue, shard, `${job.id}:lock`), this.queueKey(queue, shard, 'active')],
       [job.id, token, this.options.lockDurationMs ?? 30_000],
     );
-    if (relocked === 1) await job.moveToCompleted(undefined, token, false);
+    if (relocked !== 1) return;
+    if (failed === undefined) await job.moveToCompleted(undefined, token, false);
+    else await job.moveToFailed(new FailedOutcome(failed), token, false);
   }
 
-  /** BullMQ's key `part` of `queue` (`<prefix>:bull:<queue>:<part>`: a job's lock, the active list...). */
-  private queueKey(queue: string, part: string): string {
-    return `${bullmqPrefix(this.settings)}:${queue}:${part}`;
+  /** BullMQ's key `part` of `queue` in `shard` (`<prefix>:bull:<queue>:<part>`: a job's lock, the active list...). */
+  private queueKey(queue: string, shard: number, part: string): string {
+    return `${bullmqPrefix(this.settings, shard)}:${queue}:${part}`;
   }
 
   /** Whether `error` is BullMQ failing to complete or fail a handed-back job (its lock was deleted, or replaced, on purpose). */
@@ -810,6 +869,31 @@ class JobRejection extends UnrecoverableError {
   ) {
     super(`${original.name}: ${original.message}`);
   }
+}
+
+/**
+ * What the processor throws for a job whose task failed, once that failure
+ * is recorded: unrecoverable (BullMQ fails the job and never retries it;
+ * the framework owns retries), its message the job's `failedReason` (the
+ * task's exception type and message) and its stack the task's.
+ */
+class FailedOutcome extends UnrecoverableError {
+  constructor(readonly failure: InstanceFailedError) {
+    super(failure.message);
+    this.stack = failure.stack;
+  }
+}
+
+/** The {@link InstanceFailedError} of the instance `payload` names, whose task threw `error`. */
+function instanceFailure(payload: BullMQJobData, error: unknown): InstanceFailedError {
+  const stack = error instanceof Error ? error.stack : undefined;
+  return new InstanceFailedError({
+    uid: payload.uid,
+    instance: payload.instance,
+    exceptionType: error === undefined ? 'Error' : errorTypeName(error),
+    exceptionMessage: error === undefined ? 'the task failed' : error instanceof Error ? error.message : String(error),
+    ...(stack === undefined ? {} : { exceptionStack: stack }),
+  });
 }
 
 /** The part of a job payload that locates an instance. */
