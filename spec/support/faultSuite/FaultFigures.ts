@@ -12,6 +12,8 @@ export interface FaultFigures {
   ambiguousRetries: number;
   taskRuns: number;
   redisRestarts: number;
+  /** Sentinel primaries SIGKILLed (a replica promoted each time). */
+  primaryKills: number;
   workerKills: number;
   producerKills: number;
   /** Fires a killed producer had sent without an acknowledgement (re-sent by its replacement). */
@@ -66,6 +68,7 @@ const COUNTERS: ReadonlyArray<readonly [keyof FaultFigures, string]> = [
   ['ambiguousRetries', 'retries after maybeApplied'],
   ['taskRuns', 'task runs'],
   ['redisRestarts', 'Redis restarts (AOF)'],
+  ['primaryKills', 'primaries SIGKILLed (failovers)'],
   ['workerKills', 'workers SIGKILLed'],
   ['producerKills', 'producers SIGKILLed'],
   ['inFlightAtProducerKill', 'fires in flight at a producer kill'],

@@ -5,6 +5,7 @@ import { MemoryLogSink } from '../../../src/testing';
 import type { NodeChild } from '../childProcesses';
 import { killChildren, spawnNode } from '../childProcesses';
 import { RestartableRedis } from '../restartableRedis';
+import { RedisSentinelSet } from '../RedisSentinelSet';
 import { SeededRandom } from '../SeededRandom';
 import type { FaultFigures } from './FaultFigures';
 import type { ProducerEvent, ProducerPlan } from './faultProducer';
@@ -36,7 +37,18 @@ export interface FaultScenarioOptions {
   /** `--lock-duration` and `--stalled-interval` of the workers. */
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /**
+   * Run on a Sentinel set (1 primary, 2 replicas, 3 sentinels) instead of
+   * one restartable server, every storage write waiting for a replica
+   * (`replication`); `redisRestarts` must then be 0.
+   */
+  sentinel?: boolean;
+  /** Primaries SIGKILLed mid-stream (Sentinel only), each followed by the sentinels' promotion of a replica. */
+  primaryKills?: number;
 }
+
+/** The replicas every write of a Sentinel run waits for, and how long. */
+const SENTINEL_REPLICATION = { replicas: 1, timeoutMs: 500 };
 
 /** The figures of a run and, for the checks that failed, a few examples. */
 export interface FaultReport {
@@ -59,7 +71,7 @@ interface ProducerProcess {
   killed: boolean;
 }
 
-type ChaosEvent = 'restart' | 'killWorker' | 'killProducer' | 'duplicates' | 'forged';
+type ChaosEvent = 'restart' | 'killPrimary' | 'killWorker' | 'killProducer' | 'duplicates' | 'forged';
 
 /** `operation()` once it stops throwing (Redis may be restarting), or its last error after `timeoutMs`. */
 async function retrying<T>(operation: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
@@ -98,8 +110,9 @@ export class FaultScenario {
   private readonly producers: ProducerProcess[] = [];
   private readonly forgedIds: string[] = [];
   private readonly examples: string[] = [];
-  private readonly counts = { redisRestarts: 0, workerKills: 0, producerKills: 0, inFlightAtProducerKill: 0, duplicateDeliveries: 0 };
-  private server!: RestartableRedis;
+  private readonly counts = { redisRestarts: 0, primaryKills: 0, workerKills: 0, producerKills: 0, inFlightAtProducerKill: 0, duplicateDeliveries: 0 };
+  private server?: RestartableRedis;
+  private sentinelSet?: RedisSentinelSet;
   private container!: Container;
 
   private constructor(private readonly options: FaultScenarioOptions) {
@@ -118,8 +131,24 @@ export class FaultScenario {
     }
   }
 
-  private get url(): string {
-    return this.server.url;
+  /** The `redis` option of every container of the run (a URL, or the Sentinel set's sentinels and name). */
+  private get redisOption(): string | { sentinels: RedisSentinelSet['sentinels']; name: string } {
+    if (this.sentinelSet !== undefined) return { sentinels: this.sentinelSet.sentinels, name: this.sentinelSet.name };
+    return (this.server as RestartableRedis).url;
+  }
+
+  /** The worker CLI's connection flags for {@link redisOption}, with the replication wait on a Sentinel set. */
+  private get connectionFlags(): string[] {
+    const set = this.sentinelSet;
+    if (set === undefined) return ['--redis', (this.server as RestartableRedis).url];
+    return [
+      ...['--sentinel', set.sentinels.map(({ host, port }) => `${host}:${port}`).join(','), '--sentinel-name', set.name],
+      ...['--wait-replicas', String(SENTINEL_REPLICATION.replicas), '--wait-timeout', String(SENTINEL_REPLICATION.timeoutMs)],
+    ];
+  }
+
+  private get replication(): typeof SENTINEL_REPLICATION | undefined {
+    return this.sentinelSet === undefined ? undefined : SENTINEL_REPLICATION;
   }
 
   private get runner(): BullMQTaskRunner {
@@ -131,10 +160,16 @@ export class FaultScenario {
   }
 
   private async execute(): Promise<FaultReport> {
-    this.server = await RestartableRedis.onFreePort();
-    await this.server.start();
+    if (this.options.sentinel === true) {
+      if (this.options.redisRestarts > 0) throw new Error('a Sentinel run kills primaries (primaryKills) instead of restarting a server (redisRestarts)');
+      this.sentinelSet = await RedisSentinelSet.start({ replicas: 2, sentinels: 3 });
+    } else {
+      this.server = await RestartableRedis.onFreePort();
+      await this.server.start();
+    }
     this.container = createTriggersContainer({
-      redis: this.url,
+      redis: this.redisOption,
+      ...(this.replication === undefined ? {} : { replication: this.replication }),
       prefix: this.prefix,
       defaultRunner: 'bullmq',
       logSink: new MemoryLogSink(),
@@ -160,8 +195,7 @@ export class FaultScenario {
     const node = spawnNode([
       'dist/src/cli/main.js',
       'worker',
-      '--redis',
-      this.url,
+      ...this.connectionFlags,
       '--prefix',
       this.prefix,
       '--require',
@@ -192,8 +226,17 @@ export class FaultScenario {
   }
 
   private spawnProducer(sessions: ProducerPlan['sessions']): void {
-    const plan: ProducerPlan = { seed: this.random.int(1, 2 ** 30), paceMs: this.options.paceMs, operationTimeoutMs: 500, lockTtlMs: 2000, sessions };
-    const node = spawnNode([PRODUCER, this.url, this.prefix, JSON.stringify(plan)]);
+    const plan: ProducerPlan = {
+      seed: this.random.int(1, 2 ** 30),
+      paceMs: this.options.paceMs,
+      // Above the replication wait, which must fit in one operation.
+      operationTimeoutMs: this.replication === undefined ? 500 : 1000,
+      lockTtlMs: 2000,
+      ...(this.replication === undefined ? {} : { replication: this.replication }),
+      sessions,
+    };
+    const redis = this.redisOption;
+    const node = spawnNode([PRODUCER, typeof redis === 'string' ? redis : JSON.stringify(redis), this.prefix, JSON.stringify(plan)]);
     this.producers.push({ node, uids: sessions.map((session) => session.uid), killed: false });
   }
 
@@ -218,6 +261,7 @@ export class FaultScenario {
   private async injectFaults(): Promise<void> {
     const events: ChaosEvent[] = [
       ...Array<ChaosEvent>(this.options.redisRestarts).fill('restart'),
+      ...Array<ChaosEvent>(this.options.primaryKills ?? 0).fill('killPrimary'),
       ...Array<ChaosEvent>(this.options.workerKills).fill('killWorker'),
       ...Array<ChaosEvent>(this.options.producerKills).fill('killProducer'),
       ...Array<ChaosEvent>(this.options.duplicateBatches).fill('duplicates'),
@@ -237,11 +281,18 @@ export class FaultScenario {
   private async inject(event: ChaosEvent, k: number): Promise<void> {
     switch (event) {
       case 'restart': {
-        await this.server.stop();
+        const server = this.server as RestartableRedis;
+        await server.stop();
         // The outage's length is part of the fault (not synchronisation).
         await new Promise((resolve) => setTimeout(resolve, this.random.int(100, 800)));
-        await this.server.start();
+        await server.start();
         this.counts.redisRestarts += 1;
+        return;
+      }
+      case 'killPrimary': {
+        const set = this.sentinelSet as RedisSentinelSet;
+        await set.waitForFailover(await set.killPrimary());
+        this.counts.primaryKills += 1;
         return;
       }
       case 'killWorker':
@@ -518,5 +569,6 @@ export class FaultScenario {
     await killChildren();
     if (this.container !== undefined) await closeTriggersContainer(this.container).catch(() => undefined);
     if (this.server !== undefined) await this.server.remove();
+    if (this.sentinelSet !== undefined) await this.sentinelSet.stop();
   }
 }

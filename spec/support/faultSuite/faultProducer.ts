@@ -14,11 +14,12 @@
  * options ignores it (the re-sent fire is then applied again when the first
  * one was).
  *
- * `node faultProducer.js <redisUrl> <prefix> <plan JSON>`
+ * `node faultProducer.js <redis> <prefix> <plan JSON>`, where `<redis>` is a
+ * URL or the JSON of a `redis` option (`{ sentinels, name }`).
  */
 import 'reflect-metadata';
 import { LockLostError, LockTimeoutError, StorageUnavailableError, closeTriggersContainer, createTriggersContainer, getManager } from '../../../src';
-import type { Kwargs, TriggerManager } from '../../../src';
+import type { Kwargs, ReplicationWait, TriggersContainerOptions, TriggerManager } from '../../../src';
 import { MemoryLogSink } from '../../../src/testing';
 import { SeededRandom } from '../SeededRandom';
 import type { FaultFire } from './FaultWorkload';
@@ -30,6 +31,8 @@ export interface ProducerPlan {
   paceMs: number;
   operationTimeoutMs: number;
   lockTtlMs: number;
+  /** The container's `replication` setting (a Sentinel run waits for a replica on every write). */
+  replication?: ReplicationWait;
   /** Each session's fires from index `from` on (the earlier ones were acknowledged by a previous producer). */
   sessions: Array<{ uid: string; from: number; fires: FaultFire[] }>;
 }
@@ -56,11 +59,12 @@ function retryable(error: unknown): error is Error {
 }
 
 async function main(): Promise<void> {
-  const [url, prefix, json] = process.argv.slice(2);
+  const [target, prefix, json] = process.argv.slice(2);
   const plan = JSON.parse(json) as ProducerPlan;
   const random = new SeededRandom(plan.seed);
   const container = createTriggersContainer({
-    redis: url,
+    redis: target.startsWith('{') ? (JSON.parse(target) as TriggersContainerOptions['redis']) : target,
+    ...(plan.replication === undefined ? {} : { replication: plan.replication }),
     prefix,
     defaultRunner: 'bullmq',
     logSink: new MemoryLogSink(),
