@@ -25,14 +25,20 @@ export class RedisSentinelSet {
     readonly sentinels: RedisNode[],
   ) {}
 
-  /** Starts the primary, `replicas` replicas and `sentinels` sentinels, and waits until every sentinel knows every replica. */
-  static async start(options: { replicas?: number; sentinels?: number; name?: string } = {}): Promise<RedisSentinelSet> {
+  /**
+   * Starts the primary, `replicas` replicas and `sentinels` sentinels, and
+   * waits until every sentinel knows every replica. `serverArgs` go to every
+   * data server (e.g. `--appendfsync everysec` in place of the fixture's
+   * fsync on every write).
+   */
+  static async start(options: { replicas?: number; sentinels?: number; name?: string; serverArgs?: string[] } = {}): Promise<RedisSentinelSet> {
     const name = options.name ?? 'triggers-primary';
+    const serverArgs = options.serverArgs ?? [];
     // No delay before the full sync a replica starts with (Redis waits 5 s by default for more replicas to join).
-    const primary = await RedisSentinelSet.server(['--repl-diskless-sync-delay', '0']);
+    const primary = await RedisSentinelSet.server(['--repl-diskless-sync-delay', '0', ...serverArgs]);
     const replicas: RestartableRedis[] = [];
     for (let i = 0; i < (options.replicas ?? 2); i += 1) {
-      replicas.push(await RedisSentinelSet.server(['--replicaof', '127.0.0.1', String(primary.port), '--repl-diskless-sync-delay', '0']));
+      replicas.push(await RedisSentinelSet.server(['--replicaof', '127.0.0.1', String(primary.port), '--repl-diskless-sync-delay', '0', ...serverArgs]));
     }
     await waitFor(
       'every replica to be in sync with the primary',
