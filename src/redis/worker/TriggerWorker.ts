@@ -450,30 +450,15 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       });
       return this.refuse(job, forged, fetched);
     }
-    if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
-      const local = this.executing.get(job.id);
-      if (local !== undefined) {
-        // This process still runs the job (its lock expired, e.g. during an outage): that run records the outcome.
-        await local.catch(() => undefined);
-        return;
-      }
-      let verdict: 'run' | 'settled' | WorkerLostError;
-      try {
-        verdict = await this.judgeRedelivery(job.id, payload);
-      } catch (error) {
-        // Unable to tell a live worker from a dead one: touch nothing (the reconciliation looks again later).
-        throw new JobRejection(asError(error), undefined);
-      }
-      if (verdict === 'settled') return;
-      if (verdict instanceof WorkerLostError) {
-        if (await this.replayLost(payload, verdict)) {
-          this.completedPayloads.set(job, { payload, outcome: TaskStatus.Replayed, durationMs: 0 });
-          return;
-        }
-        const failed = await this.failInstance(payload, verdict, [TaskStatus.Running]).catch(() => false);
-        if (failed) return this.reject(job, verdict, [], payload);
-      }
+    const local = this.executing.get(job.id);
+    if (local !== undefined) {
+      // This process still runs the job (a re-delivery after its lock expired during an outage, or a delivery whose
+      // state went back in time after a failover): that run records the outcome.
+      await local.catch(() => undefined);
+      return;
     }
+    const redelivered = job.attemptsStarted > 1 || job.stalledCounter > 0;
+    if (redelivered && (await this.settleRedelivery(job, payload)) === 'settled') return;
     if (fetched !== undefined && fetched.instance === payload.instance) {
       // BullMQ's fetch of this job already started the instance: the storage takes that start instead of making one.
       this.storageConnection?.handoffs.noteFetchedStart(payload.uid, fetched);
@@ -508,7 +493,53 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       }
       return this.reject(job, error, [TaskStatus.Scheduled, TaskStatus.Running]);
     }
+    if (outcome === undefined && !redelivered && (await this.startedElsewhere(payload))) {
+      // A first delivery, by BullMQ's count, of a job whose instance another worker started: the job's state went
+      // back in time (after a failover, BullMQ's fetch, which nothing waits for, was lost with the old primary while
+      // the start, which waits for the replicas, survived). Settled as the re-delivery it is: the job stays active
+      // while that worker lives (so nothing takes its instance for abandoned), WorkerLostError once it is silent.
+      await this.settleRedelivery(job, payload);
+      if (this.completedPayloads.has(job)) return; // replayed
+    }
     this.completedPayloads.set(job, { payload, outcome, durationMs: Date.now() - startedAt });
+  }
+
+  /**
+   * Handles a re-delivered job before (or instead of) running it, judging
+   * it ({@link judgeRedelivery}):
+   * `'settled'` when there is nothing left to do (the instance left
+   * `running`, was replayed, or was failed with {@link WorkerLostError},
+   * which then rejects the job); `'run'` when the usual path decides.
+   */
+  private async settleRedelivery(job: Job<unknown, void>, payload: BullMQJobData): Promise<'run' | 'settled'> {
+    const jobId = job.id as string;
+    let verdict: 'run' | 'settled' | WorkerLostError;
+    try {
+      verdict = await this.judgeRedelivery(jobId, payload);
+    } catch (error) {
+      // Unable to tell a live worker from a dead one: touch nothing (the reconciliation looks again later).
+      throw new JobRejection(asError(error), undefined);
+    }
+    if (verdict instanceof WorkerLostError) {
+      if (await this.replayLost(payload, verdict)) {
+        this.completedPayloads.set(job, { payload, outcome: TaskStatus.Replayed, durationMs: 0 });
+        return 'settled';
+      }
+      const failed = await this.failInstance(payload, verdict, [TaskStatus.Running]).catch(() => false);
+      if (failed) return this.reject(job, verdict, [], payload);
+      return 'run';
+    }
+    return verdict;
+  }
+
+  /** Whether the job's instance is `running` without this process running it (read from its storage; false when unreadable). */
+  private async startedElsewhere(payload: BullMQJobData): Promise<boolean> {
+    try {
+      const storage = resolveNamed<StorageBackend>(this.container, 'storage', payload.storage).open(payload.uid);
+      return (await storage.getInstance(payload.instance)).status === TaskStatus.Running;
+    } catch {
+      return false;
+    }
   }
 
   /** Lists the job in this worker's heartbeats and in {@link executing} until its outcome is recorded. */
