@@ -337,6 +337,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         graceMs: this.options.reconcileGraceMs ?? 30_000,
         batch: this.options.reconcileBatch ?? 100,
         heartbeatTimeoutMs: this.heartbeatTimeoutMs,
+        workerId: this.heartbeat.id,
       });
       if (interval > 0) {
         this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), interval);
