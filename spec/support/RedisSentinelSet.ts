@@ -13,7 +13,7 @@ import { waitFor } from './waitFor';
  * of it and sentinels monitoring it (quorum 2, down after 1 s), every one a
  * private `redis-server` on a free port. {@link killPrimary} crashes the
  * primary; {@link waitForFailover} waits until the sentinels promoted a
- * replica.
+ * replica; {@link rejoin} brings a killed server back as a replica.
  */
 export class RedisSentinelSet {
   private readonly dir = mkdtempSync(join(tmpdir(), 'triggers-sentinel-'));
@@ -23,6 +23,7 @@ export class RedisSentinelSet {
     readonly name: string,
     private readonly servers: RestartableRedis[],
     readonly sentinels: RedisNode[],
+    private readonly serverArgs: readonly string[],
   ) {}
 
   /**
@@ -57,7 +58,7 @@ export class RedisSentinelSet {
     );
     const ports: number[] = [];
     for (let i = 0; i < (options.sentinels ?? 3); i += 1) ports.push(await freePort());
-    const set = new RedisSentinelSet(name, [primary, ...replicas], ports.map((port) => ({ host: '127.0.0.1', port })));
+    const set = new RedisSentinelSet(name, [primary, ...replicas], ports.map((port) => ({ host: '127.0.0.1', port })), serverArgs);
     for (const port of ports) set.startSentinel(port, primary.port);
     await waitFor(
       'every sentinel to see every replica',
@@ -106,6 +107,35 @@ export class RedisSentinelSet {
     return port;
   }
 
+  /**
+   * Starts the server on `port` (a killed primary) again as a replica of the
+   * current primary, as an operator brings a failed node back, and waits
+   * until the primary counts every server of the set as an online replica.
+   */
+  async rejoin(port: number, timeoutMs = 30_000): Promise<void> {
+    const server = this.servers.find((candidate) => candidate.port === port);
+    if (server === undefined) throw new Error(`no server of this set on port ${port}`);
+    const primary = await this.primaryPort();
+    await server.start(['--replicaof', '127.0.0.1', String(primary), '--repl-diskless-sync-delay', '0', ...this.serverArgs]);
+    await waitFor(
+      `the server on port ${port} back in sync as a replica of ${primary}`,
+      async () => {
+        const redis = new Redis({ host: '127.0.0.1', port: primary, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        redis.on('error', () => undefined);
+        try {
+          await redis.connect();
+          const info = await redis.info('replication');
+          return (info.match(/state=online/g) ?? []).length === this.servers.length - 1;
+        } catch {
+          return false;
+        } finally {
+          redis.disconnect();
+        }
+      },
+      timeoutMs,
+    );
+  }
+
   /** Stops every process and deletes their data. */
   async stop(): Promise<void> {
     for (const child of this.sentinelProcesses) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -129,7 +159,7 @@ export class RedisSentinelSet {
         `dir ${this.dir}`,
         `sentinel monitor ${this.name} 127.0.0.1 ${primaryPort} 2`,
         `sentinel down-after-milliseconds ${this.name} 1000`,
-        `sentinel failover-timeout ${this.name} 5000`,
+        `sentinel failover-timeout ${this.name} 3000`,
         `sentinel parallel-syncs ${this.name} 1`,
         '',
       ].join('\n'),

@@ -7,15 +7,15 @@ const seed = Number(process.env.TRIGGERS_FAULT_SEED ?? 31);
  * suite's workload fired by producer processes into CLI worker processes
  * over a Sentinel set (1 primary, 2 replicas, 3 sentinels on loopback),
  * every storage write waiting for a replica (`--wait-replicas 1`). The
- * primary is SIGKILLed while producers fire and workers run tasks; the
- * sentinels promote a replica, clients follow it, and a fire that failed
- * with StorageUnavailableError is retried by its producer under the same
- * idempotency key. Every session must end as the same fires end in memory,
+ * primary is SIGKILLed twice while producers fire and workers run tasks;
+ * each time the sentinels promote a replica, clients follow it, a fire that
+ * failed with StorageUnavailableError is retried by its producer under the
+ * same idempotency key, and the killed server comes back as a replica. Every session must end as the same fires end in memory,
  * nothing lost, doubled, stuck, or failed with WorkerLostError.
  */
-describe('faults: a Sentinel primary killed mid-run', () => {
+describe('faults: Sentinel primaries killed mid-run', () => {
   describeFaultScenario(
-    'primary SIGKILLed while producers fire and workers run tasks, replicas promoted by the sentinels',
+    'the primary SIGKILLed twice while producers fire and workers run tasks, a replica promoted each time',
     {
       seed,
       sessions: 8,
@@ -27,7 +27,7 @@ describe('faults: a Sentinel primary killed mid-run', () => {
       lockDurationMs: 1000,
       stalledIntervalMs: 500,
       sentinel: true,
-      primaryKills: 1,
+      primaryKills: 2,
       redisRestarts: 0,
       workerKills: 0,
       producerKills: 0,

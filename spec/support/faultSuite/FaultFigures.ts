@@ -14,6 +14,8 @@ export interface FaultFigures {
   redisRestarts: number;
   /** Sentinel primaries SIGKILLed (a replica promoted each time). */
   primaryKills: number;
+  /** Of those, kills while fires were still unacknowledged. */
+  primaryKillsMidStream: number;
   workerKills: number;
   producerKills: number;
   /** Fires a killed producer had sent without an acknowledgement (re-sent by its replacement). */
@@ -69,6 +71,7 @@ const COUNTERS: ReadonlyArray<readonly [keyof FaultFigures, string]> = [
   ['taskRuns', 'task runs'],
   ['redisRestarts', 'Redis restarts (AOF)'],
   ['primaryKills', 'primaries SIGKILLed (failovers)'],
+  ['primaryKillsMidStream', 'of them while fires were outstanding'],
   ['workerKills', 'workers SIGKILLed'],
   ['producerKills', 'producers SIGKILLed'],
   ['inFlightAtProducerKill', 'fires in flight at a producer kill'],

@@ -43,7 +43,7 @@ export interface FaultScenarioOptions {
    * (`replication`); `redisRestarts` must then be 0.
    */
   sentinel?: boolean;
-  /** Primaries SIGKILLed mid-stream (Sentinel only), each followed by the sentinels' promotion of a replica. */
+  /** Primaries SIGKILLed mid-stream (Sentinel only), each followed by the sentinels' promotion of a replica and the killed server's return as a replica. */
   primaryKills?: number;
 }
 
@@ -110,7 +110,7 @@ export class FaultScenario {
   private readonly producers: ProducerProcess[] = [];
   private readonly forgedIds: string[] = [];
   private readonly examples: string[] = [];
-  private readonly counts = { redisRestarts: 0, primaryKills: 0, workerKills: 0, producerKills: 0, inFlightAtProducerKill: 0, duplicateDeliveries: 0 };
+  private readonly counts = { redisRestarts: 0, primaryKills: 0, primaryKillsMidStream: 0, workerKills: 0, producerKills: 0, inFlightAtProducerKill: 0, duplicateDeliveries: 0 };
   private server?: RestartableRedis;
   private sentinelSet?: RedisSentinelSet;
   private container!: Container;
@@ -291,8 +291,13 @@ export class FaultScenario {
       }
       case 'killPrimary': {
         const set = this.sentinelSet as RedisSentinelSet;
-        await set.waitForFailover(await set.killPrimary());
+        // Mid-stream: fires not yet acknowledged are still to come (or in flight).
+        if (this.acknowledgedCount() < this.totalFires) this.counts.primaryKillsMidStream += 1;
+        const killed = await set.killPrimary();
+        await set.waitForFailover(killed);
         this.counts.primaryKills += 1;
+        // Back as a replica, so the next failover finds two replicas again (the producers and workers keep going meanwhile).
+        await set.rejoin(killed);
         return;
       }
       case 'killWorker':

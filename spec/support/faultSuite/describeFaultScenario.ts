@@ -25,6 +25,7 @@ export function describeFaultScenario(title: string, options: FaultScenarioOptio
       const { figures } = report;
       expect(figures.redisRestarts).to.equal(options.redisRestarts);
       expect(figures.primaryKills).to.equal(options.primaryKills ?? 0);
+      expect(figures.primaryKillsMidStream, 'primaries killed while fires were outstanding').to.equal(options.primaryKills ?? 0);
       expect(figures.workerKills).to.equal(options.workerKills);
       expect(figures.producerKills).to.equal(options.producerKills);
       if (options.duplicateBatches > 0) expect(figures.duplicateDeliveries).to.be.greaterThan(0);
