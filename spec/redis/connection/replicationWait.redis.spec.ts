@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { StorageUnavailableError, TRIGGERS } from '../../../src';
 import type { RedisConnection } from '../../../src';
 import { closeFaultContainers, faultContainer } from '../../support/faultFixtures';
 import { RestartableRedis } from '../../support/restartableRedis';
-import { waitFor } from '../../support/waitFor';
+import { closeClientInWait } from '../../support/closeClientInWait';
 
 describe('redis/connection: replication waits (WAIT after every storage write)', function () {
   this.timeout(30_000);
@@ -29,17 +28,8 @@ describe('redis/connection: replication waits (WAIT after every storage write)',
       () => undefined,
       (error: unknown) => error,
     );
-    const observer = new Redis(server.port, '127.0.0.1');
-    try {
-      await waitFor('the write applied and its connection waiting in WAIT', async () => {
-        const clients = (await observer.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string;
-        return (await observer.get('wait-cut:key')) === 'written' && / cmd=wait /.test(clients);
-      });
-      // As a primary killed while its replicas were catching up: the connection closes before WAIT answers.
-      expect(await observer.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes')).to.equal(1);
-    } finally {
-      observer.disconnect();
-    }
+    // As a primary killed while its replicas were catching up: the connection closes before WAIT answers.
+    expect(await closeClientInWait(server.port, async (redis) => (await redis.get('wait-cut:key')) === 'written')).to.equal(1);
     const error = await write;
     expect(error).to.be.instanceOf(StorageUnavailableError);
     expect(error).to.include({ uid: 'wait-cut', operation: 'write', maybeApplied: true });

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { StorageUnavailableError, TRIGGERS, getManager } from '../../../src';
 import type { RedisConnection } from '../../../src';
-import { Redis } from 'ioredis';
 import { ThreadingTaskRunner, expectInstance } from '../../../src/testing';
 import { FAULT_TIMEOUT_MS, closeFaultContainers, faultContainer, onceAvailable, settleTimed } from '../../support/faultFixtures';
 import { keysUnder } from '../../support/redisContainers';
 import { RestartableRedis, freePort } from '../../support/restartableRedis';
-import { waitFor } from '../../support/waitFor';
+import { closeClientInWait } from '../../support/closeClientInWait';
 
 /** Margin over the operation timeout for timers and one connection attempt on loopback. */
 const MARGIN_MS = 1500;
@@ -93,17 +92,8 @@ describe('faults: Redis unreachable (in process)', function () {
       connection.call('faults-batch', 'blocked', (redis) => redis.call('WAIT', 1, 4_000)),
       connection.call('faults-batch', 'behind', (redis) => redis.set('faults-batch:b', '1')),
     ].map((reply) => reply.then((value) => value, (error: unknown) => error));
-    const observer = new Redis(server.port, '127.0.0.1');
-    try {
-      await waitFor('the batch to be blocked in WAIT after its first command', async () => {
-        const clients = (await observer.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string;
-        return (await observer.get('faults-batch:n')) === '1' && / cmd=wait /.test(clients);
-      });
-      // The server closes the connection, as a killed primary's socket closes.
-      expect(await observer.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes')).to.equal(1);
-    } finally {
-      observer.disconnect();
-    }
+    // The server closes the connection, as a killed primary's socket closes.
+    expect(await closeClientInWait(server.port, async (redis) => (await redis.get('faults-batch:n')) === '1')).to.equal(1);
     const [first, ...cutOff] = await Promise.all(batch);
     expect(first).to.equal(1);
     for (const error of cutOff) {
