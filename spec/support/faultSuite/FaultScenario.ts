@@ -47,8 +47,8 @@ export interface FaultScenarioOptions {
   primaryKills?: number;
 }
 
-/** The replicas every write of a Sentinel run waits for, and how long. */
-const SENTINEL_REPLICATION = { replicas: 1, timeoutMs: 500 };
+/** The replicas every write of a Sentinel run waits for (every replica of the set: the sentinels may promote either), and how long. */
+const SENTINEL_REPLICATION = { replicas: 2, timeoutMs: 500 };
 
 /** The figures of a run and, for the checks that failed, a few examples. */
 export interface FaultReport {
