@@ -125,6 +125,9 @@ export interface TriggerWorkerEvents {
  * A job re-delivered after its worker died mid-run finds its instance
  * `running`: the task is not run again (it may have had side effects); the
  * instance is failed with {@link WorkerLostError} so an operator can replay it.
+ * A job delivered as if for the first time to an instance another worker
+ * started (its BullMQ state went back in time, e.g. after a failover) is
+ * judged the same way: held while that worker's heartbeat claims it.
  *
  * **One round trip to finish a job.** BullMQ completes jobs on a connection
  * this worker owns, and a job whose instance lives in this container's
