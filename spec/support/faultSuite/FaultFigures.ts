@@ -26,6 +26,10 @@ export interface FaultFigures {
   workerLostRejections: number;
   /** Genuine jobs failed in BullMQ for another reason (BullMQ's stall limit, a storage error...). */
   otherRejections: number;
+  /** Worker-level errors the workers printed (not job rejections). */
+  workerErrors: number;
+  /** Of those, BullMQ refusing a job's completion for its lock (lost or replaced). */
+  missingLocks: number;
   /** Settle time (ms) until nothing was scheduled, running or queued, or the deadline. */
   settleMs: number;
 
@@ -79,6 +83,8 @@ const COUNTERS: ReadonlyArray<readonly [keyof FaultFigures, string]> = [
   ['forgedJobs', 'forged jobs'],
   ['workerLostRejections', 'WorkerLostError rejections'],
   ['otherRejections', 'other job rejections'],
+  ['workerErrors', 'worker errors (not rejections)'],
+  ['missingLocks', 'of them a lost job lock'],
   ['settleMs', 'settle (ms)'],
 ];
 

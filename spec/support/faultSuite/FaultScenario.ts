@@ -545,6 +545,8 @@ export class FaultScenario {
     const workerLostRejections = workerErrors.filter((line) => /rejected: WorkerLostError/.test(line)).length;
     const otherRejections = workerErrors.filter((line) => / rejected: /.test(line) && !/rejected: WorkerLostError/.test(line) && !FORGED_REFUSALS.test(line));
     for (const line of otherRejections) example(`other rejection: ${line.slice(0, 300)}`);
+    // Worker-level errors (e.g. BullMQ failing to complete a job whose lock a failover lost): counted, not checked.
+    const workerErrorLines = workerErrors.filter((line) => line.startsWith('worker error: '));
 
     const events = this.producers.flatMap((producer) => parseEvents(producer.node));
     return {
@@ -561,6 +563,8 @@ export class FaultScenario {
         forgedJobs: this.forgedIds.length,
         workerLostRejections,
         otherRejections: otherRejections.length,
+        workerErrors: workerErrorLines.length,
+        missingLocks: workerErrorLines.filter((line) => /Missing lock|Lock mismatch/.test(line)).length,
         settleMs,
         ...figures,
         forgedNotRefused,
