@@ -1,4 +1,5 @@
 import type { Container } from 'inversify';
+import type { Redis } from 'ioredis';
 import { BullMQTaskRunner, TRIGGERS, TaskStatus, closeTriggersContainer, createTriggersContainer, getManager, runnerToken } from '../../../src';
 import type { RedisConnection, TaskJobPayload } from '../../../src';
 import { MemoryLogSink } from '../../../src/testing';
@@ -383,6 +384,7 @@ export class FaultScenario {
         this.counts.duplicateDeliveries += 1;
       });
     }
+    await this.replicated(queue);
   }
 
   /**
@@ -423,6 +425,25 @@ export class FaultScenario {
       });
       if (added) this.forgedIds.push(jobId);
     }
+    await this.replicated(queue);
+  }
+
+  /**
+   * On a Sentinel set, waits until the replicas have what this process
+   * wrote through `queue` (BullMQ's writes are not waited for by Triggers):
+   * a primary killed right after would otherwise take the forged jobs or
+   * duplicate deliveries with it. The faults are injected one at a time, so
+   * no failover runs meanwhile.
+   */
+  private async replicated(queue: ReturnType<BullMQTaskRunner['queue']>): Promise<void> {
+    const replication = this.replication;
+    if (replication === undefined) return;
+    await retrying(async () => {
+      // The Redis backend's client is the queue's ioredis connection.
+      const client = (await queue.getBackend().client) as unknown as Redis;
+      const acknowledged = (await client.call('WAIT', replication.replicas, replication.timeoutMs)) as number;
+      if (acknowledged < replication.replicas) throw new Error(`only ${acknowledged} replicas have the injected jobs`);
+    });
   }
 
   /** How many producers failed; waits until every producer exited. */
