@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import type { Container } from 'inversify';
-import { BullMQTaskRunner, TRIGGERS, Task, TaskStatus, TriggerTask, WorkerLostError } from '../../../src';
-import type { Kwargs, RedisConnection, TaskContext, TriggerManager } from '../../../src';
+import { BullMQTaskRunner, TRIGGERS, Task, TaskStatus, TriggerTask, WorkerLostError, getManager, runnerToken } from '../../../src';
+import type { JobCompletedEvent, Kwargs, RedisConnection, TaskContext, TriggerManager } from '../../../src';
+import { Redis } from 'ioredis';
 import { bullmqContainer, bullmqSession, closeBullmq, completedJob, failedJob, startWorker } from '../../support/bullmqFixtures';
+import { closeFaultContainers, faultContainer, onceAvailable } from '../../support/faultFixtures';
+import { RestartableRedis } from '../../support/restartableRedis';
 import { waitFor } from '../../support/waitFor';
 
 /** Finishes with its instance name. */
@@ -26,7 +29,12 @@ const TIMINGS = { reconcileIntervalMs: 0, heartbeatIntervalMs: 100, heartbeatTim
  */
 describe('TriggerWorker: a first delivery of a job whose instance another worker started (job state behind the instance)', function () {
   this.timeout(20_000);
-  afterEach(closeBullmq);
+  const servers: RestartableRedis[] = [];
+  afterEach(async () => {
+    await closeBullmq();
+    await closeFaultContainers();
+    await Promise.all(servers.splice(0).map((server) => server.remove()));
+  });
 
   /** A session whose t_a#0 is `running` (started by "another worker") while its job waits in the queue, never fetched. */
   async function startedElsewhere(): Promise<{ container: Container; manager: TriggerManager; jobId: string; runner: BullMQTaskRunner; prefix: string }> {
@@ -94,5 +102,58 @@ describe('TriggerWorker: a first delivery of a job whose instance another worker
     expect(instance.status).to.equal(TaskStatus.Failed);
     expect(instance.metadata.exceptionType).to.equal('WorkerLostError');
     expect(await runner.queue('triggers').getJobState(jobId)).to.equal('failed');
+  });
+
+  it('keeps judging through a storage outage (a restart, a failover) instead of failing the job, and completes it once the other worker recorded the outcome', async () => {
+    const server = await RestartableRedis.onFreePort();
+    servers.push(server);
+    await server.start();
+    const { container, prefix } = faultContainer(server.url, { defaultRunner: 'bullmq', defaultStorage: 'redis', operationTimeoutMs: 300 });
+    const manager = getManager(container, 'judge-outage');
+    await manager.updateConfiguration(CONFIG);
+    await manager.fire('go');
+    await manager.storage.withLock(async (tx) => {
+      const instance = await tx.instance('t_a#0');
+      instance.start();
+      tx.put(instance);
+    });
+    const jobId = BullMQTaskRunner.jobIdFor(prefix, 'judge-outage', 't_a#0');
+    // The other worker, beating through the outage like a live worker does.
+    const other = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 0 });
+    other.on('error', () => undefined);
+    const beat = async (): Promise<void> => {
+      const [seconds, micros] = await other.time();
+      await other.hset(`${prefix}:workers`, 'other-worker', `${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)}:${JSON.stringify([jobId])}`);
+    };
+    await beat();
+    const beating = setInterval(() => void beat().catch(() => undefined), 50);
+    const failures: Error[] = [];
+    let completed: Promise<JobCompletedEvent> = Promise.reject(new Error('no worker'));
+    try {
+      await startWorker(container, { ...TIMINGS, lockDurationMs: 10_000 }, (started) => {
+        completed = completedJob(started, 't_a#0');
+        started.on('failed', (event) => failures.push(event.error));
+      });
+      const queue = container.get<BullMQTaskRunner>(runnerToken('bullmq')).queue('triggers');
+      await waitFor('the job delivered', async () => (await queue.getJobState(jobId)) === 'active');
+      await server.stop();
+      // The outage's length is part of the fault (not synchronisation): several operation and heartbeat timeouts.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await server.start();
+      await onceAvailable('the other worker recording its outcome', () =>
+        manager.storage.withLock(async (tx) => {
+          const instance = await tx.instance('t_a#0');
+          instance.setStatus(TaskStatus.Finished);
+          tx.put(instance);
+        }),
+      );
+      clearInterval(beating);
+      expect((await completed).outcome).to.equal(undefined);
+      expect(failures.map((error) => error.name)).to.deep.equal([]);
+      expect((await manager.storage.getInstance('t_a#0')).status).to.equal(TaskStatus.Finished);
+    } finally {
+      clearInterval(beating);
+      other.disconnect();
+    }
   });
 });

@@ -567,7 +567,9 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
    * `heartbeatTimeoutMs`, that worker is alive (its lock expired during a
    * connection loss, say): wait, and answer `'settled'` once the instance
    * left `running`. After `heartbeatTimeoutMs` of watching with no live
-   * claim, the {@link WorkerLostError} naming the last claimant.
+   * claim, the {@link WorkerLostError} naming the last claimant. While the
+   * storage is unavailable it keeps watching (the watch starts again once
+   * it answers), for at most {@link JUDGE_THROUGH_OUTAGE_MS}.
    */
   private async judgeRedelivery(jobId: string, payload: BullMQJobData): Promise<'run' | 'settled' | WorkerLostError> {
     const redis = this.jobConnection;
@@ -576,15 +578,24 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const storage = resolveNamed<StorageBackend>(this.container, 'storage', payload.storage).open(payload.uid);
     const timeout = this.heartbeatTimeoutMs;
     let watchedSince: number | undefined;
-    for (let first = true; ; first = false) {
+    let sawRunning = false;
+    const pauseMs = Math.max(10, Math.min(this.heartbeatIntervalMs, Math.floor(timeout / 4)));
+    const giveUpAt = Date.now() + JUDGE_THROUGH_OUTAGE_MS;
+    for (;;) {
       let status: TaskStatus;
       try {
         status = (await storage.getInstance(payload.instance)).status;
       } catch (error) {
         if (error instanceof UnknownInstanceError) return 'run';
-        throw error;
+        if (!(error instanceof StorageUnavailableError) || Date.now() > giveUpAt) throw error;
+        // The storage is away (a restart, a failover): watch again from scratch once it answers, since the heartbeat
+        // record may then be behind the workers' beats for a while.
+        watchedSince = undefined;
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        continue;
       }
-      if (status !== TaskStatus.Running) return first ? 'run' : 'settled';
+      if (status !== TaskStatus.Running) return sawRunning ? 'settled' : 'run';
+      sawRunning = true;
       const beats = await WorkerHeartbeat.read(redis, this.settings.prefix);
       watchedSince ??= beats.now;
       const claims = claimsOf(beats, jobId).filter((beat) => beat.id !== heartbeat.id);
@@ -600,7 +611,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         });
       }
       if (this.forcedClose) throw new RunnerConfigurationError({ runner: 'TriggerWorker', reason: 'TriggerWorker was closed while waiting for a live worker' });
-      await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(this.heartbeatIntervalMs, Math.floor(timeout / 4)))));
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
 
@@ -867,6 +878,9 @@ function identify(data: unknown): Identity | undefined {
   if (uid.length === 0 || instance.length === 0 || storage.length === 0) return undefined;
   return typeof manager === 'string' && manager.length > 0 ? { uid, instance, storage, manager } : { uid, instance, storage };
 }
+
+/** How long judging a re-delivered job keeps going while its storage is unavailable (as long as a worker keeps recording an outcome). */
+const JUDGE_THROUGH_OUTAGE_MS = 5 * 60_000;
 
 /** Sets a handed-back job's lock to a new token if it is unlocked and still active (`relockHandedBack-2.lua`). */
 const RELOCK_HANDED_BACK = RedisScript.load<number>('relockHandedBack');
