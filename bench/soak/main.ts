@@ -1,5 +1,6 @@
 /**
- * The long fault suite: `npm run soak -- --minutes 5 --seed 7 [--json]`.
+ * The long fault suite: `npm run soak -- --minutes 5 --seed 7 [--sessions N] [--sentinel] [--json]`
+ * (`--sentinel`: on a Sentinel set, primaries SIGKILLed instead of Redis restarts).
  * Runs rounds of the fault scenario (seeds `seed`, `seed + 1`, ...) until
  * the time is up, prints each round's failed checks, then the figures
  * summed over the rounds as a table (or JSON). Exits 1 when a check failed.
@@ -17,13 +18,14 @@ async function main(): Promise<number> {
       minutes: { type: 'string', default: '5' },
       seed: { type: 'string', default: '7' },
       sessions: { type: 'string', default: '24' },
+      sentinel: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
   const minutes = Number(values.minutes);
   const seed = Number(values.seed);
   const sessions = Number(values.sessions);
-  if (!(minutes > 0) || !Number.isInteger(seed) || !(sessions > 1)) throw new Error('usage: soak [--minutes N] [--seed N] [--sessions N] [--json]');
+  if (!(minutes > 0) || !Number.isInteger(seed) || !(sessions > 1)) throw new Error('usage: soak [--minutes N] [--seed N] [--sessions N] [--sentinel] [--json]');
   const log = (line: string): void => void (values.json ? process.stderr : process.stdout).write(`${line}\n`);
   const end = Date.now() + minutes * 60_000;
   let total: FaultFigures | undefined;
@@ -36,7 +38,8 @@ async function main(): Promise<number> {
       producers: 3,
       workers: 3,
       concurrency: 3,
-      redisRestarts: 4,
+      // On a Sentinel set (--sentinel), primaries killed (failovers) instead of one server restarted.
+      ...(values.sentinel ? { sentinel: true, primaryKills: 3, redisRestarts: 0 } : { redisRestarts: 4 }),
       workerKills: 5,
       producerKills: 2,
       duplicateBatches: 3,

@@ -209,6 +209,18 @@ describe('triggers CLI on a stored session: inspect, why, replay, skip, fire, gr
     expect((await manager.storage.getLatestKwargs()).gate).to.deep.equal({ open: true });
   });
 
+  it('fire --wait-replicas waits for that many replicas: refused with exit 3 where there are none (the primary has the fire); --wait-timeout alone is a usage error', async () => {
+    // The shared test server has no replica: a wait for one times out.
+    const waited = await cli('fire', uid, 'waited', '--kwargs', '{"n":1}', '--wait-replicas', '1', '--wait-timeout', '100', '--operation-timeout', '500');
+    expect(waited.code).to.equal(3);
+    expect(waited.output).to.contain('StorageUnavailableError').and.to.contain('only 0 of 1 replicas acknowledged the write within 100 ms');
+    expect((await manager.storage.getLatestKwargs()).waited).to.deep.equal({ n: 1 });
+    const alone = await cli('fire', uid, 'waited', '--wait-timeout', '100');
+    expect(alone.code).to.not.equal(0);
+    expect(alone.output).to.contain('--wait-timeout needs --wait-replicas');
+    expect((await manager.storage.getLatestKwargs()).waited).to.deep.equal({ n: 1 });
+  });
+
   it('exits 3 for a session the storage holds nothing for, and changes nothing', async () => {
     const result = await cli('fire', 'no-such-session', 'go');
     expect(result.code).to.equal(3);

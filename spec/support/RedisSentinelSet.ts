@@ -13,7 +13,7 @@ import { waitFor } from './waitFor';
  * of it and sentinels monitoring it (quorum 2, down after 1 s), every one a
  * private `redis-server` on a free port. {@link killPrimary} crashes the
  * primary; {@link waitForFailover} waits until the sentinels promoted a
- * replica.
+ * replica; {@link rejoin} brings a killed server back as a replica.
  */
 export class RedisSentinelSet {
   private readonly dir = mkdtempSync(join(tmpdir(), 'triggers-sentinel-'));
@@ -23,16 +23,23 @@ export class RedisSentinelSet {
     readonly name: string,
     private readonly servers: RestartableRedis[],
     readonly sentinels: RedisNode[],
+    private readonly serverArgs: readonly string[],
   ) {}
 
-  /** Starts the primary, `replicas` replicas and `sentinels` sentinels, and waits until every sentinel knows every replica. */
-  static async start(options: { replicas?: number; sentinels?: number; name?: string } = {}): Promise<RedisSentinelSet> {
+  /**
+   * Starts the primary, `replicas` replicas and `sentinels` sentinels, and
+   * waits until every sentinel knows every replica. `serverArgs` go to every
+   * data server (e.g. `--appendfsync everysec` in place of the fixture's
+   * fsync on every write).
+   */
+  static async start(options: { replicas?: number; sentinels?: number; name?: string; serverArgs?: string[] } = {}): Promise<RedisSentinelSet> {
     const name = options.name ?? 'triggers-primary';
+    const serverArgs = options.serverArgs ?? [];
     // No delay before the full sync a replica starts with (Redis waits 5 s by default for more replicas to join).
-    const primary = await RedisSentinelSet.server(['--repl-diskless-sync-delay', '0']);
+    const primary = await RedisSentinelSet.server(['--repl-diskless-sync-delay', '0', ...serverArgs]);
     const replicas: RestartableRedis[] = [];
     for (let i = 0; i < (options.replicas ?? 2); i += 1) {
-      replicas.push(await RedisSentinelSet.server(['--replicaof', '127.0.0.1', String(primary.port), '--repl-diskless-sync-delay', '0']));
+      replicas.push(await RedisSentinelSet.server(['--replicaof', '127.0.0.1', String(primary.port), '--repl-diskless-sync-delay', '0', ...serverArgs]));
     }
     await waitFor(
       'every replica to be in sync with the primary',
@@ -51,7 +58,7 @@ export class RedisSentinelSet {
     );
     const ports: number[] = [];
     for (let i = 0; i < (options.sentinels ?? 3); i += 1) ports.push(await freePort());
-    const set = new RedisSentinelSet(name, [primary, ...replicas], ports.map((port) => ({ host: '127.0.0.1', port })));
+    const set = new RedisSentinelSet(name, [primary, ...replicas], ports.map((port) => ({ host: '127.0.0.1', port })), serverArgs);
     for (const port of ports) set.startSentinel(port, primary.port);
     await waitFor(
       'every sentinel to see every replica',
@@ -100,6 +107,35 @@ export class RedisSentinelSet {
     return port;
   }
 
+  /**
+   * Starts the server on `port` (a killed primary) again as a replica of the
+   * current primary, as an operator brings a failed node back, and waits
+   * until the primary counts every server of the set as an online replica.
+   */
+  async rejoin(port: number, timeoutMs = 30_000): Promise<void> {
+    const server = this.servers.find((candidate) => candidate.port === port);
+    if (server === undefined) throw new Error(`no server of this set on port ${port}`);
+    const primary = await this.primaryPort();
+    await server.start(['--replicaof', '127.0.0.1', String(primary), '--repl-diskless-sync-delay', '0', ...this.serverArgs]);
+    await waitFor(
+      `the server on port ${port} back in sync as a replica of ${primary}`,
+      async () => {
+        const redis = new Redis({ host: '127.0.0.1', port: primary, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        redis.on('error', () => undefined);
+        try {
+          await redis.connect();
+          const info = await redis.info('replication');
+          return (info.match(/state=online/g) ?? []).length === this.servers.length - 1;
+        } catch {
+          return false;
+        } finally {
+          redis.disconnect();
+        }
+      },
+      timeoutMs,
+    );
+  }
+
   /** Stops every process and deletes their data. */
   async stop(): Promise<void> {
     for (const child of this.sentinelProcesses) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -123,7 +159,7 @@ export class RedisSentinelSet {
         `dir ${this.dir}`,
         `sentinel monitor ${this.name} 127.0.0.1 ${primaryPort} 2`,
         `sentinel down-after-milliseconds ${this.name} 1000`,
-        `sentinel failover-timeout ${this.name} 5000`,
+        `sentinel failover-timeout ${this.name} 3000`,
         `sentinel parallel-syncs ${this.name} 1`,
         '',
       ].join('\n'),

@@ -34,13 +34,13 @@ export class RestartableRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts the server (again) and waits until it answers PING. */
-  async start(): Promise<void> {
+  /** Starts the server (again) and waits until it answers PING; `extraArgs` replace the ones it was created with (e.g. another `--replicaof`). */
+  async start(extraArgs: readonly string[] = this.extraArgs): Promise<void> {
     if (this.child !== undefined) return;
     const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
     const args = [
       ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir],
-      ...this.extraArgs,
+      ...extraArgs,
     ];
     const child = spawn(binary, args, { stdio: 'ignore' });
     this.child = child;

@@ -26,9 +26,14 @@ export interface ConnectionOptions {
   sentinelName?: string;
   prefix: string;
   operationTimeout?: number;
+  /** `--wait-replicas`: replicas every storage write waits for (the container's `replication.replicas`). */
   waitReplicas?: number;
+  /** `--wait-timeout`: how long a write waits for them (default 1000 ms). */
   waitTimeout?: number;
 }
+
+/** Milliseconds a write waits for `--wait-replicas` when `--wait-timeout` is not given. */
+const DEFAULT_WAIT_TIMEOUT_MS = 1000;
 
 /** `host:port,host:port` as nodes. */
 function nodeList(value: string): RedisNode[] {
@@ -72,14 +77,29 @@ export class StorageConnection {
       .option('--sentinel-name <name>', 'the name the sentinels monitor the primary under')
       .option('--prefix <prefix>', 'key and queue prefix, as given to createTriggersContainer', 'triggers')
       .addOption(
-        new Option('--wait-replicas <n>', 'every storage write waits until this many replicas have it (Redis WAIT; see docs/guarantees.md)').argParser(positiveInteger),
-      )
-      .addOption(new Option('--wait-timeout <ms>', 'how long a write waits for --wait-replicas (default 1000)').argParser(positiveInteger))
-      .addOption(
         new Option('--operation-timeout <ms>', 'longest wait for one Redis round trip before StorageUnavailableError (exit 3 for commands; default 10000)').argParser(
           positiveInteger,
         ),
+      )
+      .addOption(
+        new Option('--wait-replicas <n>', 'acknowledge a storage write only once this many replicas have it (Redis WAIT, the replication option; see docs/guarantees.md)').argParser(positiveInteger),
+      )
+      .addOption(
+        new Option('--wait-timeout <ms>', `how long a write waits for --wait-replicas before StorageUnavailableError (default ${DEFAULT_WAIT_TIMEOUT_MS})`).argParser(positiveInteger),
       );
+  }
+
+  /**
+   * The `replication` setting `--wait-replicas` and `--wait-timeout` ask for (undefined without them).
+   *
+   * @throws CommandLineError when `--wait-timeout` comes without `--wait-replicas`
+   */
+  static replicationOption(options: ConnectionOptions): TriggersContainerOptions['replication'] {
+    if (options.waitReplicas === undefined) {
+      if (options.waitTimeout !== undefined) throw new CommandLineError({ flag: '--wait-timeout', reason: '--wait-timeout needs --wait-replicas N (the replicas to wait for)' });
+      return undefined;
+    }
+    return { replicas: options.waitReplicas, timeoutMs: options.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_MS };
   }
 
   /**
@@ -114,10 +134,7 @@ export class StorageConnection {
 
   /** The container options the connection options stand for (for commands that build their own container, the worker). */
   static containerOptions(options: ConnectionOptions): TriggersContainerOptions {
-    if (options.waitTimeout !== undefined && options.waitReplicas === undefined) {
-      throw new CommandLineError({ flag: '--wait-timeout', reason: '--wait-timeout needs --wait-replicas N' });
-    }
-    const replication = options.waitReplicas === undefined ? undefined : { replicas: options.waitReplicas, timeoutMs: options.waitTimeout ?? 1_000 };
+    const replication = StorageConnection.replicationOption(options);
     return {
       redis: StorageConnection.redisOption(options),
       prefix: options.prefix,

@@ -1,4 +1,4 @@
-import { describeScenario } from '../../support/faultSuite/describeScenario';
+import { describeFaultScenario } from '../../support/faultSuite/describeFaultScenario';
 
 const seed = Number(process.env.TRIGGERS_FAULT_SEED ?? 41);
 
@@ -13,7 +13,7 @@ const seed = Number(process.env.TRIGGERS_FAULT_SEED ?? 41);
  * stuck, and every session as the same fires leave it in memory.
  */
 describe('redis/cluster: a master killed mid-run (fault suite on a 3+3 cluster)', () => {
-  describeScenario('cluster: one master SIGKILLed mid-stream, its replica promoted, duplicates, forged jobs', {
+  describeFaultScenario('cluster: one master SIGKILLed mid-stream, its replica promoted, duplicates, forged jobs', {
     seed,
     sessions: 12,
     producers: 2,

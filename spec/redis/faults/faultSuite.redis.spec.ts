@@ -1,5 +1,5 @@
 import type { FaultScenarioOptions } from '../../support/faultSuite/FaultScenario';
-import { describeScenario } from '../../support/faultSuite/describeScenario';
+import { describeFaultScenario } from '../../support/faultSuite/describeFaultScenario';
 
 const seed = Number(process.env.TRIGGERS_FAULT_SEED ?? 11);
 
@@ -24,7 +24,7 @@ const common: Omit<FaultScenarioOptions, 'redisRestarts' | 'workerKills' | 'prod
  * docs/guarantees.md.
  */
 describe('faults: the fault suite', () => {
-  describeScenario('control: duplicate deliveries and forged jobs, nobody dies', {
+  describeFaultScenario('control: duplicate deliveries and forged jobs, nobody dies', {
     ...common,
     seed,
     sessions: 8,
@@ -36,7 +36,7 @@ describe('faults: the fault suite', () => {
     forgedBatches: 1,
   });
 
-  describeScenario('chaos: Redis restarted (AOF), workers and producers SIGKILLed mid-stream, duplicates, forged jobs', {
+  describeFaultScenario('chaos: Redis restarted (AOF), workers and producers SIGKILLed mid-stream, duplicates, forged jobs', {
     ...common,
     seed: seed + 1,
     redisRestarts: 3,

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
-import { StorageUnavailableError, getManager } from '../../../src';
+import { StorageUnavailableError, TRIGGERS, getManager } from '../../../src';
+import type { RedisConnection } from '../../../src';
 import { ThreadingTaskRunner, expectInstance } from '../../../src/testing';
 import { FAULT_TIMEOUT_MS, closeFaultContainers, faultContainer, onceAvailable, settleTimed } from '../../support/faultFixtures';
 import { keysUnder } from '../../support/redisContainers';
 import { RestartableRedis, freePort } from '../../support/restartableRedis';
+import { closeClientInWait } from '../../support/closeClientInWait';
 
 /** Margin over the operation timeout for timers and one connection attempt on loopback. */
 const MARGIN_MS = 1500;
@@ -76,5 +78,29 @@ describe('faults: Redis unreachable (in process)', function () {
     expect(warnings[0].message).to.include(`127.0.0.1:${server.port}`);
     expect(recoveries, JSON.stringify(log)).to.have.length(1);
     expect(recoveries[0].message).to.match(/reconnected after \d+\.\d s$/);
+  });
+
+  it('reports commands of an auto-pipelined batch cut off after a partial reply (the connection closed mid-batch) as StorageUnavailableError that may be applied', async () => {
+    const server = await RestartableRedis.onFreePort();
+    servers.push(server);
+    await server.start();
+    const connection = faultContainer(server.url, { operationTimeoutMs: 5_000 }).container.get<RedisConnection>(TRIGGERS.RedisConnection);
+    await connection.call('', 'ping', (redis) => redis.ping());
+    // One batch: the first command is answered, the second (WAIT for a replica there is none of) holds the connection, the third waits behind it.
+    const batch = [
+      connection.call('faults-batch', 'first', (redis) => redis.incr('faults-batch:n')),
+      connection.call('faults-batch', 'blocked', (redis) => redis.call('WAIT', 1, 4_000)),
+      connection.call('faults-batch', 'behind', (redis) => redis.set('faults-batch:b', '1')),
+    ].map((reply) => reply.then((value) => value, (error: unknown) => error));
+    // The server closes the connection, as a killed primary's socket closes.
+    expect(await closeClientInWait(server.port, async (redis) => (await redis.get('faults-batch:n')) === '1')).to.equal(1);
+    const [first, ...cutOff] = await Promise.all(batch);
+    expect(first).to.equal(1);
+    for (const error of cutOff) {
+      // ioredis rejects these with AbortError ("Command aborted due to connection close"): the connection's failure, not a reply.
+      expect(error).to.be.instanceOf(StorageUnavailableError);
+      expect(error).to.include({ uid: 'faults-batch', maybeApplied: true });
+      expect(((error as StorageUnavailableError).cause as Error).message).to.equal('Command aborted due to connection close');
+    }
   });
 });

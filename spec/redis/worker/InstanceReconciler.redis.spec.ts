@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Container } from 'inversify';
-import { BullMQTaskRunner, JobGoneError, Manager, Task, TaskStatus, TriggerManager, TriggerTask, TriggerWorker, getManager } from '../../../src';
-import type { DirectoryInstance, Kwargs, StorageDirectory, TaskContext, TaskInstance } from '../../../src';
+import { BullMQTaskRunner, JobGoneError, Manager, TRIGGERS, Task, TaskStatus, TriggerManager, TriggerTask, TriggerWorker, getManager } from '../../../src';
+import type { DirectoryInstance, Kwargs, RedisConnection, StorageDirectory, TaskContext, TaskInstance } from '../../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../../support/bullmqFixtures';
 import { waitFor } from '../../support/redisContainers';
 
@@ -219,5 +219,36 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
     const job = await runner.queue('triggers').getJob(await jobIdOf(manager, prefix, 't_a#0'));
     expect(job?.data.manager).to.equal('RC_Watching');
     expect(heard.get(manager.storage.uid)).to.deep.equal(['t_a#0: scheduled -> running', 't_a#0: running -> finished']);
+  });
+
+  it('leaves running instances alone while the heartbeat record is behind its own beats (a failover or restart lost them), and settles them once it is current', async () => {
+    const { container, prefix, runner } = await bullmqContainer({ defaultStorage: 'redis' });
+    const manager = await bullmqSession(container, CONFIG);
+    await manager.fire('go');
+    await runner.queue('triggers').remove(await jobIdOf(manager, prefix, 't_a#0'));
+    await manager.storage.withLock(async (tx) => {
+      const instance = await tx.instance('t_a#0');
+      instance.start();
+      tx.put(instance);
+    });
+    // One beat at start, then none within the spec: the record stays as the spec leaves it.
+    const worker = await startWorker(container, { ...BY_HAND, heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 120_000, lockDurationMs: 120_000 });
+    const redis = container.get<RedisConnection>(TRIGGERS.RedisConnection).redis;
+    const key = `${prefix}:workers`;
+    const ownBeat = (await redis.hget(key, worker.workerId as string)) as string;
+    // The server as a replica promoted after a failover may be: this worker's latest beats are not there.
+    await redis.hdel(key, worker.workerId as string);
+    const behind = await worker.reconcile();
+    expect(behind.heartbeatsBehind).to.equal(true);
+    expect(behind.failed).to.deep.equal([]);
+    expect((await manager.storage.getInstance('t_a#0')).status).to.equal(TaskStatus.Running);
+    // A beat older than the heartbeat timeout is behind too.
+    const [seconds] = await redis.time();
+    await redis.hset(key, worker.workerId as string, `${(Number(seconds) - 600) * 1000}:[]`);
+    expect((await worker.reconcile()).failed).to.deep.equal([]);
+    await redis.hset(key, worker.workerId as string, ownBeat);
+    const current = await worker.reconcile();
+    expect(current.heartbeatsBehind).to.equal(undefined);
+    expect(current.failed.map((entry) => [entry.instance, entry.error.name])).to.deep.equal([['t_a#0', 'JobGoneError']]);
   });
 });

@@ -14,6 +14,10 @@ export interface FaultFigures {
   redisRestarts: number;
   /** Cluster masters SIGKILLed (each replaced by its replica). */
   masterKills: number;
+  /** Sentinel primaries SIGKILLed (a replica promoted each time). */
+  primaryKills: number;
+  /** Of those, kills while fires were still unacknowledged. */
+  primaryKillsMidStream: number;
   workerKills: number;
   producerKills: number;
   /** Fires a killed producer had sent without an acknowledgement (re-sent by its replacement). */
@@ -24,6 +28,10 @@ export interface FaultFigures {
   workerLostRejections: number;
   /** Genuine jobs failed in BullMQ for another reason (BullMQ's stall limit, a storage error...). */
   otherRejections: number;
+  /** Worker-level errors the workers printed (not job rejections). */
+  workerErrors: number;
+  /** Of those, BullMQ refusing a job's completion for its lock (lost or replaced). */
+  missingLocks: number;
   /** Settle time (ms) until nothing was scheduled, running or queued, or the deadline. */
   settleMs: number;
 
@@ -72,6 +80,8 @@ const COUNTERS: ReadonlyArray<readonly [keyof FaultFigures, string]> = [
   ['taskRuns', 'task runs'],
   ['redisRestarts', 'Redis restarts (AOF)'],
   ['masterKills', 'cluster masters SIGKILLed'],
+  ['primaryKills', 'primaries SIGKILLed (failovers)'],
+  ['primaryKillsMidStream', 'of them while fires were outstanding'],
   ['workerKills', 'workers SIGKILLed'],
   ['producerKills', 'producers SIGKILLed'],
   ['inFlightAtProducerKill', 'fires in flight at a producer kill'],
@@ -79,6 +89,8 @@ const COUNTERS: ReadonlyArray<readonly [keyof FaultFigures, string]> = [
   ['forgedJobs', 'forged jobs'],
   ['workerLostRejections', 'WorkerLostError rejections'],
   ['otherRejections', 'other job rejections'],
+  ['workerErrors', 'worker errors (not rejections)'],
+  ['missingLocks', 'of them a lost job lock'],
   ['settleMs', 'settle (ms)'],
 ];
 

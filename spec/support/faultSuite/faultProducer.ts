@@ -14,11 +14,12 @@
  * options ignores it (the re-sent fire is then applied again when the first
  * one was).
  *
- * `node faultProducer.js <redis URL or option JSON> <prefix> <plan JSON>`
+ * `node faultProducer.js <redis> <prefix> <plan JSON>`, where `<redis>` is a
+ * URL or the JSON of a `redis` option (`{ sentinels, name }`, `{ cluster, shards }`).
  */
 import 'reflect-metadata';
 import { LockLostError, LockTimeoutError, StorageUnavailableError, closeTriggersContainer, createTriggersContainer, getManager } from '../../../src';
-import type { Kwargs, RedisConnectionOption, TriggerManager } from '../../../src';
+import type { Kwargs, RedisConnectionOption, ReplicationWait, TriggerManager } from '../../../src';
 import { MemoryLogSink } from '../../../src/testing';
 import { SeededRandom } from '../SeededRandom';
 import type { FaultFire } from './FaultWorkload';
@@ -30,8 +31,8 @@ export interface ProducerPlan {
   paceMs: number;
   operationTimeoutMs: number;
   lockTtlMs: number;
-  /** Replicas every write waits for (Redis WAIT), if any. */
-  replication?: { replicas: number; timeoutMs: number };
+  /** The container's `replication` setting (a Sentinel run waits for a replica on every write). */
+  replication?: ReplicationWait;
   /** Each session's fires from index `from` on (the earlier ones were acknowledged by a previous producer). */
   sessions: Array<{ uid: string; from: number; fires: FaultFire[] }>;
 }
@@ -58,11 +59,11 @@ function retryable(error: unknown): error is Error {
 }
 
 async function main(): Promise<void> {
-  const [url, prefix, json] = process.argv.slice(2);
+  const [target, prefix, json] = process.argv.slice(2);
   const plan = JSON.parse(json) as ProducerPlan;
   const random = new SeededRandom(plan.seed);
   const container = createTriggersContainer({
-    redis: url.startsWith('{') ? (JSON.parse(url) as RedisConnectionOption) : url,
+    redis: target.startsWith('{') ? (JSON.parse(target) as RedisConnectionOption) : target,
     prefix,
     ...(plan.replication === undefined ? {} : { replication: plan.replication }),
     defaultRunner: 'bullmq',

@@ -76,8 +76,8 @@ abstract class RecordingTask extends Task {
   }
 
   /**
-   * Records the run under a fresh id, retried while Redis restarts (HSETNX,
-   * so a retry after a lost reply records it once): the record is the
+   * Records the run under a fresh id, retried while Redis restarts or until
+   * the replicas have it (HSETNX, so a retry after a lost reply records it once): the record is the
    * suite's measuring device and must not fail the task itself.
    */
   private async record(connection: RedisConnection, run: FaultRun): Promise<void> {
@@ -86,7 +86,9 @@ abstract class RecordingTask extends Task {
     for (;;) {
       try {
         await connection.redis.hsetnx(faultRunsKey(connection.settings.prefix), id, JSON.stringify(run));
-        return;
+        const replication = connection.settings.replication;
+        // On a replicated primary the record must survive a failover like the storage's writes: wait for the replicas too.
+        if (replication === undefined || ((await connection.redis.call('WAIT', replication.replicas, replication.timeoutMs)) as number) >= replication.replicas) return;
       } catch (error) {
         if (Date.now() > deadline) throw error;
       }

@@ -102,5 +102,6 @@ export function isConnectionError(error: unknown): boolean {
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ECONNABORTED)$/.test(code)) {
     return true;
   }
-  return /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|connect ETIMEDOUT|Socket closed unexpectedly|All sentinels are unreachable|Failed to connect to any sentinel|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|Cluster is ended/i.test(error.message);
+  // "Command aborted due to connection close": an auto-pipelined batch cut off after a partial reply (a primary killed mid-batch).
+  return /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|connect ETIMEDOUT|Socket closed unexpectedly|All sentinels are unreachable|Failed to connect to any sentinel|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|Cluster is ended|Command aborted due to connection close/i.test(error.message);
 }

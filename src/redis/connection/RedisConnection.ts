@@ -208,26 +208,37 @@ export class RedisConnection {
     const replication = this.settings.replication;
     if (replication === undefined) return this.call(uid, operation, command);
     const startedAt = Date.now();
+    const notDurable = (reason: string, cause?: unknown): StorageUnavailableError =>
+      new StorageUnavailableError({
+        uid,
+        operation,
+        waitedMs: Date.now() - startedAt,
+        target: this.health.target,
+        // The write reached the primary; whether a replica has it is unknown.
+        maybeApplied: true,
+        cause: cause instanceof Error ? cause : new Error(reason),
+      });
     // WAIT after the reply, not pipelined behind the command: a script re-sent as EVAL after NOSCRIPT (a new
     // primary's empty script cache) must be covered too. WAIT counts every write of this connection so far.
-    return this.call(uid, operation, (redis) =>
-      command(redis).then(async (value) => {
-        // On a Cluster, to the master that took the write: the one owning the session's slot.
-        const wait = new KeyRoutedCommand('wait', [replication.replicas, replication.timeoutMs], this.keysFor(uid).lock);
-        const replicas = Number(await redis.sendCommand(wait));
+    return this.call(uid, operation, (redis) => {
+      const socket = redis.stream;
+      return command(redis).then(async (value) => {
+        let replicas: number;
+        try {
+          // On a Cluster, to the master that took the write: the one owning the session's slot.
+          const wait = new KeyRoutedCommand('wait', [replication.replicas, replication.timeoutMs], this.keysFor(uid).lock);
+          replicas = Number(await redis.sendCommand(wait));
+        } catch (error) {
+          throw notDurable('the connection failed while waiting for the replicas', error);
+        }
+        // A WAIT answered on another connection (the client reconnected in between, e.g. to a new primary) says nothing of this write.
+        if (redis.stream !== socket) throw notDurable('the connection was replaced while waiting for the replicas');
         if (replicas < replication.replicas) {
-          throw new StorageUnavailableError({
-            uid,
-            operation,
-            waitedMs: Date.now() - startedAt,
-            target: this.health.target,
-            maybeApplied: true,
-            cause: new Error(`only ${replicas} of ${replication.replicas} replicas acknowledged the write within ${replication.timeoutMs} ms`),
-          });
+          throw notDurable(`only ${replicas} of ${replication.replicas} replicas acknowledged the write within ${replication.timeoutMs} ms`);
         }
         return value;
-      }),
-    );
+      });
+    });
   }
 
   /** `error` as a {@link StorageUnavailableError} when it is a connection failure; Redis replies and framework errors as they are. */

@@ -24,6 +24,13 @@ export interface ReconcileSettings {
   batch: number;
   /** A worker whose last heartbeat is older than this (ms) is dead. */
   heartbeatTimeoutMs: number;
+  /**
+   * The heartbeat id of the worker that reconciles: while its own last beat
+   * is missing or older than `heartbeatTimeoutMs`, the heartbeat record is
+   * behind (see {@link InstanceReconciler}) and `running` instances are left
+   * alone.
+   */
+  workerId?: string;
 }
 
 /** What one reconciliation pass did. */
@@ -38,6 +45,8 @@ export interface ReconcileReport {
   replayed: Array<{ uid: string; instance: string }>;
   /** Entries that could not be settled this time (the next pass retries them). */
   errors: Error[];
+  /** Whether the `running` entries were left alone because the heartbeat record is behind this worker's own beats. */
+  heartbeatsBehind?: boolean;
 }
 
 /** BullMQ job states in which the job will still run or is running. */
@@ -58,6 +67,12 @@ const LIVE_JOB_STATES: ReadonlySet<string> = new Set(['waiting', 'delayed', 'pri
  * manager type the job's data names (the one that scheduled the instance),
  * so that type's hooks hear of it; a job that is gone names none, and the
  * default type acts then.
+ *
+ * The reconciling worker beats too. When its own beat is missing or stale,
+ * the server has lost writes it acknowledged to this worker (a failover to
+ * a replica that missed them, a restart without them) or this worker could
+ * not reach it: other workers' silence and the jobs' states prove nothing
+ * then, so `running` entries wait for a pass with a current record.
  */
 export class InstanceReconciler {
   private readonly directory: RedisDirectory;
@@ -79,7 +94,10 @@ export class InstanceReconciler {
     const prefix = this.connection.settings.prefix;
     const beats = await WorkerHeartbeat.read(this.jobRedis, prefix);
     const before = new Date(beats.now - this.settings.graceMs);
-    for (const status of [TaskStatus.Scheduled, TaskStatus.Running] as const) {
+    const own = beats.workers.find((beat) => beat.id === this.settings.workerId);
+    const behind = this.settings.workerId !== undefined && (own === undefined || beats.now - own.at > this.settings.heartbeatTimeoutMs);
+    if (behind) report.heartbeatsBehind = true;
+    for (const status of behind ? [TaskStatus.Scheduled] : ([TaskStatus.Scheduled, TaskStatus.Running] as const)) {
       const page = await this.directory.instancesByStatus(status, { before, limit: this.settings.batch, cursor: this.cursors.get(status) });
       this.cursors.set(status, page.next);
       for (const entry of page.entries) {

@@ -135,6 +135,9 @@ export interface TriggerWorkerEvents {
  * A job re-delivered after its worker died mid-run finds its instance
  * `running`: the task is not run again (it may have had side effects); the
  * instance is failed with {@link WorkerLostError} so an operator can replay it.
+ * A job delivered as if for the first time to an instance another worker
+ * started (its BullMQ state went back in time, e.g. after a failover) is
+ * judged the same way: held while that worker's heartbeat claims it.
  *
  * **One round trip to finish a job.** BullMQ completes jobs on a connection
  * this worker owns, and a job whose instance lives in this container's
@@ -370,6 +373,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         graceMs: this.options.reconcileGraceMs ?? 30_000,
         batch: this.options.reconcileBatch ?? 100,
         heartbeatTimeoutMs: this.heartbeatTimeoutMs,
+        workerId: this.heartbeat.id,
       });
       if (interval > 0) {
         this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), interval);
@@ -493,30 +497,15 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       });
       return this.refuse(job, forged, fetched);
     }
-    if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
-      const local = this.executing.get(job.id);
-      if (local !== undefined) {
-        // This process still runs the job (its lock expired, e.g. during an outage): that run records the outcome.
-        await local.catch(() => undefined);
-        return;
-      }
-      let verdict: 'run' | 'settled' | WorkerLostError;
-      try {
-        verdict = await this.judgeRedelivery(job.id, payload);
-      } catch (error) {
-        // Unable to tell a live worker from a dead one: touch nothing (the reconciliation looks again later).
-        throw new JobRejection(asError(error), undefined);
-      }
-      if (verdict === 'settled') return;
-      if (verdict instanceof WorkerLostError) {
-        if (await this.replayLost(payload, verdict)) {
-          this.completedPayloads.set(job, { payload, outcome: TaskStatus.Replayed, durationMs: 0 });
-          return;
-        }
-        const failed = await this.failInstance(payload, verdict, [TaskStatus.Running]).catch(() => false);
-        if (failed) return this.reject(job, verdict, [], payload);
-      }
+    const local = this.executing.get(job.id);
+    if (local !== undefined) {
+      // This process still runs the job (a re-delivery after its lock expired during an outage, or a delivery whose
+      // state went back in time after a failover): that run records the outcome.
+      await local.catch(() => undefined);
+      return;
     }
+    const redelivered = job.attemptsStarted > 1 || job.stalledCounter > 0;
+    if (redelivered && (await this.settleRedelivery(job, payload)) === 'settled') return;
     if (fetched !== undefined && fetched.instance === payload.instance) {
       // BullMQ's fetch of this job already started the instance: the storage takes that start instead of making one.
       this.storageConnection?.handoffs.noteFetchedStart(payload.uid, fetched);
@@ -558,9 +547,55 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       }
       return this.reject(job, error, [TaskStatus.Scheduled, TaskStatus.Running]);
     }
+    if (outcome === undefined && !redelivered && (await this.startedElsewhere(payload))) {
+      // A first delivery, by BullMQ's count, of a job whose instance another worker started: the job's state went
+      // back in time (after a failover, BullMQ's fetch, which nothing waits for, was lost with the old primary while
+      // the start, which waits for the replicas, survived). Settled as the re-delivery it is: the job stays active
+      // while that worker lives (so nothing takes its instance for abandoned), WorkerLostError once it is silent.
+      await this.settleRedelivery(job, payload);
+      if (this.completedPayloads.has(job)) return; // replayed
+    }
     this.completedPayloads.set(job, { payload, outcome, durationMs: Date.now() - startedAt });
     // Recorded failed: BullMQ fails the job (without retry), its failedReason the task's error type and message.
     if (outcome === TaskStatus.Failed) throw new FailedOutcome(failure ?? instanceFailure(payload, undefined));
+  }
+
+  /**
+   * Handles a re-delivered job before (or instead of) running it, judging
+   * it ({@link judgeRedelivery}):
+   * `'settled'` when there is nothing left to do (the instance left
+   * `running`, was replayed, or was failed with {@link WorkerLostError},
+   * which then rejects the job); `'run'` when the usual path decides.
+   */
+  private async settleRedelivery(job: Job<unknown, void>, payload: BullMQJobData): Promise<'run' | 'settled'> {
+    const jobId = job.id as string;
+    let verdict: 'run' | 'settled' | WorkerLostError;
+    try {
+      verdict = await this.judgeRedelivery(jobId, payload);
+    } catch (error) {
+      // Unable to tell a live worker from a dead one: touch nothing (the reconciliation looks again later).
+      throw new JobRejection(asError(error), undefined);
+    }
+    if (verdict instanceof WorkerLostError) {
+      if (await this.replayLost(payload, verdict)) {
+        this.completedPayloads.set(job, { payload, outcome: TaskStatus.Replayed, durationMs: 0 });
+        return 'settled';
+      }
+      const failed = await this.failInstance(payload, verdict, [TaskStatus.Running]).catch(() => false);
+      if (failed) return this.reject(job, verdict, [], payload);
+      return 'run';
+    }
+    return verdict;
+  }
+
+  /** Whether the job's instance is `running` without this process running it (read from its storage; false when unreadable). */
+  private async startedElsewhere(payload: BullMQJobData): Promise<boolean> {
+    try {
+      const storage = resolveNamed<StorageBackend>(this.container, 'storage', payload.storage).open(payload.uid);
+      return (await storage.getInstance(payload.instance)).status === TaskStatus.Running;
+    } catch {
+      return false;
+    }
   }
 
   /** Lists the job in this worker's heartbeats and in {@link executing} until its outcome is recorded. */
@@ -584,7 +619,9 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
    * `heartbeatTimeoutMs`, that worker is alive (its lock expired during a
    * connection loss, say): wait, and answer `'settled'` once the instance
    * left `running`. After `heartbeatTimeoutMs` of watching with no live
-   * claim, the {@link WorkerLostError} naming the last claimant.
+   * claim, the {@link WorkerLostError} naming the last claimant. While the
+   * storage is unavailable it keeps watching (the watch starts again once
+   * it answers), for at most {@link JUDGE_THROUGH_OUTAGE_MS}.
    */
   private async judgeRedelivery(jobId: string, payload: BullMQJobData): Promise<'run' | 'settled' | WorkerLostError> {
     const redis = this.jobConnection;
@@ -593,15 +630,24 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     const storage = resolveNamed<StorageBackend>(this.container, 'storage', payload.storage).open(payload.uid);
     const timeout = this.heartbeatTimeoutMs;
     let watchedSince: number | undefined;
-    for (let first = true; ; first = false) {
+    let sawRunning = false;
+    const pauseMs = Math.max(10, Math.min(this.heartbeatIntervalMs, Math.floor(timeout / 4)));
+    const giveUpAt = Date.now() + JUDGE_THROUGH_OUTAGE_MS;
+    for (;;) {
       let status: TaskStatus;
       try {
         status = (await storage.getInstance(payload.instance)).status;
       } catch (error) {
         if (error instanceof UnknownInstanceError) return 'run';
-        throw error;
+        if (!(error instanceof StorageUnavailableError) || Date.now() > giveUpAt) throw error;
+        // The storage is away (a restart, a failover): watch again from scratch once it answers, since the heartbeat
+        // record may then be behind the workers' beats for a while.
+        watchedSince = undefined;
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        continue;
       }
-      if (status !== TaskStatus.Running) return first ? 'run' : 'settled';
+      if (status !== TaskStatus.Running) return sawRunning ? 'settled' : 'run';
+      sawRunning = true;
       const beats = await WorkerHeartbeat.read(redis, this.settings.prefix);
       watchedSince ??= beats.now;
       const claims = claimsOf(beats, jobId).filter((beat) => beat.id !== heartbeat.id);
@@ -617,7 +663,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
         });
       }
       if (this.forcedClose) throw new RunnerConfigurationError({ runner: 'TriggerWorker', reason: 'TriggerWorker was closed while waiting for a live worker' });
-      await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(this.heartbeatIntervalMs, Math.floor(timeout / 4)))));
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
 
@@ -916,6 +962,9 @@ function identify(data: unknown): Identity | undefined {
   if (uid.length === 0 || instance.length === 0 || storage.length === 0) return undefined;
   return typeof manager === 'string' && manager.length > 0 ? { uid, instance, storage, manager } : { uid, instance, storage };
 }
+
+/** How long judging a re-delivered job keeps going while its storage is unavailable (as long as a worker keeps recording an outcome). */
+const JUDGE_THROUGH_OUTAGE_MS = 5 * 60_000;
 
 /** Sets a handed-back job's lock to a new token if it is unlocked and still active (`relockHandedBack-2.lua`). */
 const RELOCK_HANDED_BACK = RedisScript.load<number>('relockHandedBack');

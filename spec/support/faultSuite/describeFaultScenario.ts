@@ -7,13 +7,13 @@ import { formatFigures } from './FaultFigures';
  * One seeded scenario run in `before`, then one case per check, so each
  * failure shows its own figure and the examples behind it.
  */
-export function describeScenario(title: string, options: FaultScenarioOptions): void {
+export function describeFaultScenario(title: string, options: FaultScenarioOptions, timeoutMs = 150_000): void {
   describe(title, function () {
-    this.timeout(150_000);
+    this.timeout(timeoutMs);
     let report: FaultReport;
 
     before(async function () {
-      this.timeout(150_000);
+      this.timeout(timeoutMs);
       report = await FaultScenario.run(options);
       process.stdout.write(`      seed ${options.seed}:\n${formatFigures(report.figures).replace(/^/gm, '    ')}\n`);
       if (report.examples.length > 0) process.stdout.write(`${report.examples.map((line) => `        ${line}`).join('\n')}\n`);
@@ -25,6 +25,8 @@ export function describeScenario(title: string, options: FaultScenarioOptions): 
       const { figures } = report;
       expect(figures.redisRestarts).to.equal(options.redisRestarts);
       expect(figures.masterKills).to.equal(options.cluster?.masterKills ?? 0);
+      expect(figures.primaryKills).to.equal(options.primaryKills ?? 0);
+      expect(figures.primaryKillsMidStream, 'primaries killed while fires were outstanding').to.equal(options.primaryKills ?? 0);
       expect(figures.workerKills).to.equal(options.workerKills);
       expect(figures.producerKills).to.equal(options.producerKills);
       if (options.duplicateBatches > 0) expect(figures.duplicateDeliveries).to.be.greaterThan(0);
@@ -69,4 +71,3 @@ export function describeScenario(title: string, options: FaultScenarioOptions): 
     });
   });
 }
-
