@@ -204,7 +204,8 @@ export class FaultScenario {
     }
     this.container = createTriggersContainer({
       redis: this.redisOption,
-      ...(this.replication === undefined ? {} : { replication: this.replication }),
+      // The run's own writes (forged jobs aside) wait for the replicas on a Sentinel set only; the cluster run's processes wait.
+      ...(this.sentinelSet === undefined ? {} : { replication: SENTINEL_REPLICATION }),
       prefix: this.prefix,
       defaultRunner: 'bullmq',
       logSink: new MemoryLogSink(),
