@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Container } from 'inversify';
 import calculateSlot from 'cluster-key-slot';
 import { BullMQTaskRunner, ForgedJobError, InvalidStorageSettingsError, StorageUnavailableError, TaskStatus, TriggerWorker, closeTriggersContainer, createTriggersContainer, getManager, runnerToken } from '../../../src';
-import type { JobFailedEvent, TriggerManager, TriggersContainerOptions } from '../../../src';
+import type { JobCompletedEvent, JobFailedEvent, TriggerManager, TriggersContainerOptions } from '../../../src';
 import { MemoryLogSink, expectInstance } from '../../../src/testing';
 import { KeyRoutedCommand } from '../../../src/redis/connection/KeyRoutedCommand';
 import { RedisSessionKeys } from '../../../src/redis/storage/RedisSessionKeys';
@@ -12,9 +12,31 @@ import { killChildren, spawnNode } from '../../support/childProcesses';
 import { RedisConnection } from '../../../src/redis/connection/RedisConnection';
 import { TRIGGERS } from '../../../src/registry/tokens';
 import { RedisClusterSet } from '../../support/RedisClusterSet';
-import { countedRuns, runKey } from '../../support/bullmqTasks';
+import { Gate, countedRuns, runKey } from '../../support/bullmqTasks';
+import { connectionOf, recordTaken } from '../../support/redisContainers';
+import { bullmqPrefix } from '../../../src/redis/connection/bullmqConnection';
+import { RedisScripts } from '../../../src/redis/storage/RedisScripts';
 import { uniquePrefix } from '../../support/sharedRedis';
 import { waitFor } from '../../support/waitFor';
+
+/** Watches every master with MONITOR; `finishEvals` counts `EVAL`s of the finish script's text (a `NOSCRIPT` re-send). */
+async function watchFinishEvals(ports: number[]): Promise<{ finishEvals: () => number; stop: () => void }> {
+  let evals = 0;
+  const monitors = await Promise.all(
+    ports.map(async (port) => {
+      const monitor = new Redis({ host: '127.0.0.1', port, monitor: true, lazyConnect: true });
+      monitor.on('error', () => undefined);
+      const monitoring = new Promise<void>((resolve) => monitor.once('monitoring', () => resolve()));
+      await monitor.connect();
+      await monitoring;
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source !== 'lua' && String(args[0]).toLowerCase() === 'eval' && args[1] === RedisScripts.applyAtomically.lua) evals += 1;
+      });
+      return monitor;
+    }),
+  );
+  return { finishEvals: () => evals, stop: () => monitors.forEach((monitor) => monitor.disconnect()) };
+}
 
 describe('redis/cluster: sessions and queues sharded over a Redis Cluster', function () {
   this.timeout(120_000);
@@ -49,8 +71,13 @@ describe('redis/cluster: sessions and queues sharded over a Redis Cluster', func
     return container;
   }
 
-  async function startWorker(prefix: string, more: Partial<TriggersContainerOptions> = {}): Promise<TriggerWorker> {
-    const worker = new TriggerWorker(clusterContainer(prefix, more), { concurrency: 4, heartbeatIntervalMs: 1_000, reconcileIntervalMs: 0 });
+  async function startWorker(
+    prefix: string,
+    more: Partial<TriggersContainerOptions> = {},
+    options: ConstructorParameters<typeof TriggerWorker>[1] = {},
+    container = clusterContainer(prefix, more),
+  ): Promise<TriggerWorker> {
+    const worker = new TriggerWorker(container, { concurrency: 4, heartbeatIntervalMs: 1_000, reconcileIntervalMs: 0, ...options });
     worker.on('error', (error) => workerErrors.push(error));
     workers.push(worker);
     await worker.start();
@@ -329,5 +356,93 @@ describe('redis/cluster: sessions and queues sharded over a Redis Cluster', func
     expect(error).to.be.instanceOf(StorageUnavailableError);
     expect(error).to.include({ maybeApplied: true });
     expect((error as Error).message).to.contain('only 0 of 1 replicas acknowledged the write within 200 ms');
+  });
+
+  it('loads the finish script on every master at start, starts each job inside BullMQ\'s fetch, sends each finish ahead of the completion (never re-sent as EVAL behind it), and reports completed once the outcome is recorded', async () => {
+    const prefix = uniquePrefix('cpf');
+    const container = clusterContainer(prefix);
+    const taken = recordTaken(connectionOf(container), 'takePipelinedFinish');
+    const startedOnFetch = recordTaken(connectionOf(container), 'takeFetchedStart');
+    const ports = await set.masterPorts();
+    const watch = await watchFinishEvals(ports);
+    const worker = await startWorker(prefix, {}, {}, container);
+    for (const port of ports) {
+      const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+      try {
+        expect(await redis.script('EXISTS', RedisScripts.applyAtomically.sha), `script cache of master ${port}`).to.deep.equal([1]);
+      } finally {
+        redis.disconnect();
+      }
+    }
+    // Sessions on several shards, so finishes go to several masters.
+    const uids = Array.from({ length: 6 }, (_, i) => `cpf-session:${i}`);
+    const statusesAtCompletion = new Map<string, string>();
+    const allCompleted = new Promise<void>((resolve) => {
+      worker.on('completed', (event: JobCompletedEvent) => {
+        void getManager(container, event.payload.uid)
+          .storage.getInstance(event.payload.instance)
+          .then((instance) => {
+            statusesAtCompletion.set(`${event.payload.uid} ${instance.name}`, instance.status);
+            if (statusesAtCompletion.size === uids.length * 3) resolve();
+          });
+      });
+    });
+    for (const uid of uids) {
+      const manager = getManager(container, uid);
+      await manager.updateConfiguration({
+        t_1: { after: ['go'], run: 'BMQ_Count' },
+        t_2: { after: ['t_1'], run: 'BMQ_Count' },
+        t_3: { after: ['t_2'], run: 'BMQ_Count' },
+      });
+      await manager.fire('go');
+    }
+    await allCompleted;
+    expect([...statusesAtCompletion.values()].every((status) => status === TaskStatus.Finished), JSON.stringify([...statusesAtCompletion])).to.equal(true);
+    // Every job started inside BullMQ's fetch and finished ahead of BullMQ's completion: the worker's round trips per
+    // job are those on one server (the fetch, then the finish with the completion and the next fetch).
+    expect(taken.length).to.equal(uids.length * 3);
+    // (A first job may be fetched while `fire` still holds its session's lock: then the worker starts it.)
+    expect(startedOnFetch.filter((instance) => instance !== 't_1#0').length).to.equal(uids.length * 2);
+    for (const uid of uids) {
+      for (const instance of ['t_1#0', 't_2#0', 't_3#0']) expect(countedRuns.get(runKey(uid, instance)), `${uid} ${instance}`).to.equal(1);
+    }
+    watch.stop();
+    expect(watch.finishEvals()).to.equal(0);
+  });
+
+  it('a finish that declines (session lock held elsewhere) keeps BullMQ from completing the job until the outcome is recorded under the lock, then completes it', async () => {
+    const prefix = uniquePrefix('cpf-decline');
+    const container = clusterContainer(prefix);
+    const uid = 'cpf-decline-session';
+    const manager = getManager(container, uid);
+    await manager.updateConfiguration({ t_gated: { after: ['go'], run: 'BMQ_Gated' } });
+    // Stalled checks far apart: the job can only complete in time if the worker completes it itself.
+    const worker = await startWorker(prefix, {}, { lockDurationMs: 30_000, stalledIntervalMs: 60_000 }, container);
+    const completed: string[] = [];
+    worker.on('completed', (event: JobCompletedEvent) => completed.push(event.payload.instance));
+    Gate.arm();
+    try {
+    await manager.fire('go');
+    await Gate.startedPromise;
+
+    const shard = connectionOf(container).shards.shardOf(uid);
+    const jobId = BullMQTaskRunner.jobIdFor(prefix, uid, 't_gated#0');
+    const jobLock = `${bullmqPrefix(connectionOf(container).settings, shard)}:triggers:${jobId}:lock`;
+    const client = connectionOf(container).redis;
+    const other = clusterContainer(prefix);
+    await getManager(other, uid).storage.withLock(async (tx) => {
+      expect((await tx.instance('t_gated#0')).status).to.equal(TaskStatus.Running);
+      expect(await client.exists(jobLock)).to.equal(1);
+      Gate.open();
+      await waitFor('the declined finish to drop the job lock', async () => (await client.exists(jobLock)) === 0);
+      expect((await tx.instance('t_gated#0')).status).to.equal(TaskStatus.Running);
+    });
+    await waitFor('t_gated#0 finished under the lock', async () => (await manager.storage.getInstance('t_gated#0')).status === TaskStatus.Finished, 10_000);
+    const queue = container.get<BullMQTaskRunner>(runnerToken('bullmq')).queue('triggers', uid);
+    await waitFor('the job completed', async () => (await queue.getJobState(jobId)) === 'completed', 10_000);
+    expect(completed).to.deep.equal(['t_gated#0']);
+    } finally {
+      Gate.open();
+    }
   });
 });

@@ -21,7 +21,9 @@
   ARGV[1..n-3] BullMQ's own arguments
   ARGV[n-2] ISO time of the start
   ARGV[n-1] session TTL, seconds (0 = none)
-  ARGV[n] the worker's key head (<prefix>:{)
+  ARGV[n] the session key head of the fetched job's shard (<prefix>:{ on
+          one server, {<prefix>.s<k>}:{ on a Cluster: only a session
+          whose keys share the slot of BullMQ's KEYS is started)
 
   Returns BullMQ's own result unchanged, with { instance name, running
   record, task entry JSON, tasks version } appended as a fifth element when

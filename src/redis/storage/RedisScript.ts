@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ComposedLua } from '../lua/ComposedLua';
 import { LuaScriptLoader } from '../lua/LuaScriptLoader';
 
@@ -63,6 +63,41 @@ export class RedisScript<R> {
         });
       },
     );
+  }
+
+  /**
+   * Puts the script in the server's cache ahead of its first run, so that
+   * its `EVALSHA` is not answered `NOSCRIPT` (and re-sent as `EVAL`, behind
+   * commands issued meanwhile). On a Cluster client `SCRIPT LOAD` goes to
+   * one node only: the script is loaded on every node (replicas too, a
+   * replica promoted by a failover then knows it; scripts are not
+   * replicated), on each node the client adds later, and on every node
+   * again whenever its connection is ready anew (a restarted node has an
+   * empty cache). Resolves once every master has it, or at once on a
+   * Cluster client not connected yet (its nodes load it when ready).
+   */
+  async preload(redis: Redis): Promise<void> {
+    if (!redis.isCluster) {
+      await redis.script('LOAD', this.lua);
+      return;
+    }
+    const cluster = redis as unknown as Cluster;
+    const watched = new WeakSet<Redis>();
+    const load = (node: Redis): Promise<unknown> => node.script('LOAD', this.lua);
+    const watch = (node: Redis): void => {
+      if (watched.has(node)) return;
+      watched.add(node);
+      node.on('ready', () => void load(node).catch(() => undefined));
+    };
+    cluster.on('+node', (node: Redis) => {
+      watch(node);
+      if (node.status === 'ready') void load(node).catch(() => undefined);
+    });
+    for (const node of cluster.nodes('all')) watch(node);
+    // Not connected yet (or in an outage): each node loads it when its connection is ready.
+    if (cluster.status !== 'ready') return;
+    for (const node of cluster.nodes('slave')) void load(node).catch(() => undefined);
+    await Promise.all(cluster.nodes('master').map(load));
   }
 
   /** `error` with its message naming the file and line of the script a Lua error points at, when known. */

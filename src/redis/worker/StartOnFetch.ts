@@ -29,12 +29,21 @@ type CommandArgument = string | number | Buffer;
  */
 export class StartOnFetch {
   private readonly started = new Map<string, FetchedStart>();
-  /** What every session key base under the worker's prefix starts with. */
-  private readonly keyHead: string;
+  /**
+   * By shard: what BullMQ's keys of that shard start with, and what every
+   * session key base of that shard starts with. The script starts only a
+   * session of the fetched job's own shard: on a Cluster, that is the one
+   * whose keys share the slot of the queue's keys.
+   */
+  private readonly keyHeads: ReadonlyArray<{ readonly bullmqKeyHead: string; readonly sessionKeyHead: string }>;
   private readonly ttlSeconds: number;
 
   constructor(settings: RedisSettings) {
-    this.keyHead = RedisSessionKeys.keyHead(settings.prefix);
+    const shards = settings.endpoint.shardsOf(settings.prefix);
+    this.keyHeads = shards.all.map((shard) => ({
+      bullmqKeyHead: `${shards.bullmqPrefixOf(shard)}:`,
+      sessionKeyHead: RedisSessionKeys.keyHead(shards.keyPrefixOf(shard)),
+    }));
     this.ttlSeconds = settings.sessionTtlSeconds ?? 0;
   }
 
@@ -50,14 +59,14 @@ export class StartOnFetch {
       // Loaded right away, ahead of its first use on this connection (so never re-sent as EVAL later).
       // Should the wrapped text not load (a BullMQ whose script no longer fits), BullMQ's own is used.
       let usable: boolean | undefined;
-      const loaded = connection.script('LOAD', wrapping.lua).then(
+      const loaded = wrapping.preload(connection).then(
         () => (usable = true),
         () => (usable = false),
       );
       const run = wrapping.run.bind(wrapping);
       // Called for every job BullMQ fetches: no extra promise once the script is known to be loaded.
       const wrapped = (...args: unknown[]): Promise<unknown> => {
-        if (usable === true) return this.fetch(connection, run, keyCount, args.flat() as CommandArgument[]);
+        if (usable === true) return this.fetch(connection, run, keyCount, args.flat() as CommandArgument[], () => original.apply(connection, args));
         if (usable === false) return original.apply(connection, args);
         return loaded.then(() => wrapped(...args));
       };
@@ -78,10 +87,23 @@ export class StartOnFetch {
     run: (redis: Redis, keys: readonly CommandArgument[], args: readonly CommandArgument[]) => Promise<unknown>,
     keyCount: number,
     args: CommandArgument[],
+    unwrapped: () => Promise<unknown>,
   ): Promise<unknown> {
     const keys = args.slice(0, keyCount);
-    const argv = [...args.slice(keyCount), new Date().toISOString(), this.ttlSeconds, this.keyHead];
+    const sessionKeyHead = this.sessionKeyHeadOf(keys[0]);
+    // Keys of no shard of this prefix (not expected): BullMQ's own script, as it is.
+    if (sessionKeyHead === undefined) return unwrapped();
+    const argv = [...args.slice(keyCount), new Date().toISOString(), this.ttlSeconds, sessionKeyHead];
     return run(connection, keys, argv).then((result) => this.keep(result));
+  }
+
+  /** The session key head of the shard whose BullMQ key `key` is. */
+  private sessionKeyHeadOf(key: CommandArgument | undefined): string | undefined {
+    const keyHeads = this.keyHeads;
+    if (keyHeads.length === 1) return keyHeads[0].sessionKeyHead;
+    const text = String(key);
+    for (const { bullmqKeyHead, sessionKeyHead } of keyHeads) if (text.startsWith(bullmqKeyHead)) return sessionKeyHead;
+    return undefined;
   }
 
   /** Keeps the start the fetch made, if any, and returns BullMQ's own result. */

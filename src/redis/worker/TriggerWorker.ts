@@ -294,15 +294,16 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     this.jobConnection = connection;
     // With replication waits, every storage write goes through the storage's own connection (where it is WAITed):
     // no start inside BullMQ's fetch, no finish sent on BullMQ's connection.
-    // On a Cluster neither either: BullMQ's fetch and the finish would have to be corked on one node's socket.
-    const fastPaths = this.storageConnection !== undefined && this.settings.replication === undefined && !this.settings.endpoint.isCluster;
-    if (fastPaths) {
+    const pipelinedFinish = this.storageConnection !== undefined && this.settings.replication === undefined;
+    // On a Cluster both work as on one server: a job's finish, its completion and the fetch of the shard's next job
+    // are keys of one slot, so one node connection, in the order issued (see docs/ARCHITECTURE.md, "Cluster shards").
+    if (pipelinedFinish) {
       this.startOnFetch = new StartOnFetch(this.settings);
       this.startOnFetch.install(connection);
     }
     try {
-      // Loaded ahead, so a pipelined finish is never re-sent as EVAL behind BullMQ's completion.
-      if (fastPaths) await connection.script('LOAD', RedisScripts.applyAtomically.lua);
+      // Loaded ahead (on every node of a Cluster), so a pipelined finish is not re-sent as EVAL behind BullMQ's completion.
+      if (pipelinedFinish) await RedisScripts.applyAtomically.preload(connection);
     } catch (error) {
       if (this.closing !== undefined) return; // closed while waiting for Redis
       throw error;
