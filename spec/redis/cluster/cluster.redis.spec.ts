@@ -445,4 +445,31 @@ describe('redis/cluster: sessions and queues sharded over a Redis Cluster', func
       Gate.open();
     }
   });
+  it('preloads a script on every master of a Cluster client, and again on a node whose connection comes back (its cache emptied meanwhile)', async () => {
+    const ports = await set.masterPorts();
+    const script = RedisScripts.applyAtomically;
+    const admins = ports.map((port) => new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 }));
+    const cluster = new Cluster(set.nodes);
+    const cached = async (): Promise<number[]> => Promise.all(admins.map(async (admin) => ((await admin.script('EXISTS', script.sha)) as number[])[0]));
+    try {
+      await Promise.all(admins.map((admin) => admin.script('FLUSH')));
+      expect(await cached()).to.deep.equal(ports.map(() => 0));
+      await waitFor('the cluster client to be ready', () => cluster.status === 'ready');
+      await script.preload(cluster as unknown as Redis);
+      expect(await cached()).to.deep.equal(ports.map(() => 1));
+      // Every master forgets it (as after a restart) and drops this client's connections: each reloads it when back.
+      await Promise.all(admins.map((admin) => admin.script('FLUSH')));
+      const ids = await Promise.all(cluster.nodes('master').map(async (node) => [Number(node.options.port), String(await node.client('ID'))] as const));
+      await Promise.all(ids.map(([port, id]) => admins[ports.indexOf(port)].client('KILL', 'ID', id)));
+      // The client connects to a node again when a command needs it: keys spread over every slot range.
+      const keys = Array.from({ length: 30 }, (_, i) => `preload-probe-${i}`);
+      await waitFor('every master to have the script again', async () => {
+        await Promise.all(keys.map((key) => cluster.get(key).catch(() => undefined)));
+        return (await cached()).every((found) => found === 1);
+      }, 10_000);
+    } finally {
+      cluster.disconnect();
+      admins.forEach((admin) => admin.disconnect());
+    }
+  });
 });
