@@ -99,7 +99,8 @@ function ping(port: number): Promise<boolean> {
       data += chunk.toString();
       if (data.includes('\r\n')) {
         socket.destroy();
-        resolve(data.startsWith('+PONG'));
+        // A server with a password answers NOAUTH: it is up all the same.
+        resolve(data.startsWith('+PONG') || data.startsWith('-NOAUTH'));
       }
     });
     socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
