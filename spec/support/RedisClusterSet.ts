@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { RedisNode } from '../../src/redis/connection/RedisEndpoint';
-import { freeClusterPort } from '../../src/testing/RedisClusterProcess';
+import { createCluster, freeClusterPort } from '../../src/testing/RedisClusterProcess';
 import { RestartableRedis } from './restartableRedis';
 import { waitFor } from './waitFor';
-
-const run = promisify(execFile);
 
 /**
  * A Redis Cluster on loopback for cluster and failover tests: `masters`
@@ -41,14 +37,7 @@ export class RedisClusterSet {
         servers.push(server);
       }
       await Promise.all(servers.map((server) => server.start()));
-      await run(process.env.REDIS_CLI_BIN ?? 'redis-cli', [
-        '--cluster',
-        'create',
-        ...servers.map((server) => `127.0.0.1:${server.port}`),
-        '--cluster-replicas',
-        String(replicas),
-        '--cluster-yes',
-      ]);
+      await createCluster(set.nodes, replicas);
       await set.waitUntilHealthy(30_000);
     } catch (error) {
       await set.stop();

@@ -72,6 +72,8 @@ export class TriggersTracer {
     fn: (span: Span) => Promise<T>,
   ): Promise<T> {
     const parent: Context = job.carrier === undefined ? context.active() : propagation.extract(ROOT_CONTEXT, job.carrier);
+    // No SDK, no parent: no span, and no status wrapper around the job either.
+    if (TriggersTracer.silent(parent)) return fn(NO_SPAN);
     const withStatus = async (span: Span): Promise<T> => {
       const status = await fn(span);
       if (status !== undefined && span.isRecording()) {
@@ -108,6 +110,11 @@ export class TriggersTracer {
     span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   }
 
+  /** Whether a span under `parent` would record nothing: no SDK installed and no span to continue. */
+  private static silent(parent: Context): boolean {
+    return !TriggersTracer.sdkInstalled() && trace.getSpan(parent) === undefined;
+  }
+
   /**
    * Runs `fn` in a new span `name` (child of `parent`), active in `fn`'s
    * context; `describe` sets its attributes when it records. Without an SDK
@@ -115,7 +122,7 @@ export class TriggersTracer {
    * context switch, no wrapper.
    */
   private static inSpan<T>(name: string, kind: SpanKind, parent: Context, fn: (span: Span) => Promise<T>, describe: (span: Span) => void): Promise<T> {
-    if (!TriggersTracer.sdkInstalled() && trace.getSpan(parent) === undefined) return fn(NO_SPAN);
+    if (TriggersTracer.silent(parent)) return fn(NO_SPAN);
     const span = TriggersTracer.tracer().startSpan(name, { kind }, parent);
     if (span.isRecording()) describe(span);
     return context.with(trace.setSpan(parent, span), () => TriggersTracer.ended(span, fn));

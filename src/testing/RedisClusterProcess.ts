@@ -84,7 +84,13 @@ export async function freeClusterPort(): Promise<number> {
   }
 }
 
-function createCluster(nodes: RedisNode[], replicas: number): Promise<void> {
+/**
+ * Joins started `--cluster-enabled` nodes into one cluster with
+ * `redis-cli --cluster create` (`replicas` per master).
+ *
+ * @throws RedisServerStartError when `redis-cli` is missing or refuses
+ */
+export function createCluster(nodes: RedisNode[], replicas: number): Promise<void> {
   const binary = process.env.REDIS_CLI_BIN ?? 'redis-cli';
   const args = ['--cluster', 'create', ...nodes.map(({ host, port }) => `${host}:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes'];
   return new Promise((resolve, reject) => {
