@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Socket, createServer } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/testing/RedisServerProcess';
 
 /**
  * A private `redis-server` that can be stopped and started again on the
@@ -77,18 +78,8 @@ export class RestartableRedis {
   }
 }
 
-/** A loopback port nothing listens on (at the time of the call). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port nothing listens on (the testing kit's, one definition). */
+export { freePort };
 
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
