@@ -51,6 +51,47 @@ export class OperationScope implements OperationState {
     );
   }
 
+  /**
+   * {@link run} for an operation that enters its frame only where it
+   * says: `fn` gets `within`, which runs a callback inside the operation
+   * (the frame that nested operations join and {@link defer} adds to), and
+   * the rest of `fn` runs in the caller's frame. For the manager's fast
+   * paths, whose own part is storage calls that neither defer work nor
+   * start operations: everything that may (a runner's `run`, a locked
+   * path, a hook) goes through `within`. An operation that never calls it
+   * enters no async context at all, so a process that only takes such
+   * paths (a worker) never turns on the promise hooks of `AsyncLocalStorage`.
+   */
+  static runEntering<T>(fn: (within: OperationEntry) => Promise<T>): Promise<T> {
+    const frame = ExecutionContext.current();
+    const nested = frame.operation !== undefined && !frame.operation.completed;
+    if (nested) {
+      try {
+        return fn(callDirectly);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const scope = new OperationScope();
+    let result: Promise<T>;
+    try {
+      result = fn((cb) => ExecutionContext.runOperation(frame, scope, cb));
+    } catch (error) {
+      scope.complete();
+      return Promise.reject(error);
+    }
+    return result.then(
+      (value) => {
+        scope.complete();
+        return value;
+      },
+      (error: unknown) => {
+        scope.complete();
+        throw error;
+      },
+    );
+  }
+
   /** Runs `cb` when the current operation ends (or on the next turn if none is running). */
   static defer(cb: () => void): void {
     const frame = ExecutionContext.current();
@@ -66,3 +107,9 @@ export class OperationScope implements OperationState {
     for (const cb of this.deferred.splice(0)) ExecutionContext.runOperation(frame, undefined, cb);
   }
 }
+
+/** Runs a callback inside the operation {@link OperationScope.runEntering} started (or joined). */
+export type OperationEntry = <R>(cb: () => R) => R;
+
+/** The entry of an operation nested in one already under way: its frame is the current one. */
+const callDirectly: OperationEntry = (cb) => cb();

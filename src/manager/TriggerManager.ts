@@ -15,6 +15,7 @@ import { failureMetadata } from '../logging/failureMetadata';
 import type { ResolvedTaskOptions } from '../registry/TaskOptions';
 import { Manager } from './Manager';
 import { OperationScope } from './OperationScope';
+import type { OperationEntry } from './OperationScope';
 import { TriggersMetrics } from '../telemetry/TriggersMetrics';
 import { TriggersTracer } from '../telemetry/TriggersTracer';
 
@@ -163,18 +164,20 @@ export class TriggerManager {
     }
     const copy = structuredClone(kwargs);
     await TriggersTracer.inFire(this.storage.uid, trigger, false, (span) =>
-      OperationScope.run(async () => {
-        const atOnce = this.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy }, operationId }) : undefined;
+      OperationScope.runEntering(async (within) => {
+        const atOnce = this.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy }, operationId }, within) : undefined;
         const scheduled =
           atOnce?.scheduled ??
-          (await this.locked(
-            (tx) => (key === undefined ? this.applyFire(tx, trigger, copy) : this.applyKeyedFire(tx, operationId, trigger, copy)),
-            operationId,
+          (await within(() =>
+            this.locked(
+              (tx) => (key === undefined ? this.applyFire(tx, trigger, copy) : this.applyKeyedFire(tx, operationId, trigger, copy)),
+              operationId,
+            ),
           ));
         TriggersTracer.scheduled(span, scheduled);
         countScheduled(scheduled);
         // A hook that returns nothing costs no await (this runs on every fire).
-        const hook = this.postFire(trigger, scheduled);
+        const hook = this.postFireWithin(within, trigger, scheduled);
         if (hook !== undefined) await hook;
       }),
     );
@@ -187,9 +190,10 @@ export class TriggerManager {
    * runners that defer execution qualify (they are then called outside the
    * lock). A runner that refuses an instance fails it, under the lock, as
    * on the locked path. Undefined when the storage declined: the caller
-   * runs the operation under the lock.
+   * runs the operation under the lock. The storage's step runs outside the
+   * operation's frame; the hand-over, if any, inside it (`within`).
    */
-  private async applyAtomically(operation: Pick<AtomicOperation, 'update' | 'fire' | 'operationId'>): Promise<AtomicOutcome | undefined> {
+  private async applyAtomically(operation: Pick<AtomicOperation, 'update' | 'fire' | 'operationId'>, within: OperationEntry): Promise<AtomicOutcome | undefined> {
     const runners = new Map<TaskConfig, InstanceRunner>();
     const outcome = await this.storage.applyAtomically({
       ...operation,
@@ -208,6 +212,15 @@ export class TriggerManager {
       runnerOf: (task) => runners.get(task),
     });
     if (outcome === undefined) return undefined;
+    // Every scheduled instance already enqueued by the storage's step (a worker's cascade): nothing to hand over.
+    let handOver = false;
+    for (const instance of outcome.scheduled) handOver ||= outcome.enqueued?.has(instance.name) !== true;
+    if (!handOver) return { updated: outcome.updated, scheduled: outcome.scheduled.slice() };
+    return within(() => this.handOver(outcome, runners));
+  }
+
+  /** Hands the instances an atomic step scheduled (but those it enqueued) to their runners; fails those refused. */
+  private async handOver(outcome: AtomicOutcome, runners: Map<TaskConfig, InstanceRunner>): Promise<AtomicOutcome> {
     const scheduled: TaskInstance[] = [];
     const refused: Array<[TaskInstance, unknown]> = [];
     for (const instance of outcome.scheduled) {
@@ -479,61 +492,77 @@ export class TriggerManager {
     attempt: { operationId: string } | undefined,
     span?: Span,
   ): Promise<TaskInstance> {
-    return OperationScope.run(async () => {
+    return OperationScope.runEntering(async (within) => {
       const operationId = attempt?.operationId ?? OperationId.next();
       const atOnce = this.appliesAtomically
-        ? await this.applyAtomically({
-            update: { name, status, metadata: (options.metadata ?? {}) as Record<string, unknown> },
-            fire: options.cascade && task !== undefined ? { trigger: task, kwargs: cascadeKwargs } : undefined,
-            operationId,
-          })
+        ? await this.applyAtomically(
+            {
+              update: { name, status, metadata: (options.metadata ?? {}) as Record<string, unknown> },
+              fire: options.cascade && task !== undefined ? { trigger: task, kwargs: cascadeKwargs } : undefined,
+              operationId,
+            },
+            within,
+          )
         : undefined;
       if (atOnce?.updated !== undefined) {
         TriggersMetrics.statusReached(atOnce.updated.taskName, status);
         if (options.cascade) {
           if (span !== undefined) TriggersTracer.scheduled(span, atOnce.scheduled);
           countScheduled(atOnce.scheduled);
-          const hook = this.postFire(atOnce.updated.taskName, atOnce.scheduled);
+          const hook = this.postFireWithin(within, atOnce.updated.taskName, atOnce.scheduled);
           if (hook !== undefined) await hook;
         }
         return atOnce.updated;
       }
-      const change = async (tx: SessionTransaction): Promise<TaskInstance> => {
-        const target = await tx.instance(name);
-        target.changeStatus(status, (options.metadata ?? {}) as Record<string, unknown>);
-        tx.put(target);
-        return target;
-      };
-      if (!options.cascade) {
-        const updated = await this.locked(change, operationId);
-        TriggersMetrics.statusReached(updated.taskName, status);
-        return updated;
-      }
-      let outcome: { updated: TaskInstance; scheduled: TaskInstance[] };
-      try {
-        // The change and its cascade in one transaction (one lock, one write:
-        // what a finished task costs on every hop of a workflow).
-        outcome = await this.locked(async (tx) => {
-          // The cascade's read rides with the instance read (`<task>#<n>` names its task).
-          if (task !== undefined) tx.prefetchFire(task);
-          const updated = await change(tx);
-          return { updated, scheduled: await this.applyFire(tx, updated.taskName, structuredClone(cascadeKwargs)) };
-        }, operationId);
-      } catch {
-        // The cascade could not be applied (an unknown runner...): the status
-        // change still stands on its own, then the cascade fires separately
-        // and reports its own error (saving nothing of itself).
-        const updated = await this.locked(change, OperationId.next());
-        TriggersMetrics.statusReached(updated.taskName, status);
-        await this.fire(updated.taskName, cascadeKwargs);
-        return updated;
-      }
-      TriggersMetrics.statusReached(outcome.updated.taskName, status);
-      if (span !== undefined) TriggersTracer.scheduled(span, outcome.scheduled);
-      countScheduled(outcome.scheduled);
-      await this.postFire(outcome.updated.taskName, outcome.scheduled);
-      return outcome.updated;
+      return within(() => this.changeStatusLocked(name, task, status, options, cascadeKwargs, operationId, span));
     });
+  }
+
+  /** {@link changeStatus} under the lock: the change, and its cascade in the same transaction. */
+  private async changeStatusLocked(
+    name: string,
+    task: string | undefined,
+    status: TaskStatus,
+    options: UpdateStatusOptions,
+    cascadeKwargs: Kwargs,
+    operationId: string,
+    span: Span | undefined,
+  ): Promise<TaskInstance> {
+    const change = async (tx: SessionTransaction): Promise<TaskInstance> => {
+      const target = await tx.instance(name);
+      target.changeStatus(status, (options.metadata ?? {}) as Record<string, unknown>);
+      tx.put(target);
+      return target;
+    };
+    if (!options.cascade) {
+      const updated = await this.locked(change, operationId);
+      TriggersMetrics.statusReached(updated.taskName, status);
+      return updated;
+    }
+    let outcome: { updated: TaskInstance; scheduled: TaskInstance[] };
+    try {
+      // The change and its cascade in one transaction (one lock, one write:
+      // what a finished task costs on every hop of a workflow).
+      outcome = await this.locked(async (tx) => {
+        // The cascade's read rides with the instance read (`<task>#<n>` names its task).
+        if (task !== undefined) tx.prefetchFire(task);
+        const updated = await change(tx);
+        return { updated, scheduled: await this.applyFire(tx, updated.taskName, structuredClone(cascadeKwargs)) };
+      }, operationId);
+    } catch {
+      // The cascade could not be applied (an unknown runner...): the status
+      // change still stands on its own, then the cascade fires separately
+      // and reports its own error (saving nothing of itself).
+      const updated = await this.locked(change, OperationId.next());
+      TriggersMetrics.statusReached(updated.taskName, status);
+      await this.fire(updated.taskName, cascadeKwargs);
+      return updated;
+    }
+    TriggersMetrics.statusReached(outcome.updated.taskName, status);
+    if (span !== undefined) TriggersTracer.scheduled(span, outcome.scheduled);
+    countScheduled(outcome.scheduled);
+    await this.postFire(outcome.updated.taskName, outcome.scheduled);
+    return outcome.updated;
   }
 
   /** Merges `metadata` into the instance's metadata. */
@@ -578,15 +607,15 @@ export class TriggerManager {
    * declines, the transition below runs under the lock.
    */
   async startInstance(name: string, startId?: string): Promise<TaskInstance | undefined> {
-    return OperationScope.run(async () => {
+    return OperationScope.runEntering(async (within) => {
       // One id for the whole start (given by a caller that retries it): a start whose reply was lost is
       // recognised, when re-sent, as made by this call.
       const operationId = startId ?? OperationId.next();
       const quick = await this.storage.startScheduledInstance(name, new Date(), operationId);
       if (quick === 'not-scheduled') return undefined;
-      const started = quick === undefined ? await this.startLocked(name, operationId) : quick;
+      const started = quick === undefined ? await within(() => this.startLocked(name, operationId)) : quick;
       if (started !== undefined) TriggersMetrics.statusReached(started.taskName, TaskStatus.Running);
-      if (quick !== undefined && this.observesStatusChanges) await this.postStatusChange(quick, TaskStatus.Scheduled);
+      if (quick !== undefined && this.observesStatusChanges) await within(() => this.postStatusChange(quick, TaskStatus.Scheduled));
       return started;
     });
   }
@@ -667,6 +696,16 @@ export class TriggerManager {
    */
   private get observesStatusChanges(): boolean {
     return this.postStatusChange !== TriggerManager.prototype.postStatusChange;
+  }
+
+  /**
+   * `postFire(trigger, scheduled)` inside the operation (`within`), or
+   * nothing when this class does not override it (the fast paths then
+   * enter no frame for it).
+   */
+  private postFireWithin(within: OperationEntry, trigger: string, scheduled: TaskInstance[]): Promise<void> | void {
+    if (this.postFire === TriggerManager.prototype.postFire) return undefined;
+    return within(() => this.postFire(trigger, scheduled));
   }
 
   /** Whether an operation may be tried as one atomic step of the storage (see {@link applyAtomically}). */
