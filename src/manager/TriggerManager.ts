@@ -154,7 +154,16 @@ export class TriggerManager {
    *
    * @throws InvalidTriggerNameError | InvalidKwargsError | UnknownRunnerError | InvalidIdempotencyKeyError — nothing is saved
    */
-  async fire(trigger: string, kwargs: Kwargs = {}, options?: FireOptions): Promise<void> {
+  fire(trigger: string, kwargs: Kwargs = {}, options?: FireOptions): Promise<void> {
+    // Not async (every fire): what the checks throw becomes the rejection.
+    try {
+      return this.checkedFire(trigger, kwargs, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private checkedFire(trigger: string, kwargs: Kwargs, options: FireOptions | undefined): Promise<void> {
     assertTriggerName(trigger);
     assertJsonObject(kwargs, `kwargs of trigger "${trigger}"`);
     const key = options?.idempotencyKey;
@@ -163,7 +172,7 @@ export class TriggerManager {
       throw new InvalidIdempotencyKeyError({ key, problem: 'unsupported', storageClass: this.storage.constructor.name });
     }
     const copy = structuredClone(kwargs);
-    await TriggersTracer.inFire(this.storage.uid, trigger, false, (span) =>
+    return TriggersTracer.inFire(this.storage.uid, trigger, false, (span) =>
       OperationScope.runEntering(async (within) => {
         const atOnce = this.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy }, operationId }, within) : undefined;
         const scheduled =
@@ -463,14 +472,22 @@ export class TriggerManager {
    * Sets any status (a manual tool: no transition rules), merges `metadata`,
    * and optionally cascades. Returns the updated instance.
    */
-  async updateInstanceStatus(
+  updateInstanceStatus(
     instance: string | TaskInstance,
     status: TaskStatus,
     options: UpdateStatusOptions = {},
     /** @internal The operation's id when the caller may retry the same change (a worker recording an outcome). */
     attempt?: { operationId: string },
   ): Promise<TaskInstance> {
-    const name = nameOf(instance);
+    // Not async (every finished task comes through here): what the checks throw becomes the rejection.
+    try {
+      return this.checkedStatusChange(nameOf(instance), status, options, attempt);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private checkedStatusChange(name: string, status: TaskStatus, options: UpdateStatusOptions, attempt: { operationId: string } | undefined): Promise<TaskInstance> {
     if (!ALL_TASK_STATUSES.includes(status)) {
       throw new InvalidInstanceStateError({ instance: name, status, action: 'set' });
     }
@@ -606,7 +623,7 @@ export class TriggerManager {
    * holds or waits for the session) does it; otherwise, and whenever it
    * declines, the transition below runs under the lock.
    */
-  async startInstance(name: string, startId?: string): Promise<TaskInstance | undefined> {
+  startInstance(name: string, startId?: string): Promise<TaskInstance | undefined> {
     return OperationScope.runEntering(async (within) => {
       // One id for the whole start (given by a caller that retries it): a start whose reply was lost is
       // recognised, when re-sent, as made by this call.

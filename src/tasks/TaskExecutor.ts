@@ -30,15 +30,22 @@ const OUTCOME_RETRY_PAUSE_MS = 200;
  * (a Redis restart or failover), for at most {@link OUTCOME_RETRY_MS}; the
  * caller makes each attempt safe to repeat (one operation id).
  */
-async function whileStorageUnavailable<T>(attempt: () => Promise<T>): Promise<T> {
+function whileStorageUnavailable<T>(attempt: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + OUTCOME_RETRY_MS;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof StorageUnavailableError) || Date.now() >= deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_PAUSE_MS));
+  // Not async: a first attempt that succeeds (every job's start and finish) costs one `then`, no async frame.
+  const again = (error: unknown): Promise<T> => {
+    if (!(error instanceof StorageUnavailableError) || Date.now() >= deadline) throw error;
+    return new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_PAUSE_MS)).then(() => tryOnce(attempt).then(undefined, again));
+  };
+  return tryOnce(attempt).then(undefined, again);
+}
+
+/** `attempt()`, a synchronous throw turned into a rejection. */
+function tryOnce<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return attempt();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
@@ -75,7 +82,16 @@ export class TaskExecutor {
    *   held in this async context (a runner executing inside its `run()`):
    *   the run would silently see a not-yet-scheduled instance or deadlock.
    */
-  async execute(payload: TaskJobPayload, hooks: ExecutionHooks = {}): Promise<TaskStatus | undefined> {
+  execute(payload: TaskJobPayload, hooks: ExecutionHooks = {}): Promise<TaskStatus | undefined> {
+    // Not async (once per job): what resolving the manager throws becomes the rejection.
+    try {
+      return this.executeJob(payload, hooks);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private executeJob(payload: TaskJobPayload, hooks: ExecutionHooks): Promise<TaskStatus | undefined> {
     const factory = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory);
     const manager = factory(payload.uid, { manager: payload.manager, storage: payload.storage });
     if (manager.storage.isLockedHere) {
@@ -141,49 +157,50 @@ export class TaskExecutor {
    * effects happened, so its outcome must land, and a retry whose first
    * attempt was applied after all applies nothing.
    */
-  private async record(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger, outcome: Outcome): Promise<void> {
-    const operationId = OperationId.next();
+  private record(manager: TriggerManager, instance: TaskInstance, logger: TaskLogger, outcome: Outcome): Promise<unknown> {
+    const attempt = { operationId: OperationId.next() };
     let retry = false;
-    await whileStorageUnavailable(async () => {
+    return whileStorageUnavailable(() => {
+      if (!retry || !manager.storage.remembersOperations) {
+        retry = true;
+        return this.recordOnce(manager, instance, logger, outcome, attempt);
+      }
       // A retry whose first attempt was applied after all (its reply was lost) has nothing left to do.
-      if (retry && manager.storage.remembersOperations && (await manager.storage.readAppliedOutcome(operationId)) !== undefined) return;
-      retry = true;
-      await this.recordOnce(manager, instance, logger, outcome, { operationId });
+      return manager.storage
+        .readAppliedOutcome(attempt.operationId)
+        .then((applied) => (applied !== undefined ? undefined : this.recordOnce(manager, instance, logger, outcome, attempt)));
     });
   }
 
-  private async recordOnce(
+  /** One attempt at recording `outcome` (not async: the manager's promise is returned as is). */
+  private recordOnce(
     manager: TriggerManager,
     instance: TaskInstance,
     logger: TaskLogger,
     outcome: Outcome,
     attempt: { operationId: string },
-  ): Promise<void> {
+  ): Promise<unknown> {
     const logLevel = logger.maxLevel;
     const level: InstanceMetadata = logLevel === undefined ? {} : { logLevel };
     switch (outcome.kind) {
       case 'finished':
-        await manager.updateInstanceStatus(instance.name, TaskStatus.Finished, {
+        return manager.updateInstanceStatus(instance.name, TaskStatus.Finished, {
           metadata: { result: outcome.result, ...level },
           cascade: true,
           cascadeKwargs: outcome.result,
         }, attempt);
-        return;
       case 'skipped':
-        await manager.updateInstanceStatus(instance.name, TaskStatus.Skipped, { metadata: { ...outcome.metadata, ...level } }, attempt);
-        return;
+        return manager.updateInstanceStatus(instance.name, TaskStatus.Skipped, { metadata: { ...outcome.metadata, ...level } }, attempt);
       case 'failed':
-        await manager.updateInstanceStatus(instance.name, TaskStatus.Failed, { metadata: failureMetadata(outcome.error, logLevel) }, attempt);
-        return;
+        return manager.updateInstanceStatus(instance.name, TaskStatus.Failed, { metadata: failureMetadata(outcome.error, logLevel) }, attempt);
       case 'retry': {
         const { error, metadata, replacementKwargs, cooldown } = outcome.request.options;
         const failure = { ...(error === undefined ? level : failureMetadata(error, logLevel)), ...metadata };
-        await manager.retryInstance(instance.name, failure, {
+        return manager.retryInstance(instance.name, failure, {
           replacementKwargs,
           metadata: cooldown === undefined ? {} : { cooldown },
           operationId: attempt.operationId,
         });
-        return;
       }
     }
   }

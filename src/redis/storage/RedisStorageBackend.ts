@@ -433,7 +433,10 @@ export class RedisStorageBackend extends StorageBackend {
           jobs.push('1', job.queueKeyPrefix, job.jobName, job.optionsJson, job.jobIdHead, job.payloadHead, job.payloadMiddle, job.payloadTail);
         }
       }
-      args.push(fire.trigger, item.triggerJson, toJson(fire.kwargs, `kwargs of trigger "${fire.trigger}"`), ...item.args, ...jobs);
+      args.push(fire.trigger, item.triggerJson, toJson(fire.kwargs, `kwargs of trigger "${fire.trigger}"`));
+      // Appended one by one: no spread of long arrays into a call on every fire and finish.
+      for (const arg of item.args) args.push(arg);
+      for (const arg of jobs) args.push(arg);
     }
 
     const operationId = operation.operationId ?? '';
