@@ -6,6 +6,7 @@ import { ThreadingTaskRunner, expectInstance } from '../../../src/testing';
 import { CoreSpecLockProbeRunner } from '../../support/coreRunners';
 import { closeRedisContainers, commandsSent, redisTestContainer, waitFor } from '../../support/redisContainers';
 import { uniquePrefix } from '../../support/sharedRedis';
+import { ExecutionContext } from '../../../src/context/ExecutionContext';
 
 /** Names that need escaping in JSON, in Lua patterns, or in both. */
 const ODD = {
@@ -88,6 +89,28 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     await expectInstance(atomic.manager, `${ODD.task}#0`).finished();
     await expectInstance(atomic.manager, 't_stop#0').scheduled();
     await expectInstance(atomic.manager, 't_abandoned#0').abandoned();
+  });
+
+  it('applies a fire outside any operation frame and hands its instances to the in-process runner inside the operation', async () => {
+    const container = await redisTestContainer();
+    const manager = getManager(container, 'atomic fire, no frame');
+    await manager.updateConfiguration({ t_a: { after: ['go'], run: 'PassThruTask' }, t_b: { after: ['t_a'], run: 'PassThruTask' } });
+    const operations: unknown[] = [];
+    // On the prototype: each job's execution builds its own manager and storage.
+    const apply = Object.getOwnPropertyDescriptor(RedisStorageBackend.prototype, 'applyAtomically')?.value as RedisStorageBackend['applyAtomically'];
+    RedisStorageBackend.prototype.applyAtomically = function (this: RedisStorageBackend, operation) {
+      operations.push(ExecutionContext.current().operation);
+      return apply.call(this, operation);
+    };
+    try {
+      await manager.fire('go', { x: 1 });
+      await ThreadingTaskRunner.joinAll();
+    } finally {
+      RedisStorageBackend.prototype.applyAtomically = apply;
+    }
+    // The fire, and the finishes of t_a and t_b with their cascades: each applied in one step, no frame entered for it.
+    expect(operations).to.deep.equal([undefined, undefined, undefined]);
+    await expectInstance(manager, 't_b#0').finished();
   });
 
   it("keeps the kwargs' JSON text byte for byte and every record canonical", async () => {
