@@ -15,8 +15,11 @@ const OPEN: ReadonlySet<TaskStatus> = new Set([TaskStatus.Unstarted, TaskStatus.
  * sort what they match (the memory backend serves tests and small apps).
  */
 export class MemoryDirectory implements StorageDirectory {
-  /** uid -> instance -> [time it entered its status (ms), status]: the scheduled and running instances. */
-  private readonly unresolved = new Map<string, Map<string, [number, TaskStatus]>>();
+  /**
+   * uid -> instance -> [time it was scheduled (ms), status, when it
+   * started (ms, running ones)]: the scheduled and running instances.
+   */
+  private readonly unresolved = new Map<string, Map<string, [number, TaskStatus, number | undefined]>>();
   /** uid -> instance -> time it failed (ms). */
   private readonly failed = new Map<string, Map<string, number>>();
   private readonly activity = new Map<string, number>();
@@ -32,9 +35,15 @@ export class MemoryDirectory implements StorageDirectory {
   noteWrite(uid: string, record: InstanceRecord, previous: TaskStatus | undefined, now: number): void {
     const { name: instance, status } = record;
     if (status === previous) return;
+    const listed = this.unresolved.get(uid)?.get(instance);
     remove(this.unresolved, uid, instance);
     remove(this.failed, uid, instance);
-    if (UNRESOLVED.has(status)) entriesOf(this.unresolved, uid).set(instance, [now, status]);
+    if (UNRESOLVED.has(status)) {
+      // As on Redis, a start keeps the time of the scheduling and is dated by the record's own start stamp.
+      const started = status === TaskStatus.Running ? Date.parse(record.metadata.timestamps?.[TaskStatus.Running] ?? '') : NaN;
+      const at = listed !== undefined && previous === TaskStatus.Scheduled && status === TaskStatus.Running ? listed[0] : now;
+      entriesOf(this.unresolved, uid).set(instance, [at, status, Number.isNaN(started) ? undefined : started]);
+    }
     else if (status === TaskStatus.Failed) entriesOf(this.failed, uid).set(instance, now);
     if (previous === undefined || !OPEN.has(status)) this.activity.set(uid, now);
     if (previous !== undefined) this.count(record.task, previous, -1);
@@ -68,11 +77,11 @@ export class MemoryDirectory implements StorageDirectory {
       found.sort(byTimeAndNames);
       return page(found, query, ([at, uid, instance]) => ({ uid, instance, since: new Date(at) }));
     }
-    const found: Array<[number, string, string, TaskStatus]> = [];
-    for (const [uid, names] of this.unresolved) for (const [instance, [at, current]] of names) found.push([at, uid, instance, current]);
+    const found: Array<[number, string, string, TaskStatus, number | undefined]> = [];
+    for (const [uid, names] of this.unresolved) for (const [instance, [at, current, started]] of names) found.push([at, uid, instance, current, started]);
     found.sort(byTimeAndNames);
     const listed = page(found, query, (entry) => entry);
-    const entries = listed.entries.filter((entry) => entry[3] === status).map(([at, uid, instance]) => ({ uid, instance, since: new Date(at) }));
+    const entries = listed.entries.filter((entry) => entry[3] === status).map(([at, uid, instance, , started]) => ({ uid, instance, since: new Date(started ?? at) }));
     return listed.next === undefined ? { entries } : { entries, next: listed.next };
   }
 
@@ -88,8 +97,8 @@ function compare(a: string, b: string): number {
 }
 
 /** Oldest first, then by uid and instance name. */
-function byTimeAndNames(a: [number, ...string[]], b: [number, ...string[]]): number {
-  return a[0] - b[0] || compare(a[1], b[1]) || compare(a[2] ?? '', b[2] ?? '');
+function byTimeAndNames(a: [number, string, ...unknown[]], b: [number, string, ...unknown[]]): number {
+  return a[0] - b[0] || compare(a[1], b[1]) || compare(String(a[2] ?? ''), String(b[2] ?? ''));
 }
 
 /** Removes `instance` of `uid` from `listing`, forgetting a session left empty. */
@@ -106,7 +115,7 @@ function entriesOf<V>(listing: Map<string, Map<string, V>>, uid: string): Map<st
 }
 
 /** The page `query` asks for of `sorted` (oldest first); the cursor is an offset into the matching entries. */
-function page<E extends [number, ...string[]], T>(sorted: E[], query: DirectoryQuery, toEntry: (entry: E) => T): DirectoryPage<T> {
+function page<E extends [number, ...unknown[]], T>(sorted: E[], query: DirectoryQuery, toEntry: (entry: E) => T): DirectoryPage<T> {
   const since = query.since?.getTime() ?? -Infinity;
   const before = query.before?.getTime() ?? Infinity;
   const matching = sorted.filter(([at]) => at >= since && at < before);

@@ -143,7 +143,7 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
     expect(onRedis).to.deep.include({ scheduled: ['s-1 t_c#0', 's-3 t_c#0'], failed: ['s-2 t_c#0'], sessions: ['s-1', 's-2', 's-3'] });
   });
 
-  it('keeps scheduled and running in one listing on both backends: a start re-dates the entry but is no session activity, and a page filters its share', async () => {
+  it('keeps scheduled and running in one listing on both backends: a start keeps its place, is dated by the record, is no session activity, and a page filters its share', async () => {
     const scenario = async (container: Container): Promise<unknown> => {
       const manager = getManager(container, 'act-1');
       await manager.updateConfiguration({ t_a: { after: ['go'], run: 'RC_Step', using: 'bullmq' }, t_c: { after: ['go'], run: 'RC_Step', using: 'bullmq' } });
@@ -160,14 +160,15 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
       });
       const afterStart = (await directory.sessionsByActivity()).entries[0].lastActivity.getTime();
       const [running] = (await directory.instancesByStatus(TaskStatus.Running)).entries;
-      // Oldest first in the shared listing: t_c#0 (scheduled) comes before t_a#0 (started later).
+      const startStamp = (await manager.storage.getInstance('t_a#0')).metadata.timestamps?.running;
+      // The shared listing keeps the order of scheduling: t_a#0 (running) and t_c#0 (scheduled) were scheduled together.
       const first = await directory.instancesByStatus(TaskStatus.Running, { limit: 1 });
       const second = await directory.instancesByStatus(TaskStatus.Running, { limit: 1, cursor: first.next });
       await manager.updateInstanceStatus('t_a#0', TaskStatus.Failed);
       const afterFailure = (await directory.sessionsByActivity()).entries[0].lastActivity.getTime();
       return {
         startLeftActivity: afterStart === created,
-        startRedated: running.since.getTime() > Math.max(...scheduledAt),
+        datedByStart: running.since.toISOString() === startStamp && running.since.getTime() > Math.max(...scheduledAt),
         failureIsActivity: afterFailure > created,
         pages: [names(first.entries), first.next !== undefined, names(second.entries), second.next],
         scheduled: names((await directory.instancesByStatus(TaskStatus.Scheduled)).entries),
@@ -178,9 +179,9 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
     const onMemory = await scenario((await bullmqContainer({ defaultStorage: 'memory' })).container);
     expect(onRedis).to.deep.equal({
       startLeftActivity: true,
-      startRedated: true,
+      datedByStart: true,
       failureIsActivity: true,
-      pages: [[], true, ['act-1 t_a#0'], undefined],
+      pages: [['act-1 t_a#0'], true, [], undefined],
       scheduled: ['act-1 t_c#0'],
       running: [],
     });

@@ -11,6 +11,13 @@ export interface UnresolvedEntry extends DirectoryInstance {
   status: TaskStatus | undefined;
 }
 
+/** What a directory page reads of an instance record. */
+interface RecordHead {
+  status: TaskStatus;
+  /** When it last started (its `running` timestamp), if it has. */
+  started?: Date;
+}
+
 /**
  * The Redis backend's {@link StorageDirectory}: reads the per-prefix sorted
  * sets that every record write keeps in step (`putRecord`; layout in
@@ -37,8 +44,9 @@ export class RedisDirectory implements StorageDirectory {
 
   /**
    * One page of the unresolved index (scheduled and running instances, by
-   * the time they entered their status), each entry with the status its
-   * record has now, read in one batch per shard: what
+   * the time they were scheduled), each entry with the status its record
+   * has now, read in one batch per shard, and a running one dated by its
+   * record's start: what
    * {@link instancesByStatus} filters, and what the reconciliation pages
    * through once for both statuses.
    */
@@ -50,16 +58,21 @@ export class RedisDirectory implements StorageDirectory {
       const shard = this.connection.shards.shardOf(entry.uid);
       byShard.set(shard, [...(byShard.get(shard) ?? []), entry]);
     }
-    const statuses = new Map<DirectoryInstance, TaskStatus | undefined>();
+    const read = new Map<DirectoryInstance, RecordHead | undefined>();
     await Promise.all(
       [...byShard.values()].map((group) =>
         this.connection.call('', 'directory', async (redis) => {
           const records = await Promise.all(group.map((entry) => redis.hget(this.connection.keysFor(entry.uid).instances, entry.instance)));
-          group.forEach((entry, i) => statuses.set(entry, RedisDirectory.statusOf(records[i])));
+          group.forEach((entry, i) => read.set(entry, RedisDirectory.headOf(records[i])));
         }),
       ),
     );
-    const entries = listed.map((entry) => ({ ...entry, status: statuses.get(entry) }));
+    const entries = listed.map((entry): UnresolvedEntry => {
+      const head = read.get(entry);
+      // A start leaves the index's date (the scheduling): a running entry is dated by its record's start.
+      const since = head?.status === TaskStatus.Running && head.started !== undefined ? head.started : entry.since;
+      return { ...entry, since, status: head?.status };
+    });
     return next === undefined ? { entries } : { entries, next };
   }
 
@@ -106,15 +119,19 @@ export class RedisDirectory implements StorageDirectory {
     return { uid: RedisSessionKeys.uidOfTag(member.slice(0, colon)), instance: member.slice(colon + 1), since: new Date(at) };
   }
 
-  /** The status of a stored record text (undefined: no record, or text that is none). */
-  private static statusOf(record: string | null): TaskStatus | undefined {
+  /** The status and start time of a stored record text (undefined: no record, or text that is none). */
+  private static headOf(record: string | null): RecordHead | undefined {
     if (record === null) return undefined;
+    let parsed: { status?: unknown; metadata?: { timestamps?: Record<string, unknown> } };
     try {
-      const status: unknown = (JSON.parse(record) as { status?: unknown }).status;
-      return typeof status === 'string' ? (status as TaskStatus) : undefined;
+      parsed = JSON.parse(record) as typeof parsed;
     } catch {
       return undefined;
     }
+    if (typeof parsed.status !== 'string') return undefined;
+    const running = parsed.metadata?.timestamps?.running;
+    const started = typeof running === 'string' ? new Date(running) : undefined;
+    return { status: parsed.status as TaskStatus, started: started !== undefined && !Number.isNaN(started.getTime()) ? started : undefined };
   }
 
   /**

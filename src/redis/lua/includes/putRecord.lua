@@ -8,9 +8,11 @@
   Only a status change touches an index, and only the indexes whose class
   changes: the task's unstarted set (prefix .. task), the session's
   unresolved set (K[8]), and the directory (see indexKeys): a scheduled or
-  running instance's member is in the unresolved sorted set, a failed
-  one's in the failed set, scored by the server time it entered its
-  status (a start moves the score: no ZREM, no new member). The session's
+  running instance's member is in the unresolved sorted set, scored by the
+  server time it entered its status, except that a start (scheduled ->
+  running) leaves the score of its scheduling (the listing reads the
+  start's time from the record); a failed one's is in the failed set,
+  scored by the server time it failed. The session's
   tag is scored in the sessions set by the time of the script's first
   creation of an instance or move of one into a final status (failed
   included); a script that only schedules or starts leaves it. The
@@ -38,7 +40,7 @@ local function putRecord(K, name, task, json, status, old, prefix)
     local member = idx.tag .. ':' .. name
     local fromKey, toKey = from and idx.status[from], idx.status[to]
     if fromKey and fromKey ~= toKey then redis.call('ZREM', fromKey, member) end
-    if toKey then redis.call('ZADD', toKey, indexNow(idx), member) end
+    if toKey and not (from == 's' and to == 'n') then redis.call('ZADD', toKey, indexNow(idx), member) end
   end
   if not idx.touched and (not from or to == 'r' or to == 'f') then
     idx.touched = true
