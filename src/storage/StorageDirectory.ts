@@ -7,7 +7,11 @@ export type DirectoryStatus = typeof TaskStatus.Scheduled | typeof TaskStatus.Ru
 export interface DirectoryInstance {
   uid: string;
   instance: string;
-  /** When the instance entered this status (the storage's clock). */
+  /**
+   * When the instance entered this status: the storage's clock, but for
+   * `running` the start time its record holds (the clock of the process
+   * that started it).
+   */
   since: Date;
 }
 
@@ -74,7 +78,11 @@ export interface DirectoryCounts {
  * pages may be skipped or repeated, never invented.
  */
 export interface StorageDirectory {
-  /** Instances currently `status`, by the time they entered it. */
+  /**
+   * Instances currently `status`, by the time they entered it; `running`
+   * and `scheduled` instances by the time they were scheduled (for both,
+   * `since`/`before` select by that time).
+   */
   instancesByStatus(status: DirectoryStatus, query?: DirectoryQuery): Promise<DirectoryPage<DirectoryInstance>>;
   /** Sessions by the time of their last instance creation or move into a final status. */
   sessionsByActivity(query?: DirectoryQuery): Promise<DirectoryPage<DirectorySession>>;

@@ -18,7 +18,7 @@ import type { WorkerBeat, WorkerBeats } from './WorkerHeartbeat';
 
 /** Settings of an {@link InstanceReconciler}. */
 export interface ReconcileSettings {
-  /** Entries younger than this (ms since their status was written) are left alone. */
+  /** Entries younger than this (ms since the instance was scheduled, by the server's clock) are left alone. */
   graceMs: number;
   /** At most this many entries of the unresolved index (scheduled and running) are read per pass. */
   batch: number;
