@@ -37,10 +37,9 @@ local function putRecord(K, name, task, json, status, old, prefix)
     elseif not from or from == 'r' then
       redis.call('SADD', K[8], name)
     end
-    local member = idx.tag .. ':' .. name
     local fromKey, toKey = from and idx.status[from], idx.status[to]
-    if fromKey and fromKey ~= toKey then redis.call('ZREM', fromKey, member) end
-    if toKey and not (from == 's' and to == 'n') then redis.call('ZADD', toKey, indexNow(idx), member) end
+    if fromKey and fromKey ~= toKey then redis.call('ZREM', fromKey, idx.tag .. ':' .. name) end
+    if toKey and not (from == 's' and to == 'n') then redis.call('ZADD', toKey, indexNow(idx), idx.tag .. ':' .. name) end
   end
   if not idx.touched and (not from or to == 'r' or to == 'f') then
     idx.touched = true
