@@ -11,7 +11,7 @@ import '../tasks';
 
 /** Sessions the unresolved instances are spread over. */
 const SESSIONS = 100;
-/** The worker's default page per status and pass (`reconcileBatch`). */
+/** The worker's default page of the unresolved index per pass (`reconcileBatch`). */
 const DEFAULT_BATCH = 100;
 
 /**
@@ -21,7 +21,7 @@ const DEFAULT_BATCH = 100;
  * in a queue nobody consumes, so every entry is examined and ends at its
  * live job, the common case of a healthy system. Per size: one pass over
  * every entry (batch N: what a full sweep costs, per instance) and one
- * pass of the default batch (100 entries per status, what each periodic
+ * pass of the default batch (100 unresolved entries, what each periodic
  * pass costs). Also accounts the redis-server CPU per examined entry.
  */
 export async function reconcileScenario(ctx: BenchContext): Promise<ScenarioResult> {

@@ -7,14 +7,23 @@ export type DirectoryStatus = typeof TaskStatus.Scheduled | typeof TaskStatus.Ru
 export interface DirectoryInstance {
   uid: string;
   instance: string;
-  /** When the instance entered this status (the storage's clock). */
+  /**
+   * When the instance entered this status: the storage's clock, but for
+   * `running` the start time its record holds (the clock of the process
+   * that started it).
+   */
   since: Date;
 }
 
 /** One session listed by a {@link StorageDirectory}. */
 export interface DirectorySession {
   uid: string;
-  /** When one of its instances was last created or changed status (the storage's clock). */
+  /**
+   * When one of its instances was last created or entered a final status
+   * (failed included; the storage's clock). Scheduling and starting are not
+   * activity: a session whose instances wait or run keeps the time of its
+   * last creation or resolution.
+   */
   lastActivity: Date;
 }
 
@@ -30,7 +39,13 @@ export interface DirectoryQuery {
   cursor?: string;
 }
 
-/** A page of a listing; `next` is the cursor of the following page, absent on the last one. */
+/**
+ * A page of a listing; `next` is the cursor of the following page, absent
+ * on the last one. A page of `scheduled` or `running` instances may hold
+ * fewer than `limit` entries, even none, and still have a `next`: both
+ * statuses share one listing, which a page reads `limit` entries of and
+ * filters.
+ */
 export interface DirectoryPage<T> {
   entries: T[];
   next?: string;
@@ -63,9 +78,13 @@ export interface DirectoryCounts {
  * pages may be skipped or repeated, never invented.
  */
 export interface StorageDirectory {
-  /** Instances currently `status`, by the time they entered it. */
+  /**
+   * Instances currently `status`, by the time they entered it; `running`
+   * and `scheduled` instances by the time they were scheduled (for both,
+   * `since`/`before` select by that time).
+   */
   instancesByStatus(status: DirectoryStatus, query?: DirectoryQuery): Promise<DirectoryPage<DirectoryInstance>>;
-  /** Sessions by the time of their last instance creation or status change. */
+  /** Sessions by the time of their last instance creation or move into a final status. */
   sessionsByActivity(query?: DirectoryQuery): Promise<DirectoryPage<DirectorySession>>;
   /** How many instances each task has in each status, across sessions (kept by the same writes, read in one step). */
   counts(): Promise<DirectoryCounts>;

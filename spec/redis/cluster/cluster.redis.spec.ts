@@ -115,7 +115,7 @@ describe('redis/cluster: sessions and queues sharded over a Redis Cluster', func
         // Every key one script touches lives in the session shard's slot: the session's, the shard's index and queues.
         const slot = calculateSlot(keys.lock);
         expect(calculateSlot(keys.instances)).to.equal(slot);
-        expect(calculateSlot(`${connection.shards.keyPrefixFor(uid)}:idx:scheduled`)).to.equal(slot);
+        expect(calculateSlot(`${connection.shards.keyPrefixFor(uid)}:idx:unresolved`)).to.equal(slot);
         expect(calculateSlot(`${connection.shards.keyPrefixFor(uid)}:bull:triggers:wait`)).to.equal(slot);
         const node = cluster.slots[slot]?.[0];
         if (node !== undefined) masters.add(node);

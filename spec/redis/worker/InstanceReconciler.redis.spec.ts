@@ -143,6 +143,65 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
     expect(onRedis).to.deep.include({ scheduled: ['s-1 t_c#0', 's-3 t_c#0'], failed: ['s-2 t_c#0'], sessions: ['s-1', 's-2', 's-3'] });
   });
 
+  it('keeps scheduled and running in one listing on both backends: a start keeps its place, is dated by the record, is no session activity, and a page filters its share', async () => {
+    const scenario = async (container: Container): Promise<unknown> => {
+      const manager = getManager(container, 'act-1');
+      await manager.updateConfiguration({ t_a: { after: ['go'], run: 'RC_Step', using: 'bullmq' }, t_c: { after: ['go'], run: 'RC_Step', using: 'bullmq' } });
+      await manager.fire('go');
+      const directory = directoryOf(manager);
+      const created = (await directory.sessionsByActivity()).entries[0].lastActivity.getTime();
+      const scheduledAt = (await directory.instancesByStatus(TaskStatus.Scheduled)).entries.map((entry) => entry.since.getTime());
+      // The clock moves on before the start, so a start that dated the session would show.
+      await waitFor('the clock to move on', async () => Date.now() > Math.max(created, ...scheduledAt) + 2);
+      await manager.storage.withLock(async (tx) => {
+        const instance = await tx.instance('t_a#0');
+        instance.start();
+        tx.put(instance);
+      });
+      const afterStart = (await directory.sessionsByActivity()).entries[0].lastActivity.getTime();
+      const [running] = (await directory.instancesByStatus(TaskStatus.Running)).entries;
+      const startStamp = (await manager.storage.getInstance('t_a#0')).metadata.timestamps?.running;
+      // The shared listing keeps the order of scheduling: t_a#0 (running) and t_c#0 (scheduled) were scheduled together.
+      const first = await directory.instancesByStatus(TaskStatus.Running, { limit: 1 });
+      const second = await directory.instancesByStatus(TaskStatus.Running, { limit: 1, cursor: first.next });
+      await manager.updateInstanceStatus('t_a#0', TaskStatus.Failed);
+      const afterFailure = (await directory.sessionsByActivity()).entries[0].lastActivity.getTime();
+      return {
+        startLeftActivity: afterStart === created,
+        datedByStart: running.since.toISOString() === startStamp && running.since.getTime() > Math.max(...scheduledAt),
+        failureIsActivity: afterFailure > created,
+        pages: [names(first.entries), first.next !== undefined, names(second.entries), second.next],
+        scheduled: names((await directory.instancesByStatus(TaskStatus.Scheduled)).entries),
+        running: names((await directory.instancesByStatus(TaskStatus.Running)).entries),
+      };
+    };
+    const onRedis = await scenario((await bullmqContainer({ defaultStorage: 'redis' })).container);
+    const onMemory = await scenario((await bullmqContainer({ defaultStorage: 'memory' })).container);
+    expect(onRedis).to.deep.equal({
+      startLeftActivity: true,
+      datedByStart: true,
+      failureIsActivity: true,
+      pages: [['act-1 t_a#0'], true, [], undefined],
+      scheduled: ['act-1 t_c#0'],
+      running: [],
+    });
+    expect(onMemory).to.deep.equal(onRedis);
+  });
+
+  it('drops the entry of an instance whose record is gone (its session deleted by other means)', async () => {
+    const { container } = await bullmqContainer({ defaultStorage: 'redis' });
+    const manager = await bullmqSession(container, CONFIG, 'rc-gone');
+    await manager.fire('go');
+    const connection = container.get<RedisConnection>(TRIGGERS.RedisConnection);
+    await connection.redis.hdel(connection.keysFor('rc-gone').instances, 't_a#0');
+    const directory = directoryOf(manager);
+    // The listing leaves out an entry whose record is gone; the reconciliation removes it.
+    expect((await directory.instancesByStatus(TaskStatus.Scheduled)).entries).to.deep.equal([]);
+    const worker = await startWorker(container, BY_HAND);
+    expect((await worker.reconcile()).examined).to.equal(1);
+    expect((await worker.reconcile()).examined).to.equal(0);
+  });
+
   it('enqueues again a scheduled instance whose job was deleted, and it runs', async () => {
     const { container, prefix, runner } = await bullmqContainer({ defaultStorage: 'redis' });
     const manager = await bullmqSession(container, CONFIG);

@@ -50,6 +50,8 @@ export interface FaultFigures {
   sessionsDiffering: number;
   /** Task and status pairs whose count in the directory differs from a recount of the records. */
   countsDiffering: number;
+  /** Instances listed under another status by the directory (scheduled, running, failed) than their records have, or not listed under theirs. */
+  listedDiffering: number;
   /** Forged jobs not failed in BullMQ at the end. */
   forgedNotRefused: number;
   /** Producers that failed with an error they were not to retry. */
@@ -65,6 +67,7 @@ export const FAULT_CHECKS: ReadonlyArray<readonly [keyof FaultFigures, string]> 
   ['workerLostWithoutDeadWorker', 'WorkerLostError without a dead worker'],
   ['sessionsDiffering', 'sessions differing from memory'],
   ['countsDiffering', 'directory counts differing from the records'],
+  ['listedDiffering', 'directory listings differing from the records'],
   ['forgedNotRefused', 'forged jobs not refused'],
   ['producerErrors', 'producers failed'],
 ];

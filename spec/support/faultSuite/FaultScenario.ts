@@ -1,7 +1,7 @@
 import type { Container } from 'inversify';
 import type { Redis } from 'ioredis';
 import { BullMQTaskRunner, TRIGGERS, TaskStatus, closeTriggersContainer, createTriggersContainer, getManager, runnerToken } from '../../../src';
-import type { RedisConnection, RedisConnectionOption, TaskJobPayload } from '../../../src';
+import type { DirectoryStatus, RedisConnection, RedisConnectionOption, TaskJobPayload } from '../../../src';
 import { MemoryLogSink } from '../../../src/testing';
 import type { NodeChild } from '../childProcesses';
 import { killChildren, spawnNode } from '../childProcesses';
@@ -67,6 +67,8 @@ export interface FaultReport {
 
 const WORKER_FIXTURE = './dist/spec/support/faultSuite/faultTasks.js';
 const PRODUCER = 'dist/spec/support/faultSuite/faultProducer.js';
+/** The statuses the directory lists instances by. */
+const LISTED_STATUSES: readonly DirectoryStatus[] = [TaskStatus.Scheduled, TaskStatus.Running, TaskStatus.Failed];
 const FORGED_REFUSALS = /ForgedJobError|MalformedJobError|UnknownManagerError|UnknownStorageError|UnknownInstanceError/;
 
 interface WorkerProcess {
@@ -555,8 +557,11 @@ export class FaultScenario {
       workerLostWithoutDeadWorker: 0,
       sessionsDiffering: 0,
       countsDiffering: 0,
+      listedDiffering: 0,
     };
     const recounted = new Map<string, number>();
+    /** `<status> <uid> <instance>` of every record in a listed status. */
+    const inListedStatus = new Set<string>();
     let countedAcknowledged = 0;
     const example = (text: string): void => {
       if (this.examples.length < 12) this.examples.push(text);
@@ -604,6 +609,7 @@ export class FaultScenario {
       for (const instance of await retrying(() => storage.getInstances())) {
         const key = `${instance.taskName} ${instance.status}`;
         recounted.set(key, (recounted.get(key) ?? 0) + 1);
+        if ((LISTED_STATUSES as readonly string[]).includes(instance.status)) inListedStatus.add(`${instance.status} ${JSON.stringify(session.uid)} ${instance.name}`);
       }
 
       const difference = sessionDifference(state, reference.get(session.uid) as ComparedSession);
@@ -622,6 +628,25 @@ export class FaultScenario {
       if (recounted.get(key) !== counted.get(key)) {
         figures.countsDiffering += 1;
         example(`counts: ${key}: directory ${counted.get(key) ?? 0}, records ${recounted.get(key) ?? 0}`);
+      }
+    }
+
+    // The directory's listings, kept by the same scripts, against the records.
+    if (directory !== undefined) {
+      const listed = new Set<string>();
+      for (const status of LISTED_STATUSES) {
+        let cursor: string | undefined;
+        do {
+          const page = await retrying(() => directory.instancesByStatus(status, { limit: 1000, cursor }));
+          for (const entry of page.entries) listed.add(`${status} ${JSON.stringify(entry.uid)} ${entry.instance}`);
+          cursor = page.next;
+        } while (cursor !== undefined);
+      }
+      for (const entry of new Set([...listed, ...inListedStatus])) {
+        if (listed.has(entry) !== inListedStatus.has(entry)) {
+          figures.listedDiffering += 1;
+          example(`listing: ${entry}: ${listed.has(entry) ? 'listed, not in the records' : 'in the records, not listed'}`);
+        }
       }
     }
 

@@ -69,5 +69,9 @@ export function describeFaultScenario(title: string, options: FaultScenarioOptio
     it("keeps the directory's counts per task and status equal to the records: directory counts differing = 0", () => {
       expect(report.figures.countsDiffering, because()).to.equal(0);
     });
+
+    it("keeps the directory's listings of scheduled, running and failed instances equal to the records: directory listings differing = 0", () => {
+      expect(report.figures.listedDiffering, because()).to.equal(0);
+    });
   });
 }

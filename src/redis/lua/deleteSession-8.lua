@@ -27,7 +27,9 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
 end
 local idx = indexKeys(KEYS)
 for _, name in ipairs(redis.call('SMEMBERS', KEYS[7])) do
-  for _, key in pairs(idx.status) do redis.call('ZREM', key, idx.tag .. ':' .. name) end
+  local member = idx.tag .. ':' .. name
+  redis.call('ZREM', idx.unresolved, member)
+  redis.call('ZREM', idx.failed, member)
 end
 local gone, fields = {}, {}
 local flat = redis.call('HGETALL', KEYS[4])

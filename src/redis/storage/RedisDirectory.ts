@@ -1,28 +1,78 @@
+import { TaskStatus } from '../../model';
 import type { RedisConnection } from '../connection/RedisConnection';
 import { DirectoryCountsBuilder } from '../../storage/DirectoryCountsBuilder';
 import { DEFAULT_DIRECTORY_LIMIT } from '../../storage/StorageDirectory';
 import type { DirectoryCounts, DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from '../../storage/StorageDirectory';
 import { RedisSessionKeys } from './RedisSessionKeys';
+import type { DirectoryIndex } from './RedisSessionKeys';
+
+/** One entry of the unresolved index with its record's status (undefined: the record is gone). */
+export interface UnresolvedEntry extends DirectoryInstance {
+  status: TaskStatus | undefined;
+}
+
+/** What a directory page reads of an instance record. */
+interface RecordHead {
+  status: TaskStatus;
+  /** When it last started (its `running` timestamp), if it has. */
+  started?: Date;
+}
 
 /**
  * The Redis backend's {@link StorageDirectory}: reads the per-prefix sorted
  * sets that every record write keeps in step (`putRecord`; layout in
  * docs/ARCHITECTURE.md, "Directory indexes"). One bounded round trip per
- * page and shard (the shards' reads travel together); the cursor is the
- * offset reached in each shard's index, among the entries in the query's
- * range, joined by `.` (one number on a single server).
+ * page and shard (the shards' reads travel together), and for `scheduled`
+ * and `running`, which share the `unresolved` index, a second one that
+ * reads the listed records' statuses. The cursor is the offset reached in
+ * each shard's index, among the entries in the query's range, joined by
+ * `.` (one number on a single server).
  */
 export class RedisDirectory implements StorageDirectory {
   constructor(private readonly connection: RedisConnection) {}
 
   async instancesByStatus(status: DirectoryStatus, query: DirectoryQuery = {}): Promise<DirectoryPage<DirectoryInstance>> {
-    const { pairs, next } = await this.range(status, query);
-    const entries: DirectoryInstance[] = [];
-    for (const [member, at] of pairs) {
-      const colon = member.indexOf(':');
-      if (colon < 0) continue;
-      entries.push({ uid: RedisSessionKeys.uidOfTag(member.slice(0, colon)), instance: member.slice(colon + 1), since: new Date(at) });
+    if (status !== TaskStatus.Failed) {
+      const { entries, next } = await this.unresolved(query);
+      const matching = entries.filter((entry) => entry.status === status).map(({ uid, instance, since }) => ({ uid, instance, since }));
+      return next === undefined ? { entries: matching } : { entries: matching, next };
     }
+    const { pairs, next } = await this.range('failed', query);
+    const entries = pairs.map(([member, at]) => RedisDirectory.instanceOf(member, at)).filter((entry): entry is DirectoryInstance => entry !== undefined);
+    return next === undefined ? { entries } : { entries, next };
+  }
+
+  /**
+   * One page of the unresolved index (scheduled and running instances, by
+   * the time they were scheduled), each entry with the status its record
+   * has now, read in one batch per shard, and a running one dated by its
+   * record's start: what
+   * {@link instancesByStatus} filters, and what the reconciliation pages
+   * through once for both statuses.
+   */
+  async unresolved(query: DirectoryQuery = {}): Promise<DirectoryPage<UnresolvedEntry>> {
+    const { pairs, next } = await this.range('unresolved', query);
+    const listed = pairs.map(([member, at]) => RedisDirectory.instanceOf(member, at)).filter((entry): entry is DirectoryInstance => entry !== undefined);
+    const byShard = new Map<number, DirectoryInstance[]>();
+    for (const entry of listed) {
+      const shard = this.connection.shards.shardOf(entry.uid);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), entry]);
+    }
+    const read = new Map<DirectoryInstance, RecordHead | undefined>();
+    await Promise.all(
+      [...byShard.values()].map((group) =>
+        this.connection.call('', 'directory', async (redis) => {
+          const records = await Promise.all(group.map((entry) => redis.hget(this.connection.keysFor(entry.uid).instances, entry.instance)));
+          group.forEach((entry, i) => read.set(entry, RedisDirectory.headOf(records[i])));
+        }),
+      ),
+    );
+    const entries = listed.map((entry): UnresolvedEntry => {
+      const head = read.get(entry);
+      // A start leaves the index's date (the scheduling): a running entry is dated by its record's start.
+      const since = head?.status === TaskStatus.Running && head.started !== undefined ? head.started : entry.since;
+      return { ...entry, since, status: head?.status };
+    });
     return next === undefined ? { entries } : { entries, next };
   }
 
@@ -58,7 +108,30 @@ export class RedisDirectory implements StorageDirectory {
   /** Removes the entry of an instance that no longer exists (its session expired or was deleted outside the storage). */
   async drop(status: DirectoryStatus, uid: string, instance: string): Promise<void> {
     const member = `${RedisSessionKeys.tagOf(uid)}:${instance}`;
-    await this.connection.call(uid, 'directory', (redis) => redis.zrem(RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), status), member));
+    const index = status === TaskStatus.Failed ? 'failed' : 'unresolved';
+    await this.connection.call(uid, 'directory', (redis) => redis.zrem(RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), index), member));
+  }
+
+  /** The instance a `<tag>:<instance>` member names, entered at `at` (undefined for a malformed member). */
+  private static instanceOf(member: string, at: number): DirectoryInstance | undefined {
+    const colon = member.indexOf(':');
+    if (colon < 0) return undefined;
+    return { uid: RedisSessionKeys.uidOfTag(member.slice(0, colon)), instance: member.slice(colon + 1), since: new Date(at) };
+  }
+
+  /** The status and start time of a stored record text (undefined: no record, or text that is none). */
+  private static headOf(record: string | null): RecordHead | undefined {
+    if (record === null) return undefined;
+    let parsed: { status?: unknown; metadata?: { timestamps?: Record<string, unknown> } };
+    try {
+      parsed = JSON.parse(record) as typeof parsed;
+    } catch {
+      return undefined;
+    }
+    if (typeof parsed.status !== 'string') return undefined;
+    const running = parsed.metadata?.timestamps?.running;
+    const started = typeof running === 'string' ? new Date(running) : undefined;
+    return { status: parsed.status as TaskStatus, started: started !== undefined && !Number.isNaN(started.getTime()) ? started : undefined };
   }
 
   /**
@@ -66,7 +139,7 @@ export class RedisDirectory implements StorageDirectory {
    * shard's next `limit + 1` entries are read, the oldest `limit` of them
    * all returned, and each shard's offset advanced by what it gave.
    */
-  private async range(index: DirectoryStatus | 'sessions', query: DirectoryQuery): Promise<{ pairs: Array<[string, number]>; next?: string }> {
+  private async range(index: Exclude<DirectoryIndex, 'counts'>, query: DirectoryQuery): Promise<{ pairs: Array<[string, number]>; next?: string }> {
     const shards = this.connection.shards;
     const min = query.since === undefined ? '-inf' : String(query.since.getTime());
     const max = query.before === undefined ? '+inf' : `(${query.before.getTime()}`;

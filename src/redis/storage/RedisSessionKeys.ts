@@ -1,5 +1,8 @@
 import { InvalidStorageSettingsError } from '../../errors';
 
+/** The per-prefix directory keys (see {@link RedisSessionKeys.indexKey}). */
+export type DirectoryIndex = 'unresolved' | 'failed' | 'sessions' | 'counts';
+
 /**
  * The Redis key names of one session.
  *
@@ -129,14 +132,14 @@ export class RedisSessionKeys {
 
   /**
    * A directory index of key prefix `keyPrefix` (see `indexKeys.lua`,
-   * which builds the same names): sorted sets `scheduled`, `running`,
-   * `failed` of `<tag>:<instance>` members and `sessions` of tags, scored by
-   * server time, and the hash `counts` of status changes per task. Outside
-   * every session's hash tag: one index per prefix on a single server or
-   * Sentinel; on a Cluster one per shard, in the shard's slot
-   * (`{<prefix>.s<k>}:idx:*`).
+   * which builds the same names): sorted sets `unresolved` (scheduled and
+   * running instances) and `failed` of `<tag>:<instance>` members and
+   * `sessions` of tags, scored by server time, and the hash `counts` of
+   * status changes per task. Outside every session's hash tag: one index
+   * per prefix on a single server or Sentinel; on a Cluster one per shard,
+   * in the shard's slot (`{<prefix>.s<k>}:idx:*`).
    */
-  static indexKey(keyPrefix: string, index: 'scheduled' | 'running' | 'failed' | 'sessions' | 'counts'): string {
+  static indexKey(keyPrefix: string, index: DirectoryIndex): string {
     return `${keyPrefix}:idx:${index}`;
   }
 

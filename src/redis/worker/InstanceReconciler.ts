@@ -18,9 +18,9 @@ import type { WorkerBeat, WorkerBeats } from './WorkerHeartbeat';
 
 /** Settings of an {@link InstanceReconciler}. */
 export interface ReconcileSettings {
-  /** Entries younger than this (ms since their status was written) are left alone. */
+  /** Entries younger than this (ms since the instance was scheduled, by the server's clock) are left alone. */
   graceMs: number;
-  /** At most this many entries of each status are examined per pass. */
+  /** At most this many entries of the unresolved index (scheduled and running) are read per pass. */
   batch: number;
   /** A worker whose last heartbeat is older than this (ms) is dead. */
   heartbeatTimeoutMs: number;
@@ -35,7 +35,7 @@ export interface ReconcileSettings {
 
 /** What one reconciliation pass did. */
 export interface ReconcileReport {
-  /** Index entries examined (both statuses). */
+  /** Index entries examined (scheduled and running ones, and those whose record is gone). */
   examined: number;
   /** `scheduled` instances whose job was missing or finished, enqueued again. */
   reenqueued: Array<{ uid: string; instance: string }>;
@@ -76,7 +76,7 @@ const LIVE_JOB_STATES: ReadonlySet<string> = new Set(['waiting', 'delayed', 'pri
  */
 export class InstanceReconciler {
   private readonly directory: RedisDirectory;
-  private readonly cursors = new Map<'scheduled' | 'running', string | undefined>();
+  private cursor: string | undefined;
 
   constructor(
     private readonly container: Container,
@@ -88,7 +88,7 @@ export class InstanceReconciler {
     this.directory = new RedisDirectory(connection);
   }
 
-  /** One bounded pass: at most `batch` entries of each status. */
+  /** One bounded pass: at most `batch` entries of the unresolved index. */
   async pass(): Promise<ReconcileReport> {
     const report: ReconcileReport = { examined: 0, reenqueued: [], failed: [], replayed: [], errors: [] };
     const prefix = this.connection.settings.prefix;
@@ -97,19 +97,21 @@ export class InstanceReconciler {
     const own = beats.workers.find((beat) => beat.id === this.settings.workerId);
     const behind = this.settings.workerId !== undefined && (own === undefined || beats.now - own.at > this.settings.heartbeatTimeoutMs);
     if (behind) report.heartbeatsBehind = true;
-    for (const status of behind ? [TaskStatus.Scheduled] : ([TaskStatus.Scheduled, TaskStatus.Running] as const)) {
-      const page = await this.directory.instancesByStatus(status, { before, limit: this.settings.batch, cursor: this.cursors.get(status) });
-      this.cursors.set(status, page.next);
-      for (const entry of page.entries) {
-        report.examined += 1;
-        try {
-          await this.settle(status, entry.uid, entry.instance, beats, report);
-        } catch (error) {
-          // One entry's trouble (a lock timeout, an unknown name) does not stop the pass; the next pass retries it.
-          // An entry of a session that expired or was deleted by other means is dropped.
-          if (error instanceof UnknownInstanceError) await this.directory.drop(status, entry.uid, entry.instance);
-          else report.errors.push(error instanceof Error ? error : new Error(String(error)));
-        }
+    const page = await this.directory.unresolved({ before, limit: this.settings.batch, cursor: this.cursor });
+    this.cursor = page.next;
+    for (const entry of page.entries) {
+      const { status, uid, instance } = entry;
+      if (status !== undefined && status !== TaskStatus.Scheduled && status !== TaskStatus.Running) continue;
+      if (behind && status === TaskStatus.Running) continue;
+      report.examined += 1;
+      try {
+        // An entry whose record is gone (its session expired or was deleted by other means) is dropped.
+        if (status === undefined) await this.directory.drop(TaskStatus.Scheduled, uid, instance);
+        else await this.settle(status, uid, instance, beats, report);
+      } catch (error) {
+        // One entry's trouble (a lock timeout, an unknown name) does not stop the pass; the next pass retries it.
+        if (error instanceof UnknownInstanceError) await this.directory.drop(TaskStatus.Scheduled, uid, instance);
+        else report.errors.push(error instanceof Error ? error : new Error(String(error)));
       }
     }
     await this.pruneWorkers(beats);

@@ -66,9 +66,9 @@ export interface TriggerWorkerOptions {
   heartbeatTimeoutMs?: number;
   /** Milliseconds between reconciliation passes (default 60 000; 0 turns them off). */
   reconcileIntervalMs?: number;
-  /** Milliseconds an instance must have been `scheduled` or `running` before a pass looks at it (default 30 000). */
+  /** Milliseconds an instance must have been `scheduled` or `running` (counted from its scheduling) before a pass looks at it (default 30 000). */
   reconcileGraceMs?: number;
-  /** Index entries of each status one pass examines at most (default 100). */
+  /** Entries of the directory's scheduled and running instances one pass reads at most (default 100). */
   reconcileBatch?: number;
 }
 

@@ -7,8 +7,8 @@
 local function indexNow(idx)
   if not idx.now then
     local time = redis.call('TIME')
-    local ms = string.sub('00' .. math.floor(tonumber(time[2]) / 1000), -3)
-    idx.now = time[1] .. ms
+    -- The milliseconds are the first three of the six microsecond digits.
+    idx.now = time[1] .. string.sub('00000' .. time[2], -6, -4)
   end
   return idx.now
 end

@@ -7,14 +7,19 @@
 
   Only a status change touches an index, and only the indexes whose class
   changes: the task's unstarted set (prefix .. task), the session's
-  unresolved set (K[8]), and the directory (see indexKeys): the instance's
-  member is in at most one of the scheduled, running and failed sorted
-  sets, scored by the server time it entered that status; the session's
+  unresolved set (K[8]), and the directory (see indexKeys): a scheduled or
+  running instance's member is in the unresolved sorted set, scored by the
+  server time it entered its status, except that a start (scheduled ->
+  running) leaves the score of its scheduling (the listing reads the
+  start's time from the record); a failed one's is in the failed set,
+  scored by the server time it failed. The session's
   tag is scored in the sessions set by the time of the script's first
-  creation or status change. The per-prefix counts hash counts status
-  changes per task, one HINCRBY each: field `<old>><status>:<task>` (old
-  '' for a new instance, status '' for a deleted one, see deleteSession);
-  a task's count in a status is what entered it minus what left it.
+  creation of an instance or move of one into a final status (failed
+  included); a script that only schedules or starts leaves it. The
+  per-prefix counts hash counts status changes per task, one HINCRBY
+  each: field `<old>><status>:<task>` (old '' for a new instance, status
+  '' for a deleted one, see deleteSession); a task's count in a status is
+  what entered it minus what left it.
 ]]
 --- @include "indexKeys"
 --- @include "indexNow"
@@ -32,12 +37,11 @@ local function putRecord(K, name, task, json, status, old, prefix)
     elseif not from or from == 'r' then
       redis.call('SADD', K[8], name)
     end
-    local member = idx.tag .. ':' .. name
     local fromKey, toKey = from and idx.status[from], idx.status[to]
-    if fromKey then redis.call('ZREM', fromKey, member) end
-    if toKey then redis.call('ZADD', toKey, indexNow(idx), member) end
+    if fromKey and fromKey ~= toKey then redis.call('ZREM', fromKey, idx.tag .. ':' .. name) end
+    if toKey and not (from == 's' and to == 'n') then redis.call('ZADD', toKey, indexNow(idx), idx.tag .. ':' .. name) end
   end
-  if not idx.touched then
+  if not idx.touched and (not from or to == 'r' or to == 'f') then
     idx.touched = true
     redis.call('ZADD', idx.sessions, indexNow(idx), idx.tag)
   end
