@@ -44,6 +44,7 @@ export async function reconcileScenario(ctx: BenchContext): Promise<ScenarioResu
         await managers[(built + i) % SESSIONS].fire('go', { i });
       });
       built = size;
+      await serverClockPast(jobRedis);
       const sweep = reconciler(size);
       const periodic = reconciler(DEFAULT_BATCH);
       const label = size.toLocaleString('en-US');
@@ -83,5 +84,23 @@ export async function reconcileScenario(ctx: BenchContext): Promise<ScenarioResu
   } finally {
     jobRedis.disconnect();
     await closeTriggersContainer(container);
+  }
+}
+
+/**
+ * Waits (polling, with a deadline) until the server's clock has moved past
+ * the millisecond it reads now: the pass lists entries scored strictly
+ * before its own server time, and the last fires may share the millisecond
+ * the pass starts in.
+ */
+async function serverClockPast(redis: Redis): Promise<void> {
+  const serverMs = async (): Promise<number> => {
+    const [seconds, micros] = await redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  };
+  const start = await serverMs();
+  const deadline = Date.now() + 5_000;
+  while ((await serverMs()) <= start) {
+    if (Date.now() > deadline) throw new Error('reconcile: the server clock did not move within 5 s');
   }
 }
