@@ -347,10 +347,10 @@ describe('storage: RedisStorageBackend', () => {
       }
       await manager.fire('unrelated');
       for (const key of keys) expect(await redis.ttl(key), key).to.be.within(900, 1000);
-      // The applied-operation ids expire with their own window, never after the session.
+      // The hashes of applied-operation ids expire on their own: within two buckets of their window (capped at the TTL).
       const operations = all.filter(isOperationKey);
       expect(operations).to.have.length.greaterThan(0);
-      for (const key of operations) expect(await redis.pttl(key), key).to.be.within(1, 1000_000);
+      for (const key of operations) expect(await redis.pttl(key), key).to.be.within(1, 2 * (1000_000 + 1000));
     });
 
     it('keeps sessions forever without a TTL', async () => {
@@ -359,10 +359,13 @@ describe('storage: RedisStorageBackend', () => {
       await manager.updateConfiguration(COLLECTOR);
       await manager.fire('e');
       const window = connectionOf(container).operationWindowMs('internal');
-      for (const key of await keysUnder(container, connectionOf(container).settings.prefix)) {
+      const all = await keysUnder(container, connectionOf(container).settings.prefix);
+      expect(all.filter(isOperationKey)).to.have.length.greaterThan(0);
+      for (const key of all) {
         const ttl = await connectionOf(container).redis.pttl(key);
-        // An applied operation id is forgotten once its window ends; everything else stays.
-        if (isOperationKey(key)) expect(ttl, key).to.be.within(1, window);
+        // Applied operation ids are forgotten once their window ends (a bucket hash lives at most two buckets, each
+        // the window and the 1 s clock allowance); everything else stays.
+        if (isOperationKey(key)) expect(ttl, key).to.be.within(1, 2 * (window + 1000));
         else expect(ttl, key).to.equal(-1);
       }
     });
@@ -375,13 +378,23 @@ describe('storage: RedisStorageBackend', () => {
       for (const manager of [doomed, kept]) {
         await manager.updateConfiguration(WORKFLOW);
         await fireAll(manager, ['a', 'b', 'page', 'boom', 'x']);
+        await manager.fire('a', { again: true }, { idempotencyKey: 'once' });
       }
-      const before = (await keysUnder(container, prefix)).filter((key) => !isOperationKey(key));
+      const before = await keysUnder(container, prefix);
+      const doomedKeys = (doomed.storage as RedisStorageBackend).keys;
+      const doomedBase = doomedKeys.base;
+      const connection = connectionOf(container);
+      for (const id of ['k:once', 'internal']) {
+        const head = doomedKeys.appliedOperationsHead(connection.operationWindowMs(id));
+        expect(before.filter((key) => key.startsWith(head)), `applied operation ids like ${id}`).to.have.length.greaterThan(0);
+      }
+      expect(await doomed.storage.readAppliedOutcome('k:once')).to.be.a('string');
       await doomed.storage.deleteSession();
-      // Applied-operation ids are not listed anywhere: they stay until their window ends (docs/storage.md).
-      const after = (await keysUnder(container, prefix)).filter((key) => !isOperationKey(key));
-      const doomedBase = (doomed.storage as RedisStorageBackend).keys.base;
+      expect(await doomed.storage.readAppliedOutcome('k:once')).to.equal(undefined);
+      // Its applied-operation ids too (the hashes of this connection's windows): nothing of the session remains.
+      const after = await keysUnder(container, prefix);
       expect(after).to.deep.equal(before.filter((key) => !key.startsWith(doomedBase)));
+      expect(after.some(isOperationKey), "the other session's applied operation ids").to.equal(true);
       expect(after.length).to.be.greaterThan(0);
       expect(await doomed.storage.getInstances()).to.deep.equal([]);
       expect(await kept.storage.getInstances()).to.have.length.greaterThan(3);
@@ -572,7 +585,7 @@ describe('storage: RedisStorageBackend', () => {
   });
 });
 
-/** Whether `key` is a session's applied-operation id (`<base>o:<id>`, see RedisSessionKeys.appliedOperation). */
+/** Whether `key` is a hash of a session's applied-operation ids (`<base>o:<window>:<bucket>`, see RedisSessionKeys.appliedOperationsHead). */
 function isOperationKey(key: string): boolean {
   return key.includes(`}:${RedisSessionKeys.OPERATION_PART}`);
 }

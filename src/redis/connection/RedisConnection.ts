@@ -266,6 +266,11 @@ export class RedisConnection {
     return OperationId.isKeyed(operationId) ? this.keyedWindowMs : this.internalWindowMs;
   }
 
+  /** Every window {@link operationWindowMs} gives (the scripts remember ids per window, so deleting a session names each). */
+  get operationWindowsMs(): number[] {
+    return this.keyedWindowMs === this.internalWindowMs ? [this.keyedWindowMs] : [this.keyedWindowMs, this.internalWindowMs];
+  }
+
   /** Whether a socket was ever opened (and not yet closed). */
   get isOpen(): boolean {
     return this.client !== undefined;

@@ -65,12 +65,11 @@
   Placeholder: "addStandardJob", the body of BullMQ's add script
   (BullMQInternals).
 ]]
---- @include "claimOperation"
---- @include "forgetOperation"
+--- @include "appliedOutcome"
 --- @include "recordOutcome"
 local opId, opWindow = ARGV[#ARGV - 1], ARGV[#ARGV]
--- Claimed with the outcome of an application that schedules nothing; rewritten at the end otherwise.
-local applied = opId ~= '' and claimOperation(KEYS, opId, cjson.encode({ ARGV[5] }), opWindow)
+-- Looked up before any lock or version check: a repeat is recognised even while the lock is held.
+local applied = appliedOutcome(KEYS, opId, opWindow)
 if applied then
   -- A repeat (a retry whose first reply was lost, or a repeated idempotency key): answer the first outcome.
   local names = cjson.decode(applied)
@@ -87,7 +86,6 @@ if applied then
   return { 3, updated, again }
 end
 local function decline()
-  forgetOperation(KEYS, opId)
   if KEYS[10] then redis.call('DEL', KEYS[10]) end
   return { 0 }
 end
@@ -385,6 +383,20 @@ local ok = pcall(function()
 end)
 if not ok then return decline() end
 
+-- Which ready instances get their job here, then the outcome recorded before the first write: the names
+-- of the instances scheduled, with those flags.
+for _, e in ipairs(enqueue) do
+  if jobs[e.ti] then ready[e.flag] = '1' end
+end
+if opId ~= '' then
+  local outcome = { ARGV[5] }
+  for i = 1, #ready, 3 do
+    outcome[#outcome + 1] = ready[i]
+    outcome[#outcome + 1] = ready[i + 2]
+  end
+  recordOutcome(KEYS, opId, cjson.encode(outcome), opWindow)
+end
+
 for _, w in ipairs(writes) do putRecord(KEYS, w[1], w[2], w[3], w[4], w[5], prefix) end
 for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end
 if latestWrite then redis.call('HSET', KEYS[6], latestWrite[1], latestWrite[2]) end
@@ -406,15 +418,6 @@ for _, e in ipairs(enqueue) do
       { q .. 'wait', q .. 'paused', q .. 'meta', q .. 'id', q .. 'completed', q .. 'delayed', q .. 'active', q .. 'events', q .. 'marker' },
       { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }),
         job.head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. recordMember(ready[e.flag - 1]) .. '}', cmsgpack.pack(job.opts) })
-    ready[e.flag] = '1'
   end
-end
-if opId ~= '' and #ready > 0 then
-  local outcome = { ARGV[5] }
-  for i = 1, #ready, 3 do
-    outcome[#outcome + 1] = ready[i]
-    outcome[#outcome + 1] = ready[i + 2]
-  end
-  recordOutcome(KEYS, opId, cjson.encode(outcome), opWindow)
 end
 return { 2, updatedReply, ready }

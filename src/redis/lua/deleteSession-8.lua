@@ -1,6 +1,6 @@
 --[[
-  Deletes every record key of the session and every per-task unstarted
-  set, and takes the session and its instances out of the directory
+  Deletes every record key of the session, every per-task unstarted set
+  and the hashes of its applied operation ids, and takes the session and its instances out of the directory
   indexes and counts (indexKeys, putRecord: one `<status>>:<task>` field
   per status and task of its instances), fenced like a write.
 
@@ -15,12 +15,15 @@
 
   ARGV[1] token
   ARGV[2] unstarted prefix
+  ARGV[3..] the windows (ms) whose applied operation ids to delete too
+    (see operationBuckets; ids recorded under other windows expire)
 
   Returns the number of keys deleted, or the error TRIGGERS_LOCK_LOST when
   the token lost the lock.
 ]]
 --- @include "indexKeys"
 --- @include "recordStatus"
+--- @include "operationBuckets"
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
@@ -46,4 +49,6 @@ for _, field in ipairs(fields) do redis.call('HINCRBY', idx.counts, field, gone[
 redis.call('ZREM', idx.sessions, idx.tag)
 for _, task in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('DEL', ARGV[2] .. task) end
 for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2] .. task) end
-return redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
+local operations = 0
+for w = 3, #ARGV do operations = operations + redis.call('DEL', unpack(operationBuckets(KEYS, ARGV[w]).live)) end
+return operations + redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])

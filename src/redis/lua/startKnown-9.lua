@@ -30,11 +30,11 @@
   (nothing written).
 ]]
 --- @include "appliedOutcome"
---- @include "claimOperation"
+--- @include "recordOutcome"
 --- @include "recordStatus"
 -- Not applicable now: 2 when this id already applied it (its start changed the text, so a repeat lands here).
 local function declined()
-  if appliedOutcome(KEYS, ARGV[8]) then return 2 end
+  if appliedOutcome(KEYS, ARGV[8], ARGV[9]) then return 2 end
   return 0
 end
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return declined() end
@@ -42,7 +42,9 @@ if ARGV[6] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[6] then return de
 if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return declined() end
 local ok, old = pcall(recordStatus, ARGV[4])
 if not ok then return 0 end
-if claimOperation(KEYS, ARGV[8], '1', ARGV[9]) then return 2 end
+-- Checked here too, though a repeat fails the checks above (its first run changed the text).
+if appliedOutcome(KEYS, ARGV[8], ARGV[9]) then return 2 end
+recordOutcome(KEYS, ARGV[8], '1', ARGV[9])
 
 --- @include "refreshTtl"
 --- @include "putRecord"

@@ -36,7 +36,7 @@
 ]]
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
-local started = appliedOutcome(KEYS, ARGV[5])
+local started = appliedOutcome(KEYS, ARGV[5], ARGV[6])
 if started then
   local now = redis.call('HGET', KEYS[5], ARGV[1])
   local entry = redis.call('HGET', KEYS[3], started)
@@ -96,7 +96,7 @@ local ok, result = pcall(function()
 end)
 if not ok then return { 0 } end
 if result[1] ~= 2 then return result end
+recordOutcome(KEYS, ARGV[5], result[4], ARGV[6])
 putRecord(KEYS, ARGV[1], result[4], result[2], 'running', 'scheduled', ARGV[3])
 refreshTtl(KEYS, tonumber(ARGV[2]), ARGV[3])
-recordOutcome(KEYS, ARGV[5], result[4], ARGV[6])
 return { 2, result[2], result[3] }

@@ -40,15 +40,14 @@
 ]]
 --- @include "refreshTtl"
 --- @include "putRecord"
---- @include "claimOperation"
---- @include "forgetOperation"
+--- @include "appliedOutcome"
+--- @include "recordOutcome"
 --- @include "recordStatus"
 
 local opId = ARGV[#ARGV - 2]
-if claimOperation(KEYS, opId, ARGV[#ARGV - 1], ARGV[#ARGV]) then return { 2, '', '' } end
+if appliedOutcome(KEYS, opId, ARGV[#ARGV]) then return { 2, '', '' } end
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  forgetOperation(KEYS, opId)
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
 end
 local prefix = ARGV[3]
@@ -61,7 +60,6 @@ for k = 1, nInstances do
   if stored then
     local ok, status = pcall(recordStatus, stored)
     if not ok then
-      forgetOperation(KEYS, opId)
       error('the stored record of ' .. ARGV[r] .. ' is no record')
     end
     olds[k] = status
@@ -70,6 +68,7 @@ for k = 1, nInstances do
   end
   r = r + 4
 end
+recordOutcome(KEYS, opId, ARGV[#ARGV - 1], ARGV[#ARGV])
 local i = 8
 local previousVersion = redis.call('GET', KEYS[9]) or ''
 local version = previousVersion

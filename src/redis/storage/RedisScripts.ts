@@ -42,6 +42,9 @@ export const RedisScripts = {
     addStandardJob: BullMQInternals.installed().addStandardJobLua ?? "error('BullMQ add script unavailable')",
   }),
 
+  /** The outcome an operation id was applied with, while its window lasts (`readAppliedOutcome-1.lua`). */
+  readAppliedOutcome: RedisScript.load<string | null>('readAppliedOutcome'),
+
   /** Deletes every key of the session, fenced like a write (`deleteSession-8.lua`). */
   deleteSession: RedisScript.load<number>('deleteSession'),
 };

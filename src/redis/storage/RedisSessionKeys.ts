@@ -32,9 +32,10 @@ export class RedisSessionKeys {
   static readonly UNSTARTED_PART = 'u:';
 
   /**
-   * The part after the key base that starts the key of each applied
-   * operation (`o:<operation id>`, a string holding its outcome, expiring
-   * with its window); the scripts derive it from the lock key.
+   * The part after the key base that starts the hashes of applied
+   * operations (`o:<window ms>:<bucket>`, operation id -> outcome, one per
+   * time bucket, expiring on their own); the scripts derive them from the
+   * lock key (`includes/operationBuckets.lua`).
    */
   static readonly OPERATION_PART = 'o:';
 
@@ -115,9 +116,9 @@ export class RedisSessionKeys {
     return `${this.unstartedPrefix}${task}`;
   }
 
-  /** String: the outcome of operation `operationId`, while its window lasts (see docs/ARCHITECTURE.md, "Operation ids"). */
-  appliedOperation(operationId: string): string {
-    return `${this.base}${RedisSessionKeys.OPERATION_PART}${operationId}`;
+  /** What the names of the hashes remembering operations applied with window `windowMs` start with (append the bucket; docs/ARCHITECTURE.md, "Operation ids"). */
+  appliedOperationsHead(windowMs: number): string {
+    return `${this.base}${RedisSessionKeys.OPERATION_PART}${windowMs}:`;
   }
 
   /** The keys every session script receives, in its `KEYS` order: lock, next, then the {@link recordKeys}. */

@@ -111,8 +111,12 @@ export class RedisStorageBackend extends StorageBackend {
   }
 
   override async readAppliedOutcome(operationId: string): Promise<string | undefined> {
-    const key = this.keys.appliedOperation(operationId);
-    return (await this.send(() => this.call('readAppliedOutcome', (redis) => redis.get(key)))) ?? undefined;
+    const keys = this.keys;
+    const windowMs = this.connection.operationWindowMs(operationId);
+    return (
+      (await this.send(() => this.call('readAppliedOutcome', (redis) => RedisScripts.readAppliedOutcome.run(redis, [keys.lock], [operationId, windowMs])))) ??
+      undefined
+    );
   }
 
   /** The per-prefix indexes every write of this backend keeps ({@link RedisDirectory}). */
@@ -562,7 +566,7 @@ export class RedisStorageBackend extends StorageBackend {
       const keys = this.keys;
       try {
         await this.send(() =>
-          this.write('deleteSession', (redis) => RedisScripts.deleteSession.run(redis, [keys.lock, ...keys.recordKeys], [lock.held.token, keys.unstartedPrefix])),
+          this.write('deleteSession', (redis) => RedisScripts.deleteSession.run(redis, [keys.lock, ...keys.recordKeys], [lock.held.token, keys.unstartedPrefix, ...this.connection.operationWindowsMs])),
         );
       } catch (error) {
         throw this.lockLost(error);

@@ -1,11 +1,11 @@
 --[[
-  appliedOutcome(K, id): the outcome text recorded when operation `id`
-  was applied to this session, or false (never, or its window ended; ''
-  is no id). Each applied operation is one key, <base>o:<id> (the lock
-  key K[1] is <base>lock, so it shares the session's hash tag), expiring
-  when its window ends: Redis forgets it, no script trims anything.
+  appliedOutcome(K, id, windowMs): the outcome text recorded when operation
+  `id` was applied to this session (recordOutcome), or false: never, or
+  its window ended ('' is no id). Two HGETs at most (see operationBuckets).
 ]]
-local function appliedOutcome(K, id)
+--- @include "operationBuckets"
+local function appliedOutcome(K, id, windowMs)
   if id == '' then return false end
-  return redis.call('GET', string.sub(K[1], 1, -5) .. 'o:' .. id)
+  local buckets = operationBuckets(K, windowMs)
+  return redis.call('HGET', buckets.current, id) or redis.call('HGET', buckets.previous, id)
 end
