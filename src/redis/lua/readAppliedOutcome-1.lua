@@ -1,6 +1,6 @@
 --[[
   The outcome recorded when an operation was applied to the session, while
-  its window lasts (see includes/operationBuckets.lua).
+  its window lasts (see includes/operationHashes.lua).
 
   KEYS[1] lock (the session's key base is derived from it)
 
