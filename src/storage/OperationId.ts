@@ -11,6 +11,13 @@ export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 86_400;
 const head = `${randomBytes(12).toString('base64url')}.`;
 let counter = 0;
 
+/** How many sent ids {@link OperationId.isFirstSend} keeps apart before it forgets them all. */
+const SENT_LIMIT = 100_000;
+/** The counters of the ids of this process sent so far, above {@link sentFloor}. */
+const sent = new Set<number>();
+/** Every id of this process with a counter up to this one counts as sent. */
+let sentFloor = 0;
+
 /**
  * The ids that make every mutation apply at most once however often it is
  * sent (docs/ARCHITECTURE.md, "Operation ids"). Each public manager
@@ -31,6 +38,28 @@ export class OperationId {
   static forKey(key: unknown): string {
     OperationId.assertValidKey(key);
     return `k:${key}`;
+  }
+
+  /**
+   * Whether this is the first time `id` is sent to a storage, so that no
+   * earlier send can have applied it and the storage need not look it up:
+   * true once for each internal id of this process (from {@link next}),
+   * false for every later call and for any other id. Forgetting is safe:
+   * past {@link SENT_LIMIT} ids, every id issued so far counts as sent.
+   */
+  static isFirstSend(id: string): boolean {
+    if (!id.startsWith(head)) return false;
+    const rest = id.slice(head.length);
+    if (!/^[0-9a-z]+$/.test(rest)) return false;
+    const n = parseInt(rest, 36);
+    if (n <= sentFloor || n > counter || sent.has(n)) return false;
+    if (sent.size >= SENT_LIMIT) {
+      sent.clear();
+      sentFloor = counter;
+      return false;
+    }
+    sent.add(n);
+    return true;
   }
 
   /** Whether `id` comes from an application's idempotency key (remembered for the whole window). */

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { StorageUnavailableError, TRIGGERS, TaskInstance, TaskStatus, getManager } from '../../../src';
+import { OperationId, StorageUnavailableError, TRIGGERS, TaskInstance, TaskStatus, getManager } from '../../../src';
 import type { AtomicOperation, RedisStorageBackend, TaskExecutor, TriggerManager } from '../../../src';
 import { ThreadingTaskRunner, expectInstance } from '../../../src/testing';
 import '../../support/coreRunners';
 import { closeFaultContainers, faultContainer, onceAvailable } from '../../support/faultFixtures';
-import { closeRedisContainers, connectionOf, redisTestContainer } from '../../support/redisContainers';
+import { closeRedisContainers, connectionOf, keysUnder, redisTestContainer } from '../../support/redisContainers';
 import { RestartableRedis } from '../../support/restartableRedis';
 import { uniquePrefix } from '../../support/sharedRedis';
 import { waitFor } from '../../support/waitFor';
@@ -57,37 +57,32 @@ describe('faults: operation ids (every mutation applied at most once)', function
       expect(await everyKwargs(manager)).to.deep.equal([{ n: 1 }, { n: 3 }]);
     });
 
-    it('remember an id in a new generation of the session ids: one that ended moves to prev, read while it lives', async () => {
+    it('remember an id of this process from its second send on (its first cannot be a repeat), in a bucket of its window', async () => {
       const container = await redisTestContainer();
-      const manager = getManager(container, 'ids-generations');
+      const manager = getManager(container, 'ids-own');
       await manager.updateConfiguration(EVERY);
       const storage = manager.storage as RedisStorageBackend;
+      const id = OperationId.next();
+      const first = await storage.applyAtomically(atomicFire(id, 1));
+      const again = await storage.applyAtomically(atomicFire(id, 2));
+      expect(first?.repeated).to.equal(undefined);
+      expect(again?.repeated, 'the second send looks the id up').to.equal(true);
+      expect(await storage.readAppliedOutcome(id)).to.be.a('string');
+      expect(await everyKwargs(manager)).to.deep.equal([{ n: 1 }]);
+      // Another fresh id is applied: its first send looks nothing up, and nothing matches it anyway.
+      await storage.applyAtomically(atomicFire(OperationId.next(), 3));
+      expect(await everyKwargs(manager)).to.deep.equal([{ n: 1 }, { n: 3 }]);
+
+      const window = connectionOf(container).operationWindowMs(id);
+      const head = storage.keys.appliedOperationsHead(window);
       const redis = connectionOf(container).redis;
-      const window = connectionOf(container).operationWindowMs('op-old');
-      const [current, previous] = storage.keys.appliedOperations(window);
-      await storage.applyAtomically(atomicFire('op-old', 1));
-      const [since, prevUntil] = ((await redis.hget(current, '')) ?? '').split(' ').map(Number);
-      expect(prevUntil, 'no previous generation yet').to.equal(0);
-      expect(await redis.pexpiretime(current)).to.equal(since + 2 * window);
-
-      // As if that generation had started a window ago: the next record starts a new one.
-      await redis.hset(current, '', `${since - window} 0`);
-      await storage.applyAtomically(atomicFire('op-new', 2));
-      expect(await redis.hget(previous, 'op-old')).to.be.a('string');
-      expect(await redis.hexists(current, 'op-old')).to.equal(0);
-      expect(await redis.hexists(current, 'op-new')).to.equal(1);
-      const [started, until] = ((await redis.hget(current, '')) ?? '').split(' ').map(Number);
-      expect(until, 'when the previous generation expires').to.equal(since + window);
-      expect(await redis.pexpiretime(current)).to.equal(started + 2 * window);
-      const again = await storage.applyAtomically(atomicFire('op-old', 3));
-      expect(again?.repeated, 'a repeat of an id of the previous generation').to.equal(true);
-      expect(await storage.readAppliedOutcome('op-old')).to.be.a('string');
-      expect(await everyKwargs(manager)).to.deep.equal([{ n: 1 }, { n: 2 }]);
-
-      // Once the previous generation ended (its expiry, as the current hash notes it), its ids are not read.
-      await redis.hset(current, '', `${started} ${started - 1}`);
-      expect(await storage.readAppliedOutcome('op-old')).to.equal(undefined);
-      expect(await storage.readAppliedOutcome('op-new')).to.be.a('string');
+      const buckets = (await keysUnder(container, connectionOf(container).settings.prefix)).filter((key) => key.startsWith(head));
+      expect(buckets).to.have.length.within(1, 2);
+      const span = window + 2000;
+      for (const key of buckets) {
+        expect(Number(key.slice(head.length)), key).to.be.within(Math.floor(Date.now() / span) - 1, Math.floor(Date.now() / span));
+        expect(await redis.pttl(key), key).to.be.within(1, 4 * span);
+      }
     });
 
     it('apply a start sent twice with one id once, and answer the repeat with the running record', async () => {
@@ -155,13 +150,16 @@ describe('faults: operation ids (every mutation applied at most once)', function
       await manager.fire('go', { n: 2 }, { idempotencyKey: 'brief' });
       expect(await everyKwargs(manager)).to.deep.equal([{ n: 1 }]);
       expect(await storage.readAppliedOutcome('k:brief')).to.be.a('string');
-      // Remembered in the session's current generation of ids of that window, which expires on its own
-      // (a generation takes ids for one window and lives one more).
+      // Remembered in a bucket hash of the window (bucketed by the server's clock for a key), expiring on its own.
       const redis = connectionOf(container).redis;
-      const [current] = storage.keys.appliedOperations(1000);
-      expect(await redis.hget(current, 'k:brief')).to.be.a('string');
-      expect(await redis.pttl(current)).to.be.within(1, 2000);
-      await waitFor('the key to be forgotten', async () => (await storage.readAppliedOutcome('k:brief')) === undefined, 5_000);
+      const head = storage.keys.appliedOperationsHead(1000);
+      const holding: string[] = [];
+      for (const key of await keysUnder(container, connectionOf(container).settings.prefix)) {
+        if (key.startsWith(head) && (await redis.hget(key, 'k:brief')) !== null) holding.push(key);
+      }
+      expect(holding).to.have.length(1);
+      expect(await redis.pttl(holding[0])).to.be.within(1, 4 * 3000);
+      await waitFor('the key to be forgotten', async () => (await storage.readAppliedOutcome('k:brief')) === undefined, 10_000);
       await manager.fire('go', { n: 3 }, { idempotencyKey: 'brief' });
       await ThreadingTaskRunner.joinAll();
       expect(await everyKwargs(manager)).to.deep.equal([{ n: 1 }, { n: 3 }]);

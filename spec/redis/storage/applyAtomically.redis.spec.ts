@@ -134,7 +134,7 @@ describe('storage: RedisStorageBackend.applyAtomically (one script instead of th
     const sent = await shapesSent(container, () =>
       manager.updateInstanceStatus('t_a#0', TaskStatus.Finished, { metadata: { result: { r: [1e21] }, logLevel: 'info' }, cascade: true, cascadeKwargs: { r: [1e21] } }),
     );
-    expect(sent).to.deep.equal(['evalsha/42']);
+    expect(sent).to.deep.equal(['evalsha/45']);
     const finished = await manager.storage.getInstance('t_a#0');
     expect(finished.status).to.equal('finished');
     expect(finished.metadata).to.include.keys('timestamps');

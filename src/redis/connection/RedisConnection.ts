@@ -18,6 +18,8 @@ const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 /** Added to the internal ids' window, over the operation timeouts (timers, a reconnection). */
 const INTERNAL_WINDOW_MARGIN_MS = 30_000;
+/** How far clocks may disagree (or step back) without an applied operation id being missed; `OPERATION_SKEW_MS` of `includes/operationIds.lua`. */
+const OPERATION_SKEW_MS = 1000;
 
 
 /**
@@ -266,9 +268,39 @@ export class RedisConnection {
     return OperationId.isKeyed(operationId) ? this.keyedWindowMs : this.internalWindowMs;
   }
 
-  /** Every window {@link operationWindowMs} gives (the scripts remember ids per window, so deleting a session names each). */
-  get operationWindowsMs(): number[] {
-    return this.keyedWindowMs === this.internalWindowMs ? [this.keyedWindowMs] : [this.keyedWindowMs, this.internalWindowMs];
+  /**
+   * The last five arguments of a script that carries operation `operationId`
+   * ('' = none) for the session with key base `base`, computed for each
+   * send: the id, its window, and the bucket hashes it is recorded in and
+   * looked up in (`src/redis/lua/includes/operationIds.lua`). An internal
+   * id is bucketed by this process's clock (only this process sends it),
+   * and its first send looks nothing up (unless `lookUp`: a question, not a
+   * send); an idempotency key is bucketed by the server (every process must
+   * agree).
+   */
+  operationArgs(base: string, operationId: string, lookUp = false): [string, number, string, string, string] {
+    if (operationId === '') return ['', 0, '', '', ''];
+    const windowMs = this.operationWindowMs(operationId);
+    if (OperationId.isKeyed(operationId)) return [operationId, windowMs, '', '', ''];
+    const head = `${base}${RedisSessionKeys.OPERATION_PART}${windowMs}:`;
+    const span = windowMs + 2 * OPERATION_SKEW_MS;
+    const now = Date.now();
+    const record = `${head}${Math.floor(now / span)}`;
+    if (!lookUp && OperationId.isFirstSend(operationId)) return [operationId, windowMs, record, '', ''];
+    const lookup = Math.floor((now + OPERATION_SKEW_MS) / span);
+    return [operationId, windowMs, record, `${head}${lookup}`, `${head}${lookup - 1}`];
+  }
+
+  /** Every bucket hash of applied operations the session with key base `base` may have now, of either window (for deleting it). */
+  operationBucketsNow(base: string): string[] {
+    const out: string[] = [];
+    for (const windowMs of new Set([this.keyedWindowMs, this.internalWindowMs])) {
+      const span = windowMs + 2 * OPERATION_SKEW_MS;
+      const n = Math.floor(Date.now() / span);
+      // A bucket lives four spans; one more either side for clocks that disagree.
+      for (let k = n - 4; k <= n + 1; k += 1) out.push(`${base}${RedisSessionKeys.OPERATION_PART}${windowMs}:${k}`);
+    }
+    return out;
   }
 
   /** Whether a socket was ever opened (and not yet closed). */

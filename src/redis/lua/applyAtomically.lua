@@ -52,8 +52,8 @@
     task '0' or '1' and its ScriptedJob (queue key prefix, job name, options
     JSON, job id head, payload head, middle, tail)] where after includes
     andEvery
-  ARGV[#ARGV - 1] the operation id ('' = none)
-  ARGV[#ARGV] how long the id is remembered, ms
+  ARGV[#ARGV - 4..#ARGV] the operation id ('' = none) and where it is
+    remembered (see includes/operationIds.lua)
 
   Returns { 0 } (declined) or { 2, updated record JSON ('' = none; '='
   when it is the new record the caller computed, not sent back), [name,
@@ -67,9 +67,9 @@
 ]]
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
-local opId, opWindow = ARGV[#ARGV - 1], ARGV[#ARGV]
+local op = operationOf(KEYS, ARGV, #ARGV - 4)
 -- Looked up before any lock or version check: a repeat is recognised even while the lock is held.
-local applied = appliedOutcome(KEYS, opId, opWindow)
+local applied = appliedOutcome(op)
 if applied then
   -- A repeat (a retry whose first reply was lost, or a repeated idempotency key): answer the first outcome.
   local names = cjson.decode(applied)
@@ -388,13 +388,13 @@ if not ok then return decline() end
 for _, e in ipairs(enqueue) do
   if jobs[e.ti] then ready[e.flag] = '1' end
 end
-if opId ~= '' then
+if op.id ~= '' then
   local outcome = { ARGV[5] }
   for i = 1, #ready, 3 do
     outcome[#outcome + 1] = ready[i]
     outcome[#outcome + 1] = ready[i + 2]
   end
-  recordOutcome(KEYS, opId, cjson.encode(outcome), opWindow)
+  recordOutcome(op, cjson.encode(outcome))
 end
 
 for _, w in ipairs(writes) do putRecord(KEYS, w[1], w[2], w[3], w[4], w[5], prefix) end

@@ -15,15 +15,14 @@
 
   ARGV[1] token
   ARGV[2] unstarted prefix
-  ARGV[3..] the windows (ms) whose applied operation ids to delete too
-    (see operationHashes; ids recorded under other windows expire)
+  ARGV[3..] the hashes of applied operation ids to delete too (see
+    includes/operationIds.lua; RedisConnection.operationBucketsNow)
 
   Returns the number of keys deleted, or the error TRIGGERS_LOCK_LOST when
   the token lost the lock.
 ]]
 --- @include "indexKeys"
 --- @include "recordStatus"
---- @include "operationHashes"
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
@@ -50,8 +49,5 @@ redis.call('ZREM', idx.sessions, idx.tag)
 for _, task in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('DEL', ARGV[2] .. task) end
 for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2] .. task) end
 local operations = 0
-for w = 3, #ARGV do
-  local hashes = operationHashes(KEYS, ARGV[w])
-  operations = operations + redis.call('DEL', hashes.cur, hashes.prev)
-end
+for a = 3, #ARGV do operations = operations + redis.call('DEL', ARGV[a]) end
 return operations + redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])

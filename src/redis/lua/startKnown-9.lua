@@ -22,8 +22,8 @@
   ARGV[5] new record text
   ARGV[6] tasks version
   ARGV[7] task name
-  ARGV[8] the operation id of this start ('' = none)
-  ARGV[9] how long the id is remembered, ms
+  ARGV[8..12] the operation id of this start ('' = none) and where it is
+    remembered (see includes/operationIds.lua)
 
   Returns 1 when applied, 2 when this operation id was already applied (a
   retry whose first reply was lost; nothing written), 0 otherwise
@@ -32,9 +32,10 @@
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
 --- @include "recordStatus"
+local op = operationOf(KEYS, ARGV, 8)
 -- Not applicable now: 2 when this id already applied it (its start changed the text, so a repeat lands here).
 local function declined()
-  if appliedOutcome(KEYS, ARGV[8], ARGV[9]) then return 2 end
+  if appliedOutcome(op) then return 2 end
   return 0
 end
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return declined() end
@@ -43,8 +44,8 @@ if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return declined() end
 local ok, old = pcall(recordStatus, ARGV[4])
 if not ok then return 0 end
 -- Checked here too, though a repeat fails the checks above (its first run changed the text).
-if appliedOutcome(KEYS, ARGV[8], ARGV[9]) then return 2 end
-recordOutcome(KEYS, ARGV[8], '1', ARGV[9])
+if appliedOutcome(op) then return 2 end
+recordOutcome(op, '1')
 
 --- @include "refreshTtl"
 --- @include "putRecord"

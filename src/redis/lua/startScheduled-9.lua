@@ -26,8 +26,8 @@
   ARGV[2] TTL, seconds (0 = none)
   ARGV[3] unstarted prefix
   ARGV[4] ISO time
-  ARGV[5] the operation id of this start ('' = none)
-  ARGV[6] how long the id is remembered, ms
+  ARGV[5..9] the operation id of this start ('' = none) and where it is
+    remembered (see includes/operationIds.lua)
 
   Returns { 0 } (use the locked path), { 1 } (not scheduled: nothing to
   start), { 2, new record JSON, task entry JSON }, or { 3, record JSON now,
@@ -36,7 +36,8 @@
 ]]
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
-local started = appliedOutcome(KEYS, ARGV[5], ARGV[6])
+local op = operationOf(KEYS, ARGV, 5)
+local started = appliedOutcome(op)
 if started then
   local now = redis.call('HGET', KEYS[5], ARGV[1])
   local entry = redis.call('HGET', KEYS[3], started)
@@ -96,7 +97,7 @@ local ok, result = pcall(function()
 end)
 if not ok then return { 0 } end
 if result[1] ~= 2 then return result end
-recordOutcome(KEYS, ARGV[5], result[4], ARGV[6])
+recordOutcome(op, result[4])
 putRecord(KEYS, ARGV[1], result[4], result[2], 'running', 'scheduled', ARGV[3])
 refreshTtl(KEYS, tonumber(ARGV[2]), ARGV[3])
 return { 2, result[2], result[3] }

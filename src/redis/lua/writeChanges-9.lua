@@ -27,9 +27,9 @@
   ARGV[7] #instances
   ARGV[8..] [task, json, triggers]..., [trigger, json]..., [task, count]...,
     [name, task, json, status]...
-  ARGV[#ARGV - 2] the operation id of this write ('' = none)
-  ARGV[#ARGV - 1] the outcome text recorded with it
-  ARGV[#ARGV] how long the id is remembered, ms
+  ARGV[#ARGV - 5] the outcome text recorded with the operation id
+  ARGV[#ARGV - 4..#ARGV] the operation id of this write ('' = none) and
+    where it is remembered (see includes/operationIds.lua)
 
   Returns { whether another process is waiting for the lock (0/1), the
   tasks version before this write ('' = none), the version after it ('' =
@@ -44,8 +44,8 @@
 --- @include "recordOutcome"
 --- @include "recordStatus"
 
-local opId = ARGV[#ARGV - 2]
-if appliedOutcome(KEYS, opId, ARGV[#ARGV]) then return { 2, '', '' } end
+local op = operationOf(KEYS, ARGV, #ARGV - 4)
+if appliedOutcome(op) then return { 2, '', '' } end
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
@@ -54,7 +54,7 @@ local prefix = ARGV[3]
 -- The status of every record replaced, read before anything is written (putRecord needs it).
 local olds = {}
 local nInstances = tonumber(ARGV[7])
-local r = #ARGV - 2 - 4 * nInstances
+local r = #ARGV - 5 - 4 * nInstances
 for k = 1, nInstances do
   local stored = redis.call('HGET', KEYS[5], ARGV[r])
   if stored then
@@ -68,7 +68,7 @@ for k = 1, nInstances do
   end
   r = r + 4
 end
-recordOutcome(KEYS, opId, ARGV[#ARGV - 1], ARGV[#ARGV])
+recordOutcome(op, ARGV[#ARGV - 5])
 local i = 8
 local previousVersion = redis.call('GET', KEYS[9]) or ''
 local version = previousVersion

@@ -33,9 +33,8 @@ export class RedisSessionKeys {
 
   /**
    * The part after the key base that starts the hashes of applied
-   * operations (`o:<window ms>:cur` and `:prev`, operation id -> outcome,
-   * two generations expiring on their own); the scripts derive them from
-   * the lock key (`includes/operationHashes.lua`).
+   * operations (`o:<window ms>:<bucket>`, operation id -> outcome, one per
+   * time bucket, expiring on their own; `includes/operationIds.lua`).
    */
   static readonly OPERATION_PART = 'o:';
 
@@ -116,10 +115,9 @@ export class RedisSessionKeys {
     return `${this.unstartedPrefix}${task}`;
   }
 
-  /** Hashes: the current and the previous generation of the operations applied with window `windowMs` (docs/ARCHITECTURE.md, "Operation ids"). */
-  appliedOperations(windowMs: number): [current: string, previous: string] {
-    const head = `${this.base}${RedisSessionKeys.OPERATION_PART}${windowMs}:`;
-    return [`${head}cur`, `${head}prev`];
+  /** What the names of the bucket hashes of operations applied with window `windowMs` start with (append the bucket; docs/ARCHITECTURE.md, "Operation ids"). */
+  appliedOperationsHead(windowMs: number): string {
+    return `${this.base}${RedisSessionKeys.OPERATION_PART}${windowMs}:`;
   }
 
   /** The keys every session script receives, in its `KEYS` order: lock, next, then the {@link recordKeys}. */

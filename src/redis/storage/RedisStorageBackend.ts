@@ -112,11 +112,8 @@ export class RedisStorageBackend extends StorageBackend {
 
   override async readAppliedOutcome(operationId: string): Promise<string | undefined> {
     const keys = this.keys;
-    const windowMs = this.connection.operationWindowMs(operationId);
-    return (
-      (await this.send(() => this.call('readAppliedOutcome', (redis) => RedisScripts.readAppliedOutcome.run(redis, [keys.lock], [operationId, windowMs])))) ??
-      undefined
-    );
+    const args = this.connection.operationArgs(keys.base, operationId, true);
+    return (await this.send(() => this.call('readAppliedOutcome', (redis) => RedisScripts.readAppliedOutcome.run(redis, [keys.lock], args)))) ?? undefined;
   }
 
   /** The per-prefix indexes every write of this backend keeps ({@link RedisDirectory}). */
@@ -250,8 +247,7 @@ export class RedisStorageBackend extends StorageBackend {
       args.push(record.name, record.task, toJson(record, `instance "${record.name}"`), record.status);
     }
     const operation = changes.operation;
-    if (operation === undefined) args.push('', '', 0);
-    else args.push(operation.id, operation.outcome, this.connection.operationWindowMs(operation.id));
+    args.push(operation?.outcome ?? '');
     try {
       const [waiting, previousVersion, version] = await this.send(() =>
         this.callIdempotent('writeChanges', (redis) =>
@@ -264,6 +260,7 @@ export class RedisStorageBackend extends StorageBackend {
             counts.length,
             changes.instances.length,
             ...args,
+            ...this.connection.operationArgs(keys.base, operation?.id ?? ''),
           ]),
         ),
       );
@@ -290,16 +287,21 @@ export class RedisStorageBackend extends StorageBackend {
     if (fetched !== undefined) return this.adoptFetchedStart(fetched);
     if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
     const id = operationId ?? '';
-    const windowMs = this.connection.operationWindowMs(id);
     if (scheduledRecord !== undefined) {
-      const started = await this.startKnown(name, now, scheduledRecord, id, windowMs);
+      const started = await this.startKnown(name, now, scheduledRecord, id);
       if (started !== undefined) return started;
       if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
     }
     const keys = this.keys;
     const iso = now.toISOString();
     const reply = await this.callIdempotent('startScheduledInstance', (redis) =>
-      RedisScripts.startScheduled.run(redis, keys.scriptKeys, [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, iso, id, windowMs]),
+      RedisScripts.startScheduled.run(redis, keys.scriptKeys, [
+        name,
+        this.connection.settings.sessionTtlSeconds ?? 0,
+        keys.unstartedPrefix,
+        iso,
+        ...this.connection.operationArgs(keys.base, id),
+      ]),
     );
     if (reply[0] === 1) return 'not-scheduled';
     if (reply[0] !== 2 && reply[0] !== 3) return undefined;
@@ -336,7 +338,7 @@ export class RedisStorageBackend extends StorageBackend {
    * compares texts instead of parsing JSON. Undefined (nothing written) when
    * the hint does not apply; the caller then takes the usual path.
    */
-  private async startKnown(name: string, now: Date, text: string, operationId: string, windowMs: number): Promise<TaskInstance | undefined> {
+  private async startKnown(name: string, now: Date, text: string, operationId: string): Promise<TaskInstance | undefined> {
     if (text.includes('"__proto__"')) return undefined;
     const cached = this.connection.taskCache.get(this.keys.base) ?? (await this.loadTaskCache());
     if (cached === undefined || this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
@@ -358,7 +360,16 @@ export class RedisStorageBackend extends StorageBackend {
       RedisScripts.startKnown.run(
         redis,
         keys.scriptKeys,
-        [name, this.connection.settings.sessionTtlSeconds ?? 0, keys.unstartedPrefix, text, running, cached.version, instance.taskName, operationId, windowMs],
+        [
+          name,
+          this.connection.settings.sessionTtlSeconds ?? 0,
+          keys.unstartedPrefix,
+          text,
+          running,
+          cached.version,
+          instance.taskName,
+          ...this.connection.operationArgs(keys.base, operationId),
+        ],
       ),
     );
     // 2: applied by an earlier send of this very start, whose reply was lost.
@@ -444,14 +455,15 @@ export class RedisStorageBackend extends StorageBackend {
     }
 
     const operationId = operation.operationId ?? '';
-    args.push(operationId, this.connection.operationWindowMs(operationId));
 
     const keys = this.keys;
     const scriptKeys = keys.scriptKeys;
     // A worker finishing its job may have offered to send this on BullMQ's connection, ahead of the job's completion.
     const pipelined = update === undefined ? undefined : this.connection.handoffs.takePipelinedFinish(this.uid, update.name);
     if (pipelined !== undefined) scriptKeys.push(pipelined.jobLockKey);
-    const command = (redis: Redis): Promise<AtomicReply> => RedisScripts.applyAtomically.run(redis, scriptKeys, args);
+    // The operation id's arguments are computed for each send: a re-send looks the id up.
+    const command = (redis: Redis): Promise<AtomicReply> =>
+      RedisScripts.applyAtomically.run(redis, scriptKeys, [...args, ...this.connection.operationArgs(keys.base, operationId)]);
     const reply = await this.callIdempotent('applyAtomically', command, pipelined === undefined || update === undefined ? undefined : pipelined.send(command, update.status));
     if (update !== undefined) this.knownRecords.delete(update.name);
     if (reply[0] === 3) return this.repeatedOutcome(reply, configOf);
@@ -566,7 +578,7 @@ export class RedisStorageBackend extends StorageBackend {
       const keys = this.keys;
       try {
         await this.send(() =>
-          this.write('deleteSession', (redis) => RedisScripts.deleteSession.run(redis, [keys.lock, ...keys.recordKeys], [lock.held.token, keys.unstartedPrefix, ...this.connection.operationWindowsMs])),
+          this.write('deleteSession', (redis) => RedisScripts.deleteSession.run(redis, [keys.lock, ...keys.recordKeys], [lock.held.token, keys.unstartedPrefix, ...this.connection.operationBucketsNow(keys.base)])),
         );
       } catch (error) {
         throw this.lockLost(error);

@@ -1,29 +1,16 @@
 --[[
-  recordOutcome(K, id, outcome, windowMs): remembers that operation `id`
-  is applied by this script, with its outcome text, for its window (see
-  operationHashes; '' is no id and records nothing). A script looks the id
-  up first (appliedOutcome) and records it once, with its final outcome,
-  before its first write: a script that declines writes nothing, not even
-  the id. One HSET; when a generation starts, also a RENAME of the one it
-  ends (if any) and a PEXPIREAT.
+  recordOutcome(op, outcome): remembers that operation op.id (operationOf)
+  is applied by this script, with its outcome text, for its window (no id:
+  nothing). A script looks the id up first (appliedOutcome) and records it
+  once, with its final outcome, before its first write: a script that
+  declines writes nothing, not even the id. One HSET, and a PEXPIRE when it
+  created the bucket hash (the field '' is set with every record, so it is
+  new only then).
 ]]
---- @include "appliedOutcome"
-local function recordOutcome(K, id, outcome, windowMs)
-  if id == '' then return end
-  local hashes = operationHashes(K, windowMs)
-  if hashes.since == nil then appliedOutcome(K, id, windowMs) end
-  local now = tonumber(indexNow(indexKeys(K)))
-  local window = tonumber(windowMs)
-  if hashes.since and now < hashes.since + window then
-    redis.call('HSET', hashes.cur, id, outcome)
-    return
+--- @include "operationIds"
+local function recordOutcome(op, outcome)
+  if op.id == '' then return end
+  if redis.call('HSET', op.record, op.id, outcome, '', '') == 2 then
+    redis.call('PEXPIRE', op.record, string.format('%d', 4 * (tonumber(op.window) + 2 * OPERATION_SKEW_MS)))
   end
-  local prevUntil = 0
-  if hashes.since then
-    redis.call('RENAME', hashes.cur, hashes.prev)
-    prevUntil = hashes.since + 2 * window
-  end
-  redis.call('HSET', hashes.cur, id, outcome, '', string.format('%d %d', now, prevUntil))
-  redis.call('PEXPIREAT', hashes.cur, string.format('%d', now + 2 * window))
-  hashes.since, hashes.prevUntil = now, prevUntil
 end
