@@ -18,7 +18,7 @@ const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 /** Added to the internal ids' window, over the operation timeouts (timers, a reconnection). */
 const INTERNAL_WINDOW_MARGIN_MS = 30_000;
-/** How far clocks may disagree (or step back) without an applied operation id being missed; `OPERATION_SKEW_MS` of `includes/operationIds.lua`. */
+/** How far clocks may disagree (or step back) without an applied operation id being missed; `OPERATION_SKEW_MS` of `includes/operationOf.lua`. */
 const OPERATION_SKEW_MS = 1000;
 
 
@@ -272,7 +272,7 @@ export class RedisConnection {
    * The last five arguments of a script that carries operation `operationId`
    * ('' = none) for the session with key base `base`, computed for each
    * send: the id, its window, and the bucket hashes it is recorded in and
-   * looked up in (`src/redis/lua/includes/operationIds.lua`). An internal
+   * looked up in (`src/redis/lua/includes/operationOf.lua`). An internal
    * id is bucketed by this process's clock (only this process sends it),
    * and its first send looks nothing up (unless `lookUp`: a question, not a
    * send); an idempotency key is bucketed by the server (every process must

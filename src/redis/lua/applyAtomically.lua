@@ -53,7 +53,7 @@
     JSON, job id head, payload head, middle, tail)] where after includes
     andEvery
   ARGV[#ARGV - 4..#ARGV] the operation id ('' = none) and where it is
-    remembered (see includes/operationIds.lua)
+    remembered (see includes/operationOf.lua)
 
   Returns { 0 } (declined) or { 2, updated record JSON ('' = none; '='
   when it is the new record the caller computed, not sent back), [name,
@@ -65,6 +65,7 @@
   Placeholder: "addStandardJob", the body of BullMQ's add script
   (BullMQInternals).
 ]]
+--- @include "operationOf"
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
 local op = operationOf(KEYS, ARGV, #ARGV - 4)

@@ -16,7 +16,7 @@
   ARGV[1] token
   ARGV[2] unstarted prefix
   ARGV[3..] the hashes of applied operation ids to delete too (see
-    includes/operationIds.lua; RedisConnection.operationBucketsNow)
+    includes/operationOf.lua; RedisConnection.operationBucketsNow)
 
   Returns the number of keys deleted, or the error TRIGGERS_LOCK_LOST when
   the token lost the lock.

@@ -1,6 +1,6 @@
 --[[
   The outcome recorded when an operation was applied to the session, while
-  its window lasts (see includes/operationIds.lua).
+  its window lasts (see includes/operationOf.lua).
 
   KEYS[1] lock (the session's key base is derived from it)
 
@@ -9,5 +9,6 @@
   Returns the outcome text, or nil when the id was not applied (or its
   window ended).
 ]]
+--- @include "operationOf"
 --- @include "appliedOutcome"
 return appliedOutcome(operationOf(KEYS, ARGV, 1))

@@ -23,12 +23,13 @@
   ARGV[6] tasks version
   ARGV[7] task name
   ARGV[8..12] the operation id of this start ('' = none) and where it is
-    remembered (see includes/operationIds.lua)
+    remembered (see includes/operationOf.lua)
 
   Returns 1 when applied, 2 when this operation id was already applied (a
   retry whose first reply was lost; nothing written), 0 otherwise
   (nothing written).
 ]]
+--- @include "operationOf"
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
 --- @include "recordStatus"

@@ -27,13 +27,14 @@
   ARGV[3] unstarted prefix
   ARGV[4] ISO time
   ARGV[5..9] the operation id of this start ('' = none) and where it is
-    remembered (see includes/operationIds.lua)
+    remembered (see includes/operationOf.lua)
 
   Returns { 0 } (use the locked path), { 1 } (not scheduled: nothing to
   start), { 2, new record JSON, task entry JSON }, or { 3, record JSON now,
   task entry JSON } when this operation id already started it (a retry
   whose first reply was lost; nothing written).
 ]]
+--- @include "operationOf"
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
 local op = operationOf(KEYS, ARGV, 5)

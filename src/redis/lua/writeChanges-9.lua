@@ -29,7 +29,7 @@
     [name, task, json, status]...
   ARGV[#ARGV - 5] the outcome text recorded with the operation id
   ARGV[#ARGV - 4..#ARGV] the operation id of this write ('' = none) and
-    where it is remembered (see includes/operationIds.lua)
+    where it is remembered (see includes/operationOf.lua)
 
   Returns { whether another process is waiting for the lock (0/1), the
   tasks version before this write ('' = none), the version after it ('' =
@@ -40,6 +40,7 @@
 ]]
 --- @include "refreshTtl"
 --- @include "putRecord"
+--- @include "operationOf"
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
 --- @include "recordStatus"

@@ -34,7 +34,7 @@ export class RedisSessionKeys {
   /**
    * The part after the key base that starts the hashes of applied
    * operations (`o:<window ms>:<bucket>`, operation id -> outcome, one per
-   * time bucket, expiring on their own; `includes/operationIds.lua`).
+   * time bucket, expiring on their own; `includes/operationOf.lua`).
    */
   static readonly OPERATION_PART = 'o:';
 

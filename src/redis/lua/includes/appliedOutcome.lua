@@ -4,7 +4,6 @@
   never, or its window ended, or nothing to look up (no id, or the first
   send of an internal id). Two HGETs at most.
 ]]
---- @include "operationIds"
 local function appliedOutcome(op)
   if op.id == '' or op.current == '' then return false end
   return redis.call('HGET', op.current, op.id) or redis.call('HGET', op.previous, op.id)

@@ -7,7 +7,7 @@
   created the bucket hash (the field '' is set with every record, so it is
   new only then).
 ]]
---- @include "operationIds"
+--- @include "operationOf"
 local function recordOutcome(op, outcome)
   if op.id == '' then return end
   if redis.call('HSET', op.record, op.id, outcome, '', '') == 2 then
