@@ -158,6 +158,7 @@ describe('faults: operation ids (every mutation applied at most once)', function
         if (key.startsWith(head) && (await redis.hget(key, 'k:brief')) !== null) holding.push(key);
       }
       expect(holding).to.have.length(1);
+      // Internal ids have the same window here (capped at it), and a hash they start lives four spans.
       expect(await redis.pttl(holding[0])).to.be.within(1, 4 * 3000);
       await waitFor('the key to be forgotten', async () => (await storage.readAppliedOutcome('k:brief')) === undefined, 10_000);
       await manager.fire('go', { n: 3 }, { idempotencyKey: 'brief' });

@@ -14,9 +14,10 @@
   process that owns it (the only one that sends it), which names the keys;
   its first send names no lookup key (it cannot have been applied). An
   idempotency key (`record` '') is bucketed here, by the server's clock,
-  the same for every process. A bucket hash expires two spans after it is
-  created (PEXPIRE when the HSET creates it): Redis forgets the ids, no
-  script trims anything.
+  the same for every process. A bucket hash expires four spans after it is
+  created (PEXPIRE when the HSET creates it; the clocks of the processes
+  naming it may disagree), two spans and the allowances for a key's (only
+  the server's clock): Redis forgets the ids, no script trims anything.
 ]]
 --- @include "indexKeys"
 --- @include "indexNow"
@@ -31,6 +32,8 @@ local function operationOf(K, A, p)
     op.record = head .. string.format('%d', math.floor(now / span))
     op.current = head .. string.format('%d', lookup)
     op.previous = head .. string.format('%d', lookup - 1)
+    -- One clock names and dates these buckets: two spans and the allowances are enough.
+    op.ttl = string.format('%d', 2 * span + 2 * OPERATION_SKEW_MS)
   end
   return op
 end

@@ -11,6 +11,6 @@
 local function recordOutcome(op, outcome)
   if op.id == '' then return end
   if redis.call('HSET', op.record, op.id, outcome, '', '') == 2 then
-    redis.call('PEXPIRE', op.record, string.format('%d', 4 * (tonumber(op.window) + 2 * OPERATION_SKEW_MS)))
+    redis.call('PEXPIRE', op.record, op.ttl or string.format('%d', 4 * (tonumber(op.window) + 2 * OPERATION_SKEW_MS)))
   end
 end
