@@ -1,5 +1,6 @@
 import { ExecutionContext } from '../context/ExecutionContext';
 import type { OperationState } from '../context/ExecutionContext';
+import { callAsPromise } from '../context/callAsPromise';
 
 /**
  * Marks the extent of one public manager operation (`fire`, a replay, a
@@ -23,32 +24,10 @@ export class OperationScope implements OperationState {
    * that merely inherited the async context of an operation that already
    * ended (a timer or promise started inside it) starts a new operation.
    *
-   * Not an `async` function: the outermost call costs one `then` on `fn`'s
-   * promise instead of an async frame and an `await` (promises are what the
-   * async context is propagated through, on every operation).
+   * {@link runEntering} with the whole of `fn` inside the operation.
    */
   static run<T>(fn: () => Promise<T>): Promise<T> {
-    const frame = ExecutionContext.current();
-    const nested = frame.operation !== undefined && !frame.operation.completed;
-    const scope = nested ? undefined : new OperationScope();
-    let result: Promise<T>;
-    try {
-      result = scope === undefined ? fn() : ExecutionContext.runOperation(frame, scope, fn);
-    } catch (error) {
-      scope?.complete();
-      return Promise.reject(error);
-    }
-    if (scope === undefined) return result;
-    return result.then(
-      (value) => {
-        scope.complete();
-        return value;
-      },
-      (error: unknown) => {
-        scope.complete();
-        throw error;
-      },
-    );
+    return OperationScope.runEntering((within) => within(fn));
   }
 
   /**
@@ -65,22 +44,9 @@ export class OperationScope implements OperationState {
   static runEntering<T>(fn: (within: OperationEntry) => Promise<T>): Promise<T> {
     const frame = ExecutionContext.current();
     const nested = frame.operation !== undefined && !frame.operation.completed;
-    if (nested) {
-      try {
-        return fn(callDirectly);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+    if (nested) return callAsPromise(() => fn(callDirectly));
     const scope = new OperationScope();
-    let result: Promise<T>;
-    try {
-      result = fn((cb) => ExecutionContext.runOperation(frame, scope, cb));
-    } catch (error) {
-      scope.complete();
-      return Promise.reject(error);
-    }
-    return result.then(
+    return callAsPromise(() => fn((cb) => ExecutionContext.runOperation(frame, scope, cb))).then(
       (value) => {
         scope.complete();
         return value;

@@ -15,6 +15,7 @@ import { failureMetadata } from '../logging/failureMetadata';
 import type { ResolvedTaskOptions } from '../registry/TaskOptions';
 import { Manager } from './Manager';
 import { OperationScope } from './OperationScope';
+import { callAsPromise } from '../context/callAsPromise';
 import type { OperationEntry } from './OperationScope';
 import { TriggersMetrics } from '../telemetry/TriggersMetrics';
 import { TriggersTracer } from '../telemetry/TriggersTracer';
@@ -156,11 +157,7 @@ export class TriggerManager {
    */
   fire(trigger: string, kwargs: Kwargs = {}, options?: FireOptions): Promise<void> {
     // Not async (every fire): what the checks throw becomes the rejection.
-    try {
-      return this.checkedFire(trigger, kwargs, options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return callAsPromise(() => this.checkedFire(trigger, kwargs, options));
   }
 
   private checkedFire(trigger: string, kwargs: Kwargs, options: FireOptions | undefined): Promise<void> {
@@ -480,11 +477,7 @@ export class TriggerManager {
     attempt?: { operationId: string },
   ): Promise<TaskInstance> {
     // Not async (every finished task comes through here): what the checks throw becomes the rejection.
-    try {
-      return this.checkedStatusChange(nameOf(instance), status, options, attempt);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return callAsPromise(() => this.checkedStatusChange(nameOf(instance), status, options, attempt));
   }
 
   private checkedStatusChange(name: string, status: TaskStatus, options: UpdateStatusOptions, attempt: { operationId: string } | undefined): Promise<TaskInstance> {

@@ -1,3 +1,4 @@
+import { callAsPromise } from '../context/callAsPromise';
 import { inject, injectable } from 'inversify';
 import type { Container } from 'inversify';
 import { resolveNamed } from '../registry/resolveNamed';
@@ -35,18 +36,9 @@ function whileStorageUnavailable<T>(attempt: () => Promise<T>): Promise<T> {
   // Not async: a first attempt that succeeds (every job's start and finish) costs one `then`, no async frame.
   const again = (error: unknown): Promise<T> => {
     if (!(error instanceof StorageUnavailableError) || Date.now() >= deadline) throw error;
-    return new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_PAUSE_MS)).then(() => tryOnce(attempt).then(undefined, again));
+    return new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_PAUSE_MS)).then(() => callAsPromise(attempt).then(undefined, again));
   };
-  return tryOnce(attempt).then(undefined, again);
-}
-
-/** `attempt()`, a synchronous throw turned into a rejection. */
-function tryOnce<T>(attempt: () => Promise<T>): Promise<T> {
-  try {
-    return attempt();
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return callAsPromise(attempt).then(undefined, again);
 }
 
 /** The status each outcome leaves the instance in (a retry: `replayed`). */
@@ -84,11 +76,7 @@ export class TaskExecutor {
    */
   execute(payload: TaskJobPayload, hooks: ExecutionHooks = {}): Promise<TaskStatus | undefined> {
     // Not async (once per job): what resolving the manager throws becomes the rejection.
-    try {
-      return this.executeJob(payload, hooks);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return callAsPromise(() => this.executeJob(payload, hooks));
   }
 
   private executeJob(payload: TaskJobPayload, hooks: ExecutionHooks): Promise<TaskStatus | undefined> {

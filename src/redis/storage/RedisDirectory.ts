@@ -56,7 +56,9 @@ export class RedisDirectory implements StorageDirectory {
     const byShard = new Map<number, DirectoryInstance[]>();
     for (const entry of listed) {
       const shard = this.connection.shards.shardOf(entry.uid);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), entry]);
+      const group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, [entry]);
+      else group.push(entry);
     }
     const read = new Map<DirectoryInstance, RecordHead | undefined>();
     await Promise.all(
