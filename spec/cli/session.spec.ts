@@ -8,7 +8,7 @@ import type { TriggerManager, WhyReport } from '../../src';
 import { ThreadingTaskRunner } from '../../src/testing';
 import { REPO_ROOT, killChildren, spawnNode } from '../support/childProcesses';
 import { sharedRedis, uniquePrefix } from '../support/sharedRedis';
-import { waitFor } from '../support/waitFor';
+import { untilClockPasses } from '../support/waitFor';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
@@ -56,9 +56,8 @@ describe('triggers CLI on a stored session: inspect, why, replay, skip, fire, gr
   });
 
   it('sessions lists the prefix\'s sessions by last activity, paged, and failed lists failed instances with their error', async () => {
-    // Sessions are ordered by last activity in milliseconds; a tie would order them by uid.
-    const before = Date.now();
-    await waitFor('the clock to move on', () => Date.now() > before);
+    // Sessions are ordered by last activity in milliseconds; the order within one is unspecified.
+    await untilClockPasses(Date.now());
     const other = getManager(container, 'cli-other');
     await other.updateConfiguration({ t_x: { after: ['go'], run: 'PassThruTask' } });
     await other.fire('go');

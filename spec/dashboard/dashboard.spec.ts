@@ -7,7 +7,7 @@ import type { Dashboard, DashboardOptions, TriggerManager } from '../../src';
 import { DashboardAccess } from '../../src/dashboard/DashboardAccess';
 import { ThreadingTaskRunner, createTestContainer } from '../../src/testing';
 import '../support/SnapshotStorage';
-import { waitFor } from '../support/waitFor';
+import { untilClockPasses } from '../support/waitFor';
 
 const TOKEN = 'spec-token-0123';
 
@@ -175,9 +175,8 @@ describe('dashboard (fetch handler, memory storage): pages, JSON API, access, va
 
   it('lists sessions through the directory, filtered by status and time, a page at a time; says so when there is none', async () => {
     for (const n of [1, 2, 3]) {
-      // Sessions are ordered by last activity in milliseconds; a tie would order them by uid.
-      const before = Date.now();
-      await waitFor('the clock to move on', () => Date.now() > before);
+      // Sessions are ordered by last activity in milliseconds; the order within one is unspecified.
+      await untilClockPasses(Date.now());
       const extra = `extra-${n}`;
       const session = getManager(container, extra);
       await session.updateConfiguration({ t_x: { after: ['go'], run: n === 2 ? 'FailingTask' : 'PassThruTask' } });

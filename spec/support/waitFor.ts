@@ -19,3 +19,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Waits until `Date.now()` is past `time` (ms): for specs whose listings
+ * order by millisecond, where two writes in the same one would tie.
+ */
+export async function untilClockPasses(time: number): Promise<void> {
+  await waitFor(`the clock to pass ${time}`, () => Date.now() > time);
+}

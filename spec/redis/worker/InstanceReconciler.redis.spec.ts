@@ -4,6 +4,7 @@ import { BullMQTaskRunner, JobGoneError, Manager, TRIGGERS, Task, TaskStatus, Tr
 import type { DirectoryInstance, Kwargs, RedisConnection, StorageDirectory, TaskContext, TaskInstance } from '../../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../../support/bullmqFixtures';
 import { waitFor } from '../../support/redisContainers';
+import { untilClockPasses } from '../../support/waitFor';
 
 /** Finishes with its instance name. */
 @TriggerTask({ name: 'RC_Step' })
@@ -152,7 +153,7 @@ describe('TriggerWorker: reconciliation over the directory of scheduled and runn
       const created = (await directory.sessionsByActivity()).entries[0].lastActivity.getTime();
       const scheduledAt = (await directory.instancesByStatus(TaskStatus.Scheduled)).entries.map((entry) => entry.since.getTime());
       // The clock moves on before the start, so a start that dated the session would show.
-      await waitFor('the clock to move on', async () => Date.now() > Math.max(created, ...scheduledAt) + 2);
+      await untilClockPasses(Math.max(created, ...scheduledAt) + 2);
       await manager.storage.withLock(async (tx) => {
         const instance = await tx.instance('t_a#0');
         instance.start();
