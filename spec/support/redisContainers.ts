@@ -86,9 +86,9 @@ export async function commandsSent(container: Container, block: () => Promise<un
  * Records, in order, the instances for which the storage took what a worker
  * handed to it through the connection's `handoffs` (`takePipelinedFinish`: a finish offered to
  * travel with BullMQ's completion; `takeFetchedStart`: a start made by
- * BullMQ's fetch).
+ * BullMQ's fetch; `takeScheduledRecord`: the record text a job carried).
  */
-export function recordTaken(connection: RedisConnection, method: 'takePipelinedFinish' | 'takeFetchedStart'): string[] {
+export function recordTaken(connection: RedisConnection, method: 'takePipelinedFinish' | 'takeFetchedStart' | 'takeScheduledRecord'): string[] {
   const taken: string[] = [];
   const handoffs = connection.handoffs;
   const take = handoffs[method].bind(handoffs) as (uid: string, instance: string) => unknown;

@@ -6,6 +6,7 @@ import type { ScriptedJob } from '../../../src/redis/bullmq/ScriptedJob';
 import { RedisEndpoint } from '../../../src/redis/connection/RedisEndpoint';
 import { BullMQInternals } from '../../../src/redis/bullmq/BullMQInternals';
 import { RedisScripts } from '../../../src/redis/storage/RedisScripts';
+import { recordHintText } from '../../../src/redis/bullmq/BullMQJobData';
 import { expectInstance } from '../../../src/testing';
 import { bullmqContainer, bullmqSession, closeBullmq, startWorker } from '../../support/bullmqFixtures';
 import { commandsSent, connectionOf, waitFor } from '../../support/redisContainers';
@@ -92,10 +93,10 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
     expect(queued.runs).to.deep.equal([instance.name]);
     const viaAdd = await storedJob(queued.container, queued.runner, 'triggers', jobIdOf(queued.prefix, direct, instance.name));
 
-    // The script's job also carries the record text it wrote and the session's key base (no "/" here: cjson would escape it as "\/").
+    // The script's job opens with the session's key base and the record text it wrote (as a JSON value, byte for byte).
     const record = await storedRecord(manager, instance.name);
-    const session = (manager.storage as RedisStorageBackend).keys.base;
-    expect(viaScript.data).to.equal(JSON.stringify({ ...payloadFor(manager, instance), record, session }));
+    const session = JSON.stringify((manager.storage as RedisStorageBackend).keys.base);
+    expect(viaScript.data).to.equal(`{"session":${session},"record":${record},${JSON.stringify(payloadFor(manager, instance)).slice(1)}`);
     expect(viaAdd.data).to.equal(JSON.stringify(payloadFor(direct, instance)));
     expect(JSON.parse(viaScript.opts)).to.deep.equal({ ...JSON.parse(viaAdd.opts), jobId: id });
     expect({ ...viaScript, opts: undefined, data: undefined }).to.deep.equal({ ...viaAdd, opts: undefined, data: undefined });
@@ -122,9 +123,13 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
       storage: 'redis',
       kwargs: { a: { from: 'a' }, b: { from: 'b' } },
       depth: 0,
-      record: await storedRecord(manager, 't_join#0'),
+      record: JSON.parse((await storedRecord(manager, 't_join#0')) ?? '') as unknown,
       session: (manager.storage as RedisStorageBackend).keys.base,
     });
+    // The hints open the data, the record copied as it is stored (the fetching script reads both in place).
+    const session = JSON.stringify((manager.storage as RedisStorageBackend).keys.base);
+    const { data } = await storedJob(container, runner, 'triggers', job?.id ?? '');
+    expect(data.startsWith(`{"session":${session},"record":${await storedRecord(manager, 't_join#0')},"uid":`)).to.equal(true);
   });
 
   it('leaves the record out of the job when it is over 8 KiB (the worker then reads it), and the worker still runs it', async () => {
@@ -198,7 +203,7 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
       await manager.fire('a', { x: 1 });
       await manager.fire('b', { y: 2 });
       const job = await runner.queue('triggers').getJob(jobIdOf(prefix, manager, 't_join#0'));
-      return { container, manager, record: (job?.data as { record?: string }).record as string };
+      return { container, manager, record: recordHintText((job?.data as { record?: unknown }).record) as string };
     }
 
     it('in one script that compares texts, with withParams merged as the locked path does', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { recordHintText } from '../../../src/redis/bullmq/BullMQJobData';
 import type { BullMQJobData } from '../../../src/redis/bullmq/BullMQJobData';
-import { Task, TaskInstance, TriggerTask } from '../../../src';
+import { BullMQTaskRunner, Task, TaskInstance, TriggerTask } from '../../../src';
 import type { InstanceRecord, JobCompletedEvent, Kwargs, RedisStorageBackend, TaskContext, TriggerWorker } from '../../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../../support/bullmqFixtures';
 import { commandsSent, connectionOf, recordTaken } from '../../support/redisContainers';
@@ -61,7 +62,7 @@ describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', ()
       const running = JSON.parse(seen) as InstanceRecord;
       expect(running.status, name).to.equal('running');
       // What TaskInstance.start() computes from the record the job carried, at the stamped time.
-      const scheduled = TaskInstance.fromRecord(JSON.parse((payloads.get(name) as BullMQJobData | undefined)?.record as string) as InstanceRecord, tasks[running.task]);
+      const scheduled = TaskInstance.fromRecord(JSON.parse(recordHintText((payloads.get(name) as BullMQJobData | undefined)?.record) as string) as InstanceRecord, tasks[running.task]);
       scheduled.start(new Date(running.metadata.timestamps?.running as string));
       expect(seen, name).to.equal(JSON.stringify(scheduled.toRecord()));
     }
@@ -84,7 +85,7 @@ describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', ()
     expect(taken).to.deep.equal(['t_1#0', 't_params#0']);
     const seen = seenWhileRunning.get('t_params#0') as string;
     const running = JSON.parse(seen) as InstanceRecord;
-    const scheduled = TaskInstance.fromRecord(JSON.parse((payloads.get('t_params#0') as BullMQJobData | undefined)?.record as string) as InstanceRecord, (await manager.storage.getTasks()).t_params);
+    const scheduled = TaskInstance.fromRecord(JSON.parse(recordHintText((payloads.get('t_params#0') as BullMQJobData | undefined)?.record) as string) as InstanceRecord, (await manager.storage.getTasks()).t_params);
     scheduled.start(new Date(running.metadata.timestamps?.running as string));
     expect(seen).to.equal(JSON.stringify(scheduled.toRecord()));
     expect(running.metadata.actualKwargs).to.deep.equal({ extra: { fromParams: true, list: [1e21, 'é'] }, other: {}, t_1: { from: 't_1#0', passed: { go: AWKWARD } } });
@@ -126,6 +127,28 @@ describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', ()
     expect(tx.metadata.note).to.equal('edited while queued');
     expect(JSON.parse(seenWhileRunning.get('t_x#0') as string).status).to.equal('running');
   });
+  it('leaves a job of an earlier build (its record hint a string at the end of the data) to the worker, which starts it from that text', async () => {
+    const { container, runner, prefix } = await bullmqContainer({ defaultStorage: 'redis' });
+    const fetched = recordTaken(connectionOf(container), 'takeFetchedStart');
+    const known = recordTaken(connectionOf(container), 'takeScheduledRecord');
+    const manager = await bullmqSession(container, { t_1: { after: ['go'], run: 'SOF_Probe' } });
+    await manager.fire('go', { n: 1 });
+    const job = await runner.queue('triggers').getJob(BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_1#0'));
+    const { session, record, ...payload } = job?.data as unknown as BullMQJobData;
+    const text = recordHintText(record) as string;
+    expect(text).to.equal(await (manager.storage as RedisStorageBackend).connection.redis.hget((manager.storage as RedisStorageBackend).keys.instances, 't_1#0'));
+    await job?.updateData({ ...payload, record: text, session } as never);
+    let completed!: Promise<unknown>;
+    await startWorker(container, {}, (worker) => (completed = completedPayloads(worker, 1)));
+    await completed;
+    expect(fetched).to.deep.equal([]);
+    expect(known).to.deep.equal(['t_1#0']);
+    const done = await manager.storage.getInstance('t_1#0');
+    expect(done.status).to.equal('finished');
+    expect(done.metadata.actualKwargs).to.deep.equal({ go: { n: 1 } });
+    expect(JSON.parse(seenWhileRunning.get('t_1#0') as string).status).to.equal('running');
+  });
+
   it('runs a job of a session this worker never saw without reading its configuration, when another session had the same one (the version is a digest)', async () => {
     const prefix = uniquePrefix('sof-shared-config');
     const { container: producer } = await bullmqContainer({ defaultStorage: 'redis', prefix });

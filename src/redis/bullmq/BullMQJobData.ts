@@ -1,5 +1,6 @@
 import { parseTaskJobPayload } from '../../runners/TaskJobPayload';
 import type { TaskJobPayload } from '../../runners/TaskJobPayload';
+import { isPlainObject } from '../../model';
 
 /**
  * The data of a BullMQ job the `bullmq` runner (or the Redis storage's
@@ -11,9 +12,11 @@ export interface BullMQJobData extends TaskJobPayload {
   /**
    * The instance's record text as the storage's script wrote it
    * `scheduled`, when that script enqueued the job: lets the worker compute
-   * the start itself (the storage only compares texts).
+   * the start itself (the storage only compares texts). A JSON value (the
+   * fetching script reads it in place), or a string in a job of an earlier
+   * build; {@link recordHintText} gives its text.
    */
-  record?: string;
+  record?: string | Record<string, unknown>;
   /**
    * With `record`: the Redis key base of the session (`<prefix>:{<tag>}:`),
    * where the script that fetches the job for a worker may start the
@@ -31,14 +34,25 @@ export interface BullMQJobData extends TaskJobPayload {
 export function parseBullMQJobData(data: unknown): BullMQJobData {
   const payload: BullMQJobData = parseTaskJobPayload(data, hintProblems);
   const { record, session } = data as Record<string, unknown>;
-  if (record !== undefined) payload.record = record as string;
+  if (record !== undefined) payload.record = record as string | Record<string, unknown>;
   if (session !== undefined) payload.session = session as string;
   return payload;
 }
 
 function hintProblems(fields: Record<string, unknown>): string[] {
   const problems: string[] = [];
-  if (fields.record !== undefined && typeof fields.record !== 'string') problems.push('"record" must be a string');
+  const { record } = fields;
+  if (record !== undefined && typeof record !== 'string' && !isPlainObject(record)) problems.push('"record" must be an object or a string');
   if (fields.session !== undefined && typeof fields.session !== 'string') problems.push('"session" must be a string');
   return problems;
+}
+
+/**
+ * The text of a job's record hint (`JSON.stringify` of the value, which is
+ * the text the script copied for records of the shape the storage writes),
+ * or undefined when `record` is no hint.
+ */
+export function recordHintText(record: unknown): string | undefined {
+  if (typeof record === 'string') return record;
+  return isPlainObject(record) ? JSON.stringify(record) : undefined;
 }

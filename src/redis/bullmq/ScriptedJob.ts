@@ -11,10 +11,11 @@ import type { RedisEndpoint } from '../connection/RedisEndpoint';
  * `kwargsJson` the instance's kwargs object as recorded:
  * - job id: `'i-' .. sha1hex(jobIdHead .. instanceJson .. ']')`;
  * - job data: `payloadHead .. instanceJson .. payloadMiddle .. kwargsJson ..
- *   payloadTail`, then `,"record":` and the instance's record text (as just
- *   written) as a JSON string when that text is at most 8 KiB (the
- *   payload's `record`, a hint for the worker's start; bigger records are
- *   not copied into the job), then `}`.
+ *   payloadTail` and `}`; when the instance's record text (as just
+ *   written) is at most 8 KiB, the data opens instead with two hints for
+ *   the worker's start, `{"session":<key base>,"record":<record text>,`
+ *   (the record as a JSON value; bigger records are not copied into the
+ *   job), followed by the rest of `payloadHead`.
  *
  * Only instances without `cooldown` or `depth` metadata qualify (their job
  * options are then the same for every instance of the task); the others are
@@ -35,6 +36,6 @@ export interface ScriptedJob {
   readonly payloadHead: string;
   /** Job data between the instance name and the kwargs object. */
   readonly payloadMiddle: string;
-  /** Job data after the kwargs object, without the closing brace (the script appends `record` and `}`). */
+  /** Job data after the kwargs object, without the closing brace (the script appends `}`). */
   readonly payloadTail: string;
 }

@@ -20,6 +20,8 @@ const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 const INTERNAL_WINDOW_MARGIN_MS = 30_000;
 /** How far clocks may disagree (or step back) without an applied operation id being missed; `OPERATION_SKEW_MS` of `includes/operationOf.lua`. */
 const OPERATION_SKEW_MS = 1000;
+/** How many sessions' keys {@link RedisConnection.keysFor} keeps (then it starts over). */
+const RECENT_KEYS = 1024;
 
 
 /**
@@ -322,6 +324,8 @@ export class RedisConnection {
   /** Where each session's keys live (one shard, or the Cluster's shards). */
   readonly shards: SessionShards;
 
+  private readonly recentKeys = new Map<string, RedisSessionKeys>();
+
   /**
    * On a Redis Cluster, records the shard count of the prefix the first
    * time (`<prefix>:layout`) and checks every later process uses the same:
@@ -348,7 +352,14 @@ export class RedisConnection {
 
   /** Key names of session `uid` under the configured prefix (and, on a Cluster, its shard). */
   keysFor(uid: string): RedisSessionKeys {
-    return new RedisSessionKeys(this.settings.prefix, uid, this.shards.keyPrefixFor(uid));
+    let keys = this.recentKeys.get(uid);
+    if (keys === undefined) {
+      keys = new RedisSessionKeys(this.settings.prefix, uid, this.shards.keyPrefixFor(uid));
+      // A session's keys are asked for several times per job (storage, worker checks): the recent ones are kept.
+      if (this.recentKeys.size >= RECENT_KEYS) this.recentKeys.clear();
+      this.recentKeys.set(uid, keys);
+    }
+    return keys;
   }
 
   /**

@@ -17,10 +17,11 @@
 
   A scheduled instance of a task with a ScriptedJob and no cooldown or
   depth metadata gets its BullMQ job added here, by BullMQ's own add
-  script, after the session writes. The job data carries the record text
-  just written (record, up to 8 KiB) and the session's key base (session),
-  so the worker can start the instance by text comparison (startKnown), or
-  the script fetching the job can (startOnFetch).
+  script, after the session writes. The job data opens with the session's
+  key base (session) and the record text just written (record, a JSON
+  value, up to 8 KiB), so the worker can start the instance by text
+  comparison (startKnown), or the script fetching the job can
+  (startOnFetch).
 
   KEYS vary: 9, or 10 for a finish sent ahead of BullMQ's completion
   (PipelinedFinish).
@@ -90,8 +91,10 @@ local function decline()
   if KEYS[10] then redis.call('DEL', KEYS[10]) end
   return { 0 }
 end
-if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return decline() end
-if ARGV[4] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[4] then return decline() end
+-- The lock, the waiter mark and the tasks version in one read (all three are plain strings).
+local gate = redis.call('MGET', KEYS[1], KEYS[2], KEYS[9])
+if gate[1] or gate[2] then return decline() end
+if ARGV[4] == '' or (gate[3] or '') ~= ARGV[4] then return decline() end
 
 --- @include "stringLocals"
 --- @include "members"
@@ -402,23 +405,26 @@ for _, w in ipairs(writes) do putRecord(KEYS, w[1], w[2], w[3], w[4], w[5], pref
 for _, c in ipairs(counts) do redis.call('HSET', KEYS[7], c[1], c[2]) end
 if latestWrite then redis.call('HSET', KEYS[6], latestWrite[1], latestWrite[2]) end
 refreshTtl(KEYS, tonumber(ARGV[2]), prefix)
--- The record text as a job data member, a hint for the worker's start (not for big records), with the
--- session's key base (the lock key is <base>lock), where the script fetching the job may start it.
-local sessionMember = ',"session":' .. cjson.encode(string.sub(KEYS[1], 1, -5))
-local function recordMember(text)
-  if #text > 8192 then return '' end
-  return ',"record":' .. cjson.encode(text) .. sessionMember
-end
+-- The job data opens with two hints for the worker's start (not for big records): the session's key base
+-- (the lock key is <base>lock), where the script fetching the job may start it, and the record text just
+-- written, as a JSON value (it is JSON: copied as is, nothing to escape), which the fetching script finds at
+-- a fixed place and compares with the stored text.
+local base = string.sub(KEYS[1], 1, -5)
+-- As JSON.stringify writes it (cjson would escape '/'), for the fetching script to read in place.
+local baseJson = string.find(base, '[%c"\\]') and cjson.encode(base) or ('"' .. base .. '"')
+local hintsHead = '{"session":' .. baseJson .. ',"record":'
 for _, e in ipairs(enqueue) do
   local job = jobs[e.ti]
   if job then
     local q = job.queue
     local jobId = 'i-' .. redis.sha1hex(job.idHead .. e.nameJson .. ']')
     job.opts['jobId'] = jobId
+    local text = ready[e.flag - 1]
+    local head = #text > 8192 and job.head or (hintsHead .. text .. ',' .. string.sub(job.head, 2))
     bullmqAddStandardJob(
       { q .. 'wait', q .. 'paused', q .. 'meta', q .. 'id', q .. 'completed', q .. 'delayed', q .. 'active', q .. 'events', q .. 'marker' },
       { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }),
-        job.head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. recordMember(ready[e.flag - 1]) .. '}', cmsgpack.pack(job.opts) })
+        head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. '}', cmsgpack.pack(job.opts) })
   end
 end
 return { 2, updatedReply, ready }

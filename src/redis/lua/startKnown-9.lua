@@ -39,8 +39,10 @@ local function declined()
   if appliedOutcome(op) then return 2 end
   return 0
 end
-if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return declined() end
-if ARGV[6] == '' or (redis.call('GET', KEYS[9]) or '') ~= ARGV[6] then return declined() end
+-- The lock, the waiter mark and the tasks version in one read (all three are plain strings).
+local gate = redis.call('MGET', KEYS[1], KEYS[2], KEYS[9])
+if gate[1] or gate[2] then return declined() end
+if ARGV[6] == '' or (gate[3] or '') ~= ARGV[6] then return declined() end
 if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return declined() end
 local ok, old = pcall(recordStatus, ARGV[4])
 if not ok then return 0 end

@@ -6,8 +6,9 @@
   TaskInstance.start() computes it.
 
   It acts only where it can be exact: the job was enqueued by
-  applyAtomically (its data carries record, the text written scheduled, and
-  session, the session's key base, under this worker's key head), the
+  applyAtomically (its data opens with session, the session's key base,
+  under this worker's key head, and record, the text written scheduled,
+  found in place: the data is not decoded), the
   stored record is still exactly that text, the session's lock is free and
   nobody waits for it, the record has the shape the storage writes
   (metadata holding only its four timestamps, no integer-like trigger
@@ -52,6 +53,7 @@ for i = 1, n - 3 do bullArgv[i] = ARGV[i] end
 local result = bullmqFetch(KEYS, bullArgv)
 if type(result) ~= 'table' or type(result[1]) ~= 'table' then return result end
 
+local SESSION_HINT, RECORD_HINT = '{"session":"', '","record":'
 local TIMESTAMPS = ',"metadata":{"timestamps":{"created":("[^"]*"),"lastModified":"[^"]*","unstarted":("[^"]*"),"scheduled":("[^"]*")}}}$'
 local STATUS_AND_KWARGS = ',"status":"scheduled","kwargs":'
 local ABANDON_STATE = ',"abandonState":'
@@ -64,17 +66,30 @@ local function startFetched(flat)
       break
     end
   end
-  if not dataText or not string.find(dataText, '"session":', 1, true) then return nil end
-  local data = cjson.decode(dataText)
-  local base, name, expected = data['session'], data['instance'], data['record']
-  if type(base) ~= 'string' or type(name) ~= 'string' or type(expected) ~= 'string' then return nil end
-  if string.sub(base, 1, #keyHead) ~= keyHead or string.sub(base, -2) ~= '}:' then return nil end
+  -- The data opens {"session":"<base>","record":<record text>, (applyAtomically): read in place, not decoded.
+  if not dataText or strsub(dataText, 1, 12) ~= SESSION_HINT then return nil end
+  local baseEnd = strfind(dataText, '"', 13, true)
+  if not baseEnd or strsub(dataText, baseEnd, baseEnd + 10) ~= RECORD_HINT then return nil end
+  local base = strsub(dataText, 13, baseEnd - 1)
+  if strfind(base, BS, 1, true) then return nil end
+  if strsub(base, 1, #keyHead) ~= keyHead or strsub(base, -2) ~= '}:' then return nil end
+  -- The record's own name (it opens {"name":"<name>"), unescaped names only.
+  local recAt = baseEnd + 11
+  if strsub(dataText, recAt, recAt + 8) ~= '{"name":"' then return nil end
+  local nameEnd = strfind(dataText, '"', recAt + 9, true)
+  if not nameEnd then return nil end
+  local name = strsub(dataText, recAt + 9, nameEnd - 1)
+  if strfind(name, BS, 1, true) then return nil end
   -- The session's keys in the KEYS order of the storage's scripts, for the shared fragments.
   local K = {}
   for i, part in ipairs(SCRIPT_PARTS) do K[i] = base .. part end
-  if redis.call('EXISTS', K[1], K[2]) > 0 then return nil end
+  -- The lock, the waiter mark and the tasks version in one read (all three are plain strings).
+  local gate = redis.call('MGET', K[1], K[2], K[9])
+  if gate[1] or gate[2] then return nil end
   local rec = redis.call('HGET', K[5], name)
-  if rec ~= expected or string.find(rec, '"__proto__"', 1, true) then return nil end
+  -- The stored text must be the hint exactly, and the hint the whole "record" value (a comma follows it).
+  if not rec or strbyte(dataText, recAt + #rec) ~= 44 or strsub(dataText, recAt, recAt + #rec - 1) ~= rec then return nil end
+  if strfind(rec, '"__proto__"', 1, true) then return nil end
 
   -- {"name":<string>,"task":<string>,"status":"scheduled","kwargs":<object>,"abandonState":<array>,"metadata":{"timestamps":{4 stamps}}}
   local metaAt, _, created, unstarted, scheduled = string.find(rec, TIMESTAMPS)
@@ -119,7 +134,7 @@ local function startFetched(flat)
     ',"scheduled":' .. scheduled .. ',"running":' .. now .. '},"actualKwargs":' .. actual .. '}}'
   putRecord(K, name, task, text, 'running', 'scheduled', base .. UNSTARTED_PART)
   refreshTtl(K, ttl, base .. UNSTARTED_PART)
-  return { name, text, entry, redis.call('GET', K[9]) or '' }
+  return { name, text, entry, gate[3] or '' }
 end
 
 local ok, started = pcall(startFetched, result[1])

@@ -26,9 +26,10 @@ export interface FetchedStart {
  *
  * It acts only where it can be exact and where the one-step start
  * ({@link RedisScripts.startKnown}) would: the job was enqueued by the
- * storage's script (its data carries `record`, the text written
- * `scheduled`, and `session`, the session's key base, which must lie under
- * this worker's prefix), the stored record is still exactly that text, the
+ * storage's script (its data opens with `session`, the session's key
+ * base, which must lie under this worker's prefix, and `record`, the text
+ * written `scheduled`, both read in place), the stored record is still
+ * exactly that text, the
  * session's lock is free and nobody waits for it, the record has the
  * shape the script writes (metadata holding only its four timestamps, no
  * integer-like trigger names, which `JSON.parse` would reorder), and the

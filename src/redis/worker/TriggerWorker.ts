@@ -14,7 +14,7 @@ import type { InstanceRecord } from '../../model';
 import { RedisSessionKeys } from '../storage/RedisSessionKeys';
 import { DEFAULT_QUEUE } from '../bullmq/BullMQRunnerOptions';
 import { bullmqClient, bullmqPrefix } from '../connection/bullmqConnection';
-import { parseBullMQJobData } from '../bullmq/BullMQJobData';
+import { parseBullMQJobData, recordHintText } from '../bullmq/BullMQJobData';
 import type { BullMQJobData } from '../bullmq/BullMQJobData';
 import type { TaskJobPayload } from '../../runners/TaskJobPayload';
 import type { PipelinedFinish } from './PipelinedFinish';
@@ -510,9 +510,10 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     if (fetched !== undefined && fetched.instance === payload.instance) {
       // BullMQ's fetch of this job already started the instance: the storage takes that start instead of making one.
       this.storageConnection?.handoffs.noteFetchedStart(payload.uid, fetched);
-    } else if (payload.record !== undefined) {
+    } else {
       // The record text the scheduling script wrote: the storage may compute the start from it.
-      this.storageConnection?.handoffs.noteScheduledRecord(payload.uid, payload.instance, payload.record);
+      const record = recordHintText(payload.record);
+      if (record !== undefined) this.storageConnection?.handoffs.noteScheduledRecord(payload.uid, payload.instance, record);
     }
     const pipelined = this.offerPipelinedFinish(queue, shard, job, payload);
     const startedAt = Date.now();
@@ -705,9 +706,10 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   private async putBackFetchedStart(data: unknown, fetched: FetchedStart): Promise<void> {
     const connection = this.storageConnection;
     if (connection === undefined || !isPlainObject(data)) return;
-    const { session, record } = data;
+    const { session } = data;
+    const record = recordHintText(data.record);
     const head = RedisSessionKeys.keyHead(this.settings.prefix);
-    if (typeof session !== 'string' || typeof record !== 'string' || !session.startsWith(head) || !session.endsWith('}:')) return;
+    if (typeof session !== 'string' || record === undefined || !session.startsWith(head) || !session.endsWith('}:')) return;
     const uid = Buffer.from(session.slice(head.length, -2), 'base64url').toString('utf16le');
     if (connection.keysFor(uid).base !== session) return;
     const storage = resolveNamed<StorageBackend>(this.container, 'storage', 'redis').open(uid);
