@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { TaskStatus, TriggerWorker, closeTriggersContainer, createTriggersContainer, getManager } from '../../../src';
+import { StorageUnavailableError, TaskStatus, TriggerWorker, closeTriggersContainer, createTriggersContainer, getManager } from '../../../src';
 import type { JobCompletedEvent, RedisConnectionOption } from '../../../src';
 import { MemoryLogSink } from '../../../src/testing';
 import { REPO_ROOT, killChildren, spawnNode } from '../../support/childProcesses';
@@ -84,8 +84,34 @@ describe('redis/connection: a password-protected server, over plain TCP and TLS'
     expect(data.instances.map((instance) => [instance.name, instance.status])).to.deep.equal([['t_a#0', 'finished']]);
   });
 
+  it('a wrong password fails every operation at once (no waiting out the timeout) with StorageUnavailableError naming the refusal', async () => {
+    const connectionLog: string[] = [];
+    const container = createTriggersContainer({
+      redis: `redis://:not-it@127.0.0.1:${server.port}`,
+      prefix: 'pw-fast',
+      defaultStorage: 'redis',
+      // Far beyond this spec's own timeout: only failing at once can pass.
+      operationTimeoutMs: 600_000,
+      connectionLog: (entry) => connectionLog.push(entry.message),
+    });
+    try {
+      for (const attempt of ['first', 'second']) {
+        const error = await getManager(container, `wrong-pw-${attempt}`).fire('go').then(
+          () => undefined,
+          (thrown: unknown) => thrown,
+        );
+        expect(error, attempt).to.be.instanceOf(StorageUnavailableError);
+        expect((error as StorageUnavailableError).maybeApplied, attempt).to.equal(false);
+        expect((error as Error).message, attempt).to.match(/WRONGPASS/);
+      }
+      expect(connectionLog.filter((line) => /WRONGPASS/.test(line))).to.have.length(1);
+    } finally {
+      await closeTriggersContainer(container);
+    }
+  });
+
   it('a wrong password fails the command with a named error saying so, and writes nothing', async () => {
-    const child = spawnNode([CLI, 'fire', 'wrong-pw', 'go', '--redis', `redis://:not-it@127.0.0.1:${server.port}`, '--prefix', 'pw', '--operation-timeout', '1000']);
+    const child = spawnNode([CLI, 'fire', 'wrong-pw', 'go', '--redis', `redis://:not-it@127.0.0.1:${server.port}`, '--prefix', 'pw', '--operation-timeout', '600000']);
     const code = await child.exited;
     expect(code, child.output()).to.not.equal(0);
     expect(child.output()).to.match(/WRONGPASS|password/i);

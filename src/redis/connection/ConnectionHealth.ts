@@ -28,6 +28,7 @@ export const stderrConnectionLog: ConnectionLog = (entry) => {
 export class ConnectionHealth {
   private readonly down = new Set<object>();
   private outageStartedAt?: number;
+  private refusal?: Error;
 
   constructor(
     readonly target: string,
@@ -37,6 +38,15 @@ export class ConnectionHealth {
   /** Whether an outage was reported and is not over. */
   get inOutage(): boolean {
     return this.outageStartedAt !== undefined;
+  }
+
+  /**
+   * The server's refusal of the credentials (`WRONGPASS`, `NOAUTH`) since
+   * a client last became ready, if any: waiting cannot help, so operations
+   * fail at once instead of after their timeout.
+   */
+  get credentialsRefused(): Error | undefined {
+    return this.refusal;
   }
 
   /** Listens to `client`'s errors and reconnections (returns it, for chaining). */
@@ -59,6 +69,7 @@ export class ConnectionHealth {
 
   private failed(client: object, error: Error): void {
     this.down.add(client);
+    if (isCredentialsRefusal(error)) this.refusal = error;
     if (this.outageStartedAt !== undefined) return;
     this.outageStartedAt = Date.now();
     this.emit('warn', `Redis at ${this.target} is unreachable (${error.message}); retrying, operations fail with StorageUnavailableError meanwhile`);
@@ -66,6 +77,7 @@ export class ConnectionHealth {
 
   private recovered(client: object): void {
     this.down.delete(client);
+    this.refusal = undefined;
     if (this.down.size > 0 || this.outageStartedAt === undefined) return;
     const seconds = (Date.now() - this.outageStartedAt) / 1000;
     this.outageStartedAt = undefined;
@@ -104,4 +116,9 @@ export function isConnectionError(error: unknown): boolean {
   }
   // "Command aborted due to connection close": an auto-pipelined batch cut off after a partial reply (a primary killed mid-batch).
   return /Connection is closed|Stream isn't writeable|max retries per request|Command timed out|connect ETIMEDOUT|Socket closed unexpectedly|All sentinels are unreachable|Failed to connect to any sentinel|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|Cluster is ended|Command aborted due to connection close/i.test(error.message);
+}
+
+/** Whether `error` is the server refusing the connection's credentials (a wrong password or user, or none given). */
+export function isCredentialsRefusal(error: unknown): error is Error {
+  return error instanceof Error && /^(WRONGPASS|NOAUTH)\b|invalid password|invalid username-password pair/i.test(error.message);
 }

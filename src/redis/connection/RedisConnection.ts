@@ -4,7 +4,7 @@ import type { RedisSettings } from './RedisSettings';
 import { TRIGGERS } from '../../registry/tokens';
 import { InvalidStorageSettingsError, StorageUnavailableError, TriggersError } from '../../errors';
 import { KeyRoutedCommand } from './KeyRoutedCommand';
-import { ConnectionHealth, isConnectionError, stderrConnectionLog } from './ConnectionHealth';
+import { ConnectionHealth, isConnectionError, isCredentialsRefusal, stderrConnectionLog } from './ConnectionHealth';
 import { RedisSessionKeys } from '../storage/RedisSessionKeys';
 import type { SessionShards } from '../storage/SessionShards';
 import { RedisSessionLocks } from '../storage/RedisSessionLocks';
@@ -169,14 +169,29 @@ export class RedisConnection {
       }),
     );
     const ready = this.ready;
+    const refused = (cause: Error): StorageUnavailableError =>
+      new StorageUnavailableError({ uid, operation, waitedMs: Date.now() - startedAt, target: this.health.target, maybeApplied: false, cause });
+    // Refused credentials: waiting cannot help (until someone fixes them), so the operation fails now.
+    const refusal = this.health.credentialsRefused;
+    if (refusal !== undefined) return Promise.reject(refused(refusal));
     return new Promise<T>((resolve, reject) => {
       let sent = false;
       let settled = false;
+      const onError = (error: unknown): void => {
+        if (settled || !isCredentialsRefusal(error)) return;
+        settled = true;
+        clearTimeout(timer);
+        redis.off('error', onError);
+        reject(refused(error));
+      };
+      redis.on('error', onError);
       const timer = setTimeout(() => {
         settled = true;
+        redis.off('error', onError);
         reject(new StorageUnavailableError({ uid, operation, waitedMs: Date.now() - startedAt, target: this.health.target, maybeApplied: sent }));
       }, this.operationTimeoutMs);
       void ready.then(() => {
+        redis.off('error', onError);
         if (settled) return;
         sent = true;
         let reply: Promise<T>;
