@@ -128,6 +128,10 @@ export class RedisConnection {
           autoResendUnfulfilledCommands: false,
         }),
       );
+      // Operations waiting for the connection learn at once that the server refused the credentials.
+      this.client.on('error', (error: unknown) => {
+        if (isCredentialsRefusal(error)) for (const refuse of [...this.waitingForReady]) refuse(error);
+      });
     }
     return this.client;
   }
@@ -177,21 +181,21 @@ export class RedisConnection {
     return new Promise<T>((resolve, reject) => {
       let sent = false;
       let settled = false;
-      const onError = (error: unknown): void => {
-        if (settled || !isCredentialsRefusal(error)) return;
+      const onRefusal = (error: Error): void => {
+        if (settled) return;
         settled = true;
         clearTimeout(timer);
-        redis.off('error', onError);
+        this.waitingForReady.delete(onRefusal);
         reject(refused(error));
       };
-      redis.on('error', onError);
+      this.waitingForReady.add(onRefusal);
       const timer = setTimeout(() => {
         settled = true;
-        redis.off('error', onError);
+        this.waitingForReady.delete(onRefusal);
         reject(new StorageUnavailableError({ uid, operation, waitedMs: Date.now() - startedAt, target: this.health.target, maybeApplied: sent }));
       }, this.operationTimeoutMs);
       void ready.then(() => {
-        redis.off('error', onError);
+        this.waitingForReady.delete(onRefusal);
         if (settled) return;
         sent = true;
         let reply: Promise<T>;
@@ -340,6 +344,9 @@ export class RedisConnection {
   readonly shards: SessionShards;
 
   private readonly recentKeys = new Map<string, RedisSessionKeys>();
+
+  /** How each operation waiting for the connection to become ready is failed when the server refuses the credentials. */
+  private readonly waitingForReady = new Set<(refusal: Error) => void>();
 
   /**
    * On a Redis Cluster, records the shard count of the prefix the first

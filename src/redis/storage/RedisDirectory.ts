@@ -3,6 +3,7 @@ import type { RedisConnection } from '../connection/RedisConnection';
 import { DirectoryCountsBuilder } from '../../storage/DirectoryCountsBuilder';
 import { DEFAULT_DIRECTORY_LIMIT } from '../../storage/StorageDirectory';
 import type { DirectoryCounts, DirectoryInstance, DirectoryPage, DirectoryQuery, DirectorySession, DirectoryStatus, StorageDirectory } from '../../storage/StorageDirectory';
+import { RedisScripts } from './RedisScripts';
 import { RedisSessionKeys } from './RedisSessionKeys';
 import type { DirectoryIndex } from './RedisSessionKeys';
 
@@ -78,9 +79,25 @@ export class RedisDirectory implements StorageDirectory {
     return next === undefined ? { entries } : { entries, next };
   }
 
+  /**
+   * Sessions by last activity. A listed session whose keys are all gone
+   * (expired by TTL: Redis runs no script then) is left out, and its entry
+   * dropped in the same step as that check (so a session written again
+   * meanwhile keeps it): a page may hold fewer entries than its limit.
+   */
   async sessionsByActivity(query: DirectoryQuery = {}): Promise<DirectoryPage<DirectorySession>> {
     const { pairs, next } = await this.range('sessions', query);
-    const entries = pairs.map(([tag, at]) => ({ uid: RedisSessionKeys.uidOfTag(tag), lastActivity: new Date(at) }));
+    const listed = pairs.map(([tag, at]) => ({ tag, uid: RedisSessionKeys.uidOfTag(tag), lastActivity: new Date(at) }));
+    const dropped = await Promise.all(
+      listed.map(({ tag, uid }) =>
+        this.connection.call(uid, 'directory', (redis) => {
+          const keys = this.connection.keysFor(uid);
+          const index = RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), 'sessions');
+          return RedisScripts.dropExpiredSession.run(redis, [index, keys.tasks, keys.instances, keys.latestKwargs], [tag]);
+        }),
+      ),
+    );
+    const entries = listed.filter((_, i) => dropped[i] !== 1).map(({ uid, lastActivity }) => ({ uid, lastActivity }));
     return next === undefined ? { entries } : { entries, next };
   }
 

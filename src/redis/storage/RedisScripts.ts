@@ -20,6 +20,9 @@ export const RedisScripts = {
   /** Deletes the lock only for its owner (`lockRelease-1.lua`). */
   lockRelease: RedisScript.load<number>('lockRelease'),
 
+  /** Drops a session's entry from the sessions index once the session has no keys left (`dropExpiredSession-4.lua`). */
+  dropExpiredSession: RedisScript.load<number>('dropExpiredSession'),
+
   /** Everything a fire reads, in one round trip (`readForFire-6.lua`). */
   readForFire: RedisScript.load<FireReply>('readForFire'),
 
