@@ -88,17 +88,37 @@ export class RedisDirectory implements StorageDirectory {
   async sessionsByActivity(query: DirectoryQuery = {}): Promise<DirectoryPage<DirectorySession>> {
     const { pairs, next } = await this.range('sessions', query);
     const listed = pairs.map(([tag, at]) => ({ tag, uid: RedisSessionKeys.uidOfTag(tag), lastActivity: new Date(at) }));
-    const dropped = await Promise.all(
-      listed.map(({ tag, uid }) =>
-        this.connection.call(uid, 'directory', (redis) => {
-          const keys = this.connection.keysFor(uid);
-          const index = RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), 'sessions');
-          return RedisScripts.dropExpiredSession.run(redis, [index, keys.tasks, keys.instances, keys.latestKwargs], [tag]);
-        }),
-      ),
-    );
-    const entries = listed.filter((_, i) => dropped[i] !== 1).map(({ uid, lastActivity }) => ({ uid, lastActivity }));
+    const dropped = await Promise.all(listed.map(({ tag, uid }) => this.dropIfExpired(tag, uid)));
+    const entries = listed.filter((_, i) => !dropped[i]).map(({ uid, lastActivity }) => ({ uid, lastActivity }));
     return next === undefined ? { entries } : { entries, next };
+  }
+
+  /**
+   * One page of the sessions index, oldest activity first, from `cursor`:
+   * drops the entries of sessions with no keys left (as the listing does)
+   * and says which, with the cursor of the next page (undefined after the
+   * last: start again).
+   */
+  async sweepExpiredSessions(limit: number, cursor?: string): Promise<{ dropped: string[]; next?: string }> {
+    const { pairs, next } = await this.range('sessions', { limit, cursor });
+    const listed = pairs.map(([tag]) => ({ tag, uid: RedisSessionKeys.uidOfTag(tag) }));
+    const dropped = await Promise.all(listed.map(({ tag, uid }) => this.dropIfExpired(tag, uid)));
+    const uids = listed.filter((_, i) => dropped[i]).map(({ uid }) => uid);
+    return next === undefined ? { dropped: uids } : { dropped: uids, next };
+  }
+
+  /**
+   * Drops the sessions-index entry of session `uid` (member `tag`) if the
+   * session has no keys left; whether it did. A plain `EXISTS` first (the
+   * common case: the session is there), then the script that checks again
+   * and removes in one step.
+   */
+  private async dropIfExpired(tag: string, uid: string): Promise<boolean> {
+    const keys = this.connection.keysFor(uid);
+    const sessionKeys = [keys.tasks, keys.instances, keys.latestKwargs];
+    if ((await this.connection.call(uid, 'directory', (redis) => redis.exists(...sessionKeys))) > 0) return false;
+    const index = RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), 'sessions');
+    return (await this.connection.call(uid, 'directory', (redis) => RedisScripts.dropExpiredSession.run(redis, [index, ...sessionKeys], [tag]))) === 1;
   }
 
   /**

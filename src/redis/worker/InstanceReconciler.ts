@@ -47,6 +47,8 @@ export interface ReconcileReport {
   errors: Error[];
   /** Whether the `running` entries were left alone because the heartbeat record is behind this worker's own beats. */
   heartbeatsBehind?: boolean;
+  /** Sessions whose keys were all gone (expired by TTL), dropped from the directory's sessions index this pass. */
+  droppedSessions: string[];
 }
 
 /** BullMQ job states in which the job will still run or is running. */
@@ -77,6 +79,7 @@ const LIVE_JOB_STATES: ReadonlySet<string> = new Set(['waiting', 'delayed', 'pri
 export class InstanceReconciler {
   private readonly directory: RedisDirectory;
   private cursor: string | undefined;
+  private sessionCursor: string | undefined;
 
   constructor(
     private readonly container: Container,
@@ -90,7 +93,7 @@ export class InstanceReconciler {
 
   /** One bounded pass: at most `batch` entries of the unresolved index. */
   async pass(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { examined: 0, reenqueued: [], failed: [], replayed: [], errors: [] };
+    const report: ReconcileReport = { examined: 0, reenqueued: [], failed: [], replayed: [], errors: [], droppedSessions: [] };
     const prefix = this.connection.settings.prefix;
     const beats = await WorkerHeartbeat.read(this.jobRedis, prefix);
     const before = new Date(beats.now - this.settings.graceMs);
@@ -114,8 +117,20 @@ export class InstanceReconciler {
         else report.errors.push(error instanceof Error ? error : new Error(String(error)));
       }
     }
+    await this.sweepSessions(report);
     await this.pruneWorkers(beats);
     return report;
+  }
+
+  /** One page of the sessions index per pass (a full sweep every so many passes): entries of sessions that expired by TTL go. */
+  private async sweepSessions(report: ReconcileReport): Promise<void> {
+    try {
+      const { dropped, next } = await this.directory.sweepExpiredSessions(this.settings.batch, this.sessionCursor);
+      this.sessionCursor = next;
+      report.droppedSessions.push(...dropped);
+    } catch (error) {
+      report.errors.push(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   private async settle(
