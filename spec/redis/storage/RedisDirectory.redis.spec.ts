@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { getManager } from '../../../src';
+import { TaskStatus, getManager } from '../../../src';
+import { ThreadingTaskRunner } from '../../../src/testing';
 import type { RedisStorageBackend, StorageDirectory, TriggerManager } from '../../../src';
 import { RedisSessionKeys } from '../../../src/redis/storage/RedisSessionKeys';
 import { closeRedisContainers, connectionOf, redisTestContainer } from '../../support/redisContainers';
@@ -13,15 +14,16 @@ function directoryOf(manager: TriggerManager): StorageDirectory {
   return directory;
 }
 
-/** Two sessions under `prefix`, each with an unstarted instance (session activity): one written with a 1 s TTL, one without. */
+/** Two sessions under `prefix`, each with an unstarted and a failed instance: one written with a 1 s TTL, one without. */
 async function shortAndLongLived(prefix: string): Promise<{ short: TriggerManager; long: TriggerManager }> {
-  const config = { t_a: { after: ['go', 'later'], run: 'DevNullTask' } };
+  const config = { t_a: { after: ['go', 'later'], run: 'DevNullTask' }, t_fail: { after: ['go'], run: 'FailingTask' } };
   const short = getManager(await redisTestContainer({ prefix, defaultStorage: 'redis', sessionTtlSeconds: 1 }), 'short-lived');
   const long = getManager(await redisTestContainer({ prefix, defaultStorage: 'redis' }), 'long-lived');
   for (const manager of [short, long]) {
     await manager.updateConfiguration(config);
     await manager.fire('go');
   }
+  await ThreadingTaskRunner.joinAll();
   return { short, long };
 }
 
@@ -54,19 +56,36 @@ describe('redis/storage: RedisDirectory', function () {
     expect(await connection.redis.zscore(index, RedisSessionKeys.tagOf('long-lived'))).to.not.equal(null);
   });
 
-  it('drops the sessions-index entries of sessions that expired by TTL in a worker\'s reconciliation pass', async () => {
+  it('leaves a failed instance whose session expired by TTL out of the failed listing and drops its entry', async () => {
+    const prefix = uniquePrefix('dir-failed');
+    const { short, long } = await shortAndLongLived(prefix);
+    const directory = directoryOf(long);
+    const listed = async (): Promise<string[]> => (await directory.instancesByStatus(TaskStatus.Failed)).entries.map((entry) => `${entry.uid} ${entry.instance}`).sort();
+    expect(await listed()).to.deep.equal(['long-lived t_fail#0', 'short-lived t_fail#0']);
+    await expired(short);
+    const redis = connectionOf(long.container).redis;
+    const index = RedisSessionKeys.indexKey(prefix, 'failed');
+    expect(await redis.zcard(index)).to.equal(2);
+    expect(await listed()).to.deep.equal(['long-lived t_fail#0']);
+    expect(await redis.zrange(index, '0', '-1')).to.deep.equal([`${RedisSessionKeys.tagOf('long-lived')}:t_fail#0`]);
+  });
+
+  it('drops the sessions-index and failed-index entries of sessions that expired by TTL in a worker\'s reconciliation pass', async () => {
     const prefix = uniquePrefix('dir-sweep');
     const { short, long } = await shortAndLongLived(prefix);
     await expired(short);
     const { container } = await bullmqContainer({ prefix, defaultStorage: 'redis' });
     const worker = await startWorker(container, { reconcileIntervalMs: 0, reconcileGraceMs: 0 });
-    expect((await worker.reconcile()).droppedSessions).to.deep.equal(['short-lived']);
+    const report = await worker.reconcile();
+    expect(report.droppedSessions).to.deep.equal(['short-lived']);
+    expect(report.droppedFailed).to.deep.equal([{ uid: 'short-lived', instance: 't_fail#0' }]);
+    expect(await connectionOf(long.container).redis.zcard(RedisSessionKeys.indexKey(prefix, 'failed'))).to.equal(1);
     const redis = connectionOf(long.container).redis;
     const index = RedisSessionKeys.indexKey(prefix, 'sessions');
     expect(await redis.zscore(index, RedisSessionKeys.tagOf('short-lived'))).to.equal(null);
     expect(await redis.zscore(index, RedisSessionKeys.tagOf('long-lived'))).to.not.equal(null);
     // The live session stays however often the sweep comes round.
-    expect((await worker.reconcile()).droppedSessions).to.deep.equal([]);
+    expect(await worker.reconcile()).to.deep.include({ droppedSessions: [], droppedFailed: [] });
     expect((await directoryOf(long).sessionsByActivity()).entries.map((entry) => entry.uid)).to.deep.equal(['long-lived']);
   });
 });

@@ -39,7 +39,10 @@ export class RedisDirectory implements StorageDirectory {
       return next === undefined ? { entries: matching } : { entries: matching, next };
     }
     const { pairs, next } = await this.range('failed', query);
-    const entries = pairs.map(([member, at]) => RedisDirectory.instanceOf(member, at)).filter((entry): entry is DirectoryInstance => entry !== undefined);
+    const listed = pairs.map(([member, at]) => RedisDirectory.instanceOf(member, at)).filter((entry): entry is DirectoryInstance => entry !== undefined);
+    // An entry whose record is gone (its session expired by TTL) is left out, and dropped.
+    const gone = await this.goneOf(listed);
+    const entries = listed.filter((_, i) => !gone[i]);
     return next === undefined ? { entries } : { entries, next };
   }
 
@@ -144,11 +147,39 @@ export class RedisDirectory implements StorageDirectory {
     return builder.build();
   }
 
-  /** Removes the entry of an instance that no longer exists (its session expired or was deleted outside the storage). */
-  async drop(status: DirectoryStatus, uid: string, instance: string): Promise<void> {
+  /**
+   * Removes the entry of an instance that no longer exists (its session
+   * expired or was deleted outside the storage), checked in the same step
+   * (an instance written again keeps it); whether it did.
+   */
+  async drop(status: DirectoryStatus, uid: string, instance: string): Promise<boolean> {
     const member = `${RedisSessionKeys.tagOf(uid)}:${instance}`;
-    const index = status === TaskStatus.Failed ? 'failed' : 'unresolved';
-    await this.connection.call(uid, 'directory', (redis) => redis.zrem(RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), index), member));
+    const index = RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), status === TaskStatus.Failed ? 'failed' : 'unresolved');
+    const records = this.connection.keysFor(uid).instances;
+    return (await this.connection.call(uid, 'directory', (redis) => RedisScripts.dropGoneInstance.run(redis, [index, records], [member, instance]))) === 1;
+  }
+
+  /**
+   * One page of the failed index, oldest first, from `cursor`: drops the
+   * entries whose record is gone (as the listing does) and says which, with
+   * the cursor of the next page (undefined after the last: start again).
+   */
+  async sweepGoneFailed(limit: number, cursor?: string): Promise<{ dropped: DirectoryInstance[]; next?: string }> {
+    const { pairs, next } = await this.range('failed', { limit, cursor });
+    const listed = pairs.map(([member, at]) => RedisDirectory.instanceOf(member, at)).filter((entry): entry is DirectoryInstance => entry !== undefined);
+    const gone = await this.goneOf(listed);
+    const dropped = listed.filter((_, i) => gone[i]);
+    return next === undefined ? { dropped } : { dropped, next };
+  }
+
+  /** For each failed entry, whether its record is gone, in which case its entry is dropped (a plain HEXISTS first). */
+  private goneOf(entries: readonly DirectoryInstance[]): Promise<boolean[]> {
+    return Promise.all(
+      entries.map(async ({ uid, instance }) => {
+        const exists = await this.connection.call(uid, 'directory', (redis) => redis.hexists(this.connection.keysFor(uid).instances, instance));
+        return exists === 1 ? false : this.drop(TaskStatus.Failed, uid, instance);
+      }),
+    );
   }
 
   /** The instance a `<tag>:<instance>` member names, entered at `at` (undefined for a malformed member). */

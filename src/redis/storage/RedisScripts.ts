@@ -23,6 +23,9 @@ export const RedisScripts = {
   /** Drops a session's entry from the sessions index once the session has no keys left (`dropExpiredSession-4.lua`). */
   dropExpiredSession: RedisScript.load<number>('dropExpiredSession'),
 
+  /** Drops an instance's entry from a directory index once its record is gone (`dropGoneInstance-2.lua`). */
+  dropGoneInstance: RedisScript.load<number>('dropGoneInstance'),
+
   /** Everything a fire reads, in one round trip (`readForFire-6.lua`). */
   readForFire: RedisScript.load<FireReply>('readForFire'),
 

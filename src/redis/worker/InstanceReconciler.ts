@@ -49,6 +49,8 @@ export interface ReconcileReport {
   heartbeatsBehind?: boolean;
   /** Sessions whose keys were all gone (expired by TTL), dropped from the directory's sessions index this pass. */
   droppedSessions: string[];
+  /** Failed instances whose record was gone (their session expired by TTL), dropped from the directory's failed index this pass. */
+  droppedFailed: Array<{ uid: string; instance: string }>;
 }
 
 /** BullMQ job states in which the job will still run or is running. */
@@ -80,6 +82,7 @@ export class InstanceReconciler {
   private readonly directory: RedisDirectory;
   private cursor: string | undefined;
   private sessionCursor: string | undefined;
+  private failedCursor: string | undefined;
 
   constructor(
     private readonly container: Container,
@@ -93,7 +96,7 @@ export class InstanceReconciler {
 
   /** One bounded pass: at most `batch` entries of the unresolved index. */
   async pass(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { examined: 0, reenqueued: [], failed: [], replayed: [], errors: [], droppedSessions: [] };
+    const report: ReconcileReport = { examined: 0, reenqueued: [], failed: [], replayed: [], errors: [], droppedSessions: [], droppedFailed: [] };
     const prefix = this.connection.settings.prefix;
     const beats = await WorkerHeartbeat.read(this.jobRedis, prefix);
     const before = new Date(beats.now - this.settings.graceMs);
@@ -117,17 +120,24 @@ export class InstanceReconciler {
         else report.errors.push(error instanceof Error ? error : new Error(String(error)));
       }
     }
-    await this.sweepSessions(report);
+    await this.sweepExpired(report);
     await this.pruneWorkers(beats);
     return report;
   }
 
-  /** One page of the sessions index per pass (a full sweep every so many passes): entries of sessions that expired by TTL go. */
-  private async sweepSessions(report: ReconcileReport): Promise<void> {
+  /**
+   * One page of the sessions index and one of the failed index per pass (a
+   * full sweep every so many passes): entries of sessions that expired by
+   * TTL, and failed entries whose record went with them, go.
+   */
+  private async sweepExpired(report: ReconcileReport): Promise<void> {
     try {
-      const { dropped, next } = await this.directory.sweepExpiredSessions(this.settings.batch, this.sessionCursor);
-      this.sessionCursor = next;
-      report.droppedSessions.push(...dropped);
+      const sessions = await this.directory.sweepExpiredSessions(this.settings.batch, this.sessionCursor);
+      this.sessionCursor = sessions.next;
+      report.droppedSessions.push(...sessions.dropped);
+      const failed = await this.directory.sweepGoneFailed(this.settings.batch, this.failedCursor);
+      this.failedCursor = failed.next;
+      report.droppedFailed.push(...failed.dropped.map(({ uid, instance }) => ({ uid, instance })));
     } catch (error) {
       report.errors.push(error instanceof Error ? error : new Error(String(error)));
     }

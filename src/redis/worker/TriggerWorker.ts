@@ -392,7 +392,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   reconcile(): Promise<ReconcileReport> {
     const reconciler = this.reconciler;
     if (reconciler === undefined || this.closing !== undefined) {
-      return Promise.resolve({ examined: 0, reenqueued: [], failed: [], replayed: [], errors: [], droppedSessions: [] });
+      return Promise.resolve({ examined: 0, reenqueued: [], failed: [], replayed: [], errors: [], droppedSessions: [], droppedFailed: [] });
     }
     this.reconciling ??= reconciler
       .pass()
