@@ -59,6 +59,17 @@ function log(quiet: boolean | undefined, line: string): void {
  * are left out (they never reach a queue). Per-session `queue` directives
  * and queue routers cannot be known here.
  */
+/**
+ * The line a worker error is printed as. BullMQ losing a job's lock (it
+ * expired during an outage, or a failover lost it) is expected then, and
+ * harmless: the line says so.
+ */
+export function workerErrorLine(error: Error): string {
+  const lostLock = /^(Missing lock|Lock mismatch) for job|could not renew lock/i.test(error.message);
+  const meaning = lostLock ? ' (the job lost its BullMQ lock in an outage or a failover: its outcome is recorded, and its re-delivery runs nothing)' : '';
+  return `worker error: ${error.message}${meaning}`;
+}
+
 export function unconsumedQueues(container: Container, consumed: readonly string[]): Map<string, string[]> {
   const options = container.isBound(TRIGGERS.BullMQOptions) ? container.get<BullMQRunnerOptions>(TRIGGERS.BullMQOptions) : undefined;
   const defaultQueue = options?.defaultQueue ?? DEFAULT_QUEUE;
@@ -103,7 +114,7 @@ async function runWorker(options: WorkerCommandOptions): Promise<void> {
     const target = event.failedInstance ? ` instance ${JSON.stringify(event.failedInstance.uid)} ${event.failedInstance.instance} marked failed` : '';
     process.stderr.write(`job ${event.jobId ?? '?'} on ${event.queue} rejected: ${event.error.name}: ${event.error.message}${target}\n`);
   });
-  worker.on('error', (error) => process.stderr.write(`worker error: ${error.message}\n`));
+  worker.on('error', (error) => process.stderr.write(`${workerErrorLine(error)}\n`));
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
