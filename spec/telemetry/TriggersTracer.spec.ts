@@ -76,6 +76,20 @@ describe('TriggersTracer and TriggersMetrics with an OpenTelemetry SDK installed
     expect(parentOf(spanOf(spans, 'triggers.job', TelemetryAttributes.Instance, 'ot_after#0'))).to.equal(cascade.spanContext().spanId);
   });
 
+  it("a replay is a triggers.replay span of the failed instance, parent of its clone's job", async () => {
+    const { manager } = await newSession({ ot_r: { after: ['go'], run: 'OT_Boom' } });
+    await fireAll(manager, ['go']);
+    sdk.resetSpans();
+    await manager.replayFailedInstance('ot_r#0');
+    await fireAll(manager, []);
+    const spans = sdk.spans();
+    const replay = spanOf(spans, 'triggers.replay', TelemetryAttributes.Instance, 'ot_r#0');
+    expect(parentOf(replay)).to.equal(undefined);
+    expect(replay.attributes[TelemetryAttributes.Session]).to.equal(manager.storage.uid);
+    expect(replay.attributes[TelemetryAttributes.Scheduled]).to.deep.equal(['ot_r#1']);
+    expect(parentOf(spanOf(spans, 'triggers.job', TelemetryAttributes.Instance, 'ot_r#1'))).to.equal(replay.spanContext().spanId);
+  });
+
   it('counts instances per task and status (triggers.instances) and times task runs (triggers.task.duration)', async () => {
     const { manager } = await newSession({
       ot_m1: { after: ['go'], run: 'OT_Ok' },

@@ -400,7 +400,8 @@ export class TriggerManager {
 
   private async replay(name: string, options: ReplayOptions, before?: (instance: TaskInstance) => void): Promise<void> {
     if (options.replacementKwargs !== undefined) assertTriggerKwargs(options.replacementKwargs, `replacement kwargs for "${name}"`);
-    await OperationScope.run(async () => {
+    // The clone's job is a child of this span, wherever it runs.
+    await TriggersTracer.inReplay(this.storage.uid, name, (span) => OperationScope.run(async () => {
       const failed = await this.locked(async (tx) => {
         const target = await tx.instance(name);
         if (before !== undefined) {
@@ -419,12 +420,13 @@ export class TriggerManager {
         clone.abandonState = new Set(target.abandonState);
         tx.put(clone);
         await this.schedule(tx, [clone]);
+        TriggersTracer.scheduled(span, [clone]);
         return target;
       }, options.operationId ?? OperationId.next());
       TriggersMetrics.statusReached(failed.taskName, TaskStatus.Replayed);
       TriggersMetrics.statusReached(failed.taskName, TaskStatus.Scheduled);
       await this.postReplay(failed);
-    });
+    }));
   }
 
   /**

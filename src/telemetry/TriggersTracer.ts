@@ -44,7 +44,14 @@ export class TriggersTracer {
     );
   }
 
-  /** Notes on a fire's span the instances it scheduled. */
+  /** Runs `fn` in a `triggers.replay` span of `instance` (the failed one) in session `uid`. */
+  static inReplay<T>(uid: string, instance: string, fn: (span: Span) => Promise<T>): Promise<T> {
+    return TriggersTracer.inSpan('triggers.replay', SpanKind.INTERNAL, context.active(), fn, (span) =>
+      span.setAttributes({ [TelemetryAttributes.Session]: uid, [TelemetryAttributes.Instance]: instance }),
+    );
+  }
+
+  /** Notes on a fire's (or replay's) span the instances it scheduled. */
   static scheduled(span: Span, instances: ReadonlyArray<{ name: string }>): void {
     if (instances.length > 0 && span.isRecording()) span.setAttribute(TelemetryAttributes.Scheduled, instances.map((instance) => instance.name));
   }
