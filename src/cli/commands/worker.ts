@@ -53,13 +53,6 @@ function log(quiet: boolean | undefined, line: string): void {
 }
 
 /**
- * The queues registered task classes route to that this worker does not
- * consume, with the tasks routed there: a class's `@TriggerTask({ queue })`,
- * else the default queue. Classes whose own `using` names another runner
- * are left out (they never reach a queue). Per-session `queue` directives
- * and queue routers cannot be known here.
- */
-/**
  * The line a worker error is printed as. BullMQ losing a job's lock (it
  * expired during an outage, or a failover lost it) is expected then, and
  * harmless: the line says so.
@@ -70,6 +63,13 @@ export function workerErrorLine(error: Error): string {
   return `worker error: ${error.message}${meaning}`;
 }
 
+/**
+ * The queues registered task classes route to that this worker does not
+ * consume, with the tasks routed there: a class's `@TriggerTask({ queue })`,
+ * else the default queue. Classes whose own `using` names another runner
+ * are left out (they never reach a queue). Per-session `queue` directives
+ * and queue routers cannot be known here.
+ */
 export function unconsumedQueues(container: Container, consumed: readonly string[]): Map<string, string[]> {
   const options = container.isBound(TRIGGERS.BullMQOptions) ? container.get<BullMQRunnerOptions>(TRIGGERS.BullMQOptions) : undefined;
   const defaultQueue = options?.defaultQueue ?? DEFAULT_QUEUE;

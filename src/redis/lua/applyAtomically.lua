@@ -69,6 +69,7 @@
 --- @include "operationOf"
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
+--- @include "freeTasksVersion"
 local op = operationOf(KEYS, ARGV, #ARGV - 4)
 -- Looked up before any lock or version check: a repeat is recognised even while the lock is held.
 local applied = appliedOutcome(op)
@@ -91,10 +92,8 @@ local function decline()
   if KEYS[10] then redis.call('DEL', KEYS[10]) end
   return { 0 }
 end
--- The lock, the waiter mark and the tasks version in one read (all three are plain strings).
-local gate = redis.call('MGET', KEYS[1], KEYS[2], KEYS[9])
-if gate[1] or gate[2] then return decline() end
-if ARGV[4] == '' or (gate[3] or '') ~= ARGV[4] then return decline() end
+local version = freeTasksVersion(KEYS[1], KEYS[2], KEYS[9])
+if not version or ARGV[4] == '' or version ~= ARGV[4] then return decline() end
 
 --- @include "stringLocals"
 --- @include "members"

@@ -3,7 +3,7 @@
   session has no keys left (they expired by TTL, or were removed outside
   the storage), checked in the same atomic step: a session written again
   meanwhile keeps its entry. Run by the directory's listing of sessions
-  for the entries it is about to list.
+  for each entry it is about to list, and by the reconciliation's sweep.
 
   KEYS[1] the sessions index of the session's shard
   KEYS[2] tasks

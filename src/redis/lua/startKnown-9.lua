@@ -33,16 +33,15 @@
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
 --- @include "recordStatus"
+--- @include "freeTasksVersion"
 local op = operationOf(KEYS, ARGV, 8)
 -- Not applicable now: 2 when this id already applied it (its start changed the text, so a repeat lands here).
 local function declined()
   if appliedOutcome(op) then return 2 end
   return 0
 end
--- The lock, the waiter mark and the tasks version in one read (all three are plain strings).
-local gate = redis.call('MGET', KEYS[1], KEYS[2], KEYS[9])
-if gate[1] or gate[2] then return declined() end
-if ARGV[6] == '' or (gate[3] or '') ~= ARGV[6] then return declined() end
+local version = freeTasksVersion(KEYS[1], KEYS[2], KEYS[9])
+if not version or ARGV[6] == '' or version ~= ARGV[6] then return declined() end
 if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return declined() end
 local ok, old = pcall(recordStatus, ARGV[4])
 if not ok then return 0 end

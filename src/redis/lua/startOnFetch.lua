@@ -43,6 +43,7 @@ end
 --- @include "members"
 --- @include "refreshTtl"
 --- @include "putRecord"
+--- @include "freeTasksVersion"
 
 -- The session key layout: SCRIPT_PARTS (the parts of the session scripts' KEYS, in order) and UNSTARTED_PART.
 --- @insert "sessionKeyLayout"
@@ -83,9 +84,8 @@ local function startFetched(flat)
   -- The session's keys in the KEYS order of the storage's scripts, for the shared fragments.
   local K = {}
   for i, part in ipairs(SCRIPT_PARTS) do K[i] = base .. part end
-  -- The lock, the waiter mark and the tasks version in one read (all three are plain strings).
-  local gate = redis.call('MGET', K[1], K[2], K[9])
-  if gate[1] or gate[2] then return nil end
+  local version = freeTasksVersion(K[1], K[2], K[9])
+  if not version then return nil end
   local rec = redis.call('HGET', K[5], name)
   -- The stored text must be the hint exactly, and the hint the whole "record" value (a comma follows it).
   if not rec or strbyte(dataText, recAt + #rec) ~= 44 or strsub(dataText, recAt, recAt + #rec - 1) ~= rec then return nil end
@@ -134,7 +134,7 @@ local function startFetched(flat)
     ',"scheduled":' .. scheduled .. ',"running":' .. now .. '},"actualKwargs":' .. actual .. '}}'
   putRecord(K, name, task, text, 'running', 'scheduled', base .. UNSTARTED_PART)
   refreshTtl(K, ttl, base .. UNSTARTED_PART)
-  return { name, text, entry, gate[3] or '' }
+  return { name, text, entry, version }
 end
 
 local ok, started = pcall(startFetched, result[1])

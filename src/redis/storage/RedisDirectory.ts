@@ -38,11 +38,9 @@ export class RedisDirectory implements StorageDirectory {
       const matching = entries.filter((entry) => entry.status === status).map(({ uid, instance, since }) => ({ uid, instance, since }));
       return next === undefined ? { entries: matching } : { entries: matching, next };
     }
-    const { pairs, next } = await this.range('failed', query);
-    const listed = pairs.map(([member, at]) => RedisDirectory.instanceOf(member, at)).filter((entry): entry is DirectoryInstance => entry !== undefined);
     // An entry whose record is gone (its session expired by TTL) is left out, and dropped.
-    const gone = await this.goneOf(listed);
-    const entries = listed.filter((_, i) => !gone[i]);
+    const { listed, next } = await this.failedPage(query);
+    const entries = listed.filter(({ dropped }) => !dropped).map(({ uid, instance, since }) => ({ uid, instance, since }));
     return next === undefined ? { entries } : { entries, next };
   }
 
@@ -89,10 +87,8 @@ export class RedisDirectory implements StorageDirectory {
    * meanwhile keeps it): a page may hold fewer entries than its limit.
    */
   async sessionsByActivity(query: DirectoryQuery = {}): Promise<DirectoryPage<DirectorySession>> {
-    const { pairs, next } = await this.range('sessions', query);
-    const listed = pairs.map(([tag, at]) => ({ tag, uid: RedisSessionKeys.uidOfTag(tag), lastActivity: new Date(at) }));
-    const dropped = await Promise.all(listed.map(({ tag, uid }) => this.dropIfExpired(tag, uid)));
-    const entries = listed.filter((_, i) => !dropped[i]).map(({ uid, lastActivity }) => ({ uid, lastActivity }));
+    const { listed, next } = await this.sessionsPage(query);
+    const entries = listed.filter(({ dropped }) => !dropped).map(({ uid, lastActivity }) => ({ uid, lastActivity }));
     return next === undefined ? { entries } : { entries, next };
   }
 
@@ -103,25 +99,26 @@ export class RedisDirectory implements StorageDirectory {
    * last: start again).
    */
   async sweepExpiredSessions(limit: number, cursor?: string): Promise<{ dropped: string[]; next?: string }> {
-    const { pairs, next } = await this.range('sessions', { limit, cursor });
-    const listed = pairs.map(([tag]) => ({ tag, uid: RedisSessionKeys.uidOfTag(tag) }));
-    const dropped = await Promise.all(listed.map(({ tag, uid }) => this.dropIfExpired(tag, uid)));
-    const uids = listed.filter((_, i) => dropped[i]).map(({ uid }) => uid);
-    return next === undefined ? { dropped: uids } : { dropped: uids, next };
+    const { listed, next } = await this.sessionsPage({ limit, cursor });
+    const dropped = listed.filter((entry) => entry.dropped).map(({ uid }) => uid);
+    return next === undefined ? { dropped } : { dropped, next };
   }
 
-  /**
-   * Drops the sessions-index entry of session `uid` (member `tag`) if the
-   * session has no keys left; whether it did. A plain `EXISTS` first (the
-   * common case: the session is there), then the script that checks again
-   * and removes in one step.
-   */
-  private async dropIfExpired(tag: string, uid: string): Promise<boolean> {
-    const keys = this.connection.keysFor(uid);
-    const sessionKeys = [keys.tasks, keys.instances, keys.latestKwargs];
-    if ((await this.connection.call(uid, 'directory', (redis) => redis.exists(...sessionKeys))) > 0) return false;
-    const index = RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), 'sessions');
-    return (await this.connection.call(uid, 'directory', (redis) => RedisScripts.dropExpiredSession.run(redis, [index, ...sessionKeys], [tag]))) === 1;
+  /** A page of the sessions index, each entry dropped (and so marked) when its session has no keys left, in one step per entry. */
+  private async sessionsPage(query: DirectoryQuery): Promise<{ listed: Array<DirectorySession & { dropped: boolean }>; next?: string }> {
+    const { pairs, next } = await this.range('sessions', query);
+    const listed = await Promise.all(
+      pairs.map(async ([tag, at]) => {
+        const uid = RedisSessionKeys.uidOfTag(tag);
+        const keys = this.connection.keysFor(uid);
+        const index = RedisSessionKeys.indexKey(this.connection.shards.keyPrefixFor(uid), 'sessions');
+        const dropped = await this.connection.call(uid, 'directory', (redis) =>
+          RedisScripts.dropExpiredSession.run(redis, [index, keys.tasks, keys.instances, keys.latestKwargs], [tag]),
+        );
+        return { uid, lastActivity: new Date(at), dropped: dropped === 1 };
+      }),
+    );
+    return next === undefined ? { listed } : { listed, next };
   }
 
   /**
@@ -165,21 +162,17 @@ export class RedisDirectory implements StorageDirectory {
    * the cursor of the next page (undefined after the last: start again).
    */
   async sweepGoneFailed(limit: number, cursor?: string): Promise<{ dropped: DirectoryInstance[]; next?: string }> {
-    const { pairs, next } = await this.range('failed', { limit, cursor });
-    const listed = pairs.map(([member, at]) => RedisDirectory.instanceOf(member, at)).filter((entry): entry is DirectoryInstance => entry !== undefined);
-    const gone = await this.goneOf(listed);
-    const dropped = listed.filter((_, i) => gone[i]);
+    const { listed, next } = await this.failedPage({ limit, cursor });
+    const dropped = listed.filter((entry) => entry.dropped).map(({ uid, instance, since }) => ({ uid, instance, since }));
     return next === undefined ? { dropped } : { dropped, next };
   }
 
-  /** For each failed entry, whether its record is gone, in which case its entry is dropped (a plain HEXISTS first). */
-  private goneOf(entries: readonly DirectoryInstance[]): Promise<boolean[]> {
-    return Promise.all(
-      entries.map(async ({ uid, instance }) => {
-        const exists = await this.connection.call(uid, 'directory', (redis) => redis.hexists(this.connection.keysFor(uid).instances, instance));
-        return exists === 1 ? false : this.drop(TaskStatus.Failed, uid, instance);
-      }),
-    );
+  /** A page of the failed index, each entry dropped (and so marked) when its record is gone. */
+  private async failedPage(query: DirectoryQuery): Promise<{ listed: Array<DirectoryInstance & { dropped: boolean }>; next?: string }> {
+    const { pairs, next } = await this.range('failed', query);
+    const entries = pairs.map(([member, at]) => RedisDirectory.instanceOf(member, at)).filter((entry): entry is DirectoryInstance => entry !== undefined);
+    const listed = await Promise.all(entries.map(async (entry) => ({ ...entry, dropped: await this.drop(TaskStatus.Failed, entry.uid, entry.instance) })));
+    return next === undefined ? { listed } : { listed, next };
   }
 
   /** The instance a `<tag>:<instance>` member names, entered at `at` (undefined for a malformed member). */
