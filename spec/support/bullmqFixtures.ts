@@ -4,7 +4,8 @@ import { BullMQTaskRunner, TriggerWorker, closeTriggersContainer, createTriggers
 import type { JobCompletedEvent, JobFailedEvent, TriggerConfiguration, TriggerManager, TriggerWorkerOptions, TriggersContainerOptions } from '../../src';
 import { MemoryLogSink } from '../../src/testing';
 import { Gate } from './bullmqTasks';
-import { connectionOf, waitFor } from './redisContainers';
+import { connectionOf } from './redisContainers';
+import { waitFor } from './waitFor';
 import { sharedRedis, uniquePrefix } from './sharedRedis';
 
 const open: Array<() => Promise<void>> = [];

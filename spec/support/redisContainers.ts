@@ -45,15 +45,6 @@ export async function keysUnder(container: Container, prefix: string): Promise<s
   return keys.sort();
 }
 
-/** Polls `condition` every few ms until it holds or `timeoutMs` passes (then throws naming `what`). */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** A command as sent on a connection: its name and arguments. */
 export interface SentCommand {
   name: string;

@@ -9,7 +9,8 @@ import { RedisScripts } from '../../../src/redis/storage/RedisScripts';
 import { recordHintText } from '../../../src/redis/bullmq/BullMQJobData';
 import { expectInstance } from '../../../src/testing';
 import { bullmqContainer, bullmqSession, closeBullmq, startWorker } from '../../support/bullmqFixtures';
-import { commandsSent, connectionOf, waitFor } from '../../support/redisContainers';
+import { commandsSent, connectionOf } from '../../support/redisContainers';
+import { waitFor } from '../../support/waitFor';
 import '../../support/bullmqTasks';
 
 /** Names that need escaping in JSON, in Lua patterns, or both. */

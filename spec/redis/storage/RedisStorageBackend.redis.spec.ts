@@ -22,7 +22,8 @@ import type { FireReadSet, InstanceMetadata, SessionChanges, TriggerConfiguratio
 import { ThreadingTaskRunner, expectInstance, expectUnresolvedInstances, expectUnresolvedTasks } from '../../../src/testing';
 import '../../support/coreRunners';
 import { fireAll } from '../../support/fixtures';
-import { closeRedisContainers, commandsSent, connectionOf, keysUnder, redisTestContainer, waitFor } from '../../support/redisContainers';
+import { closeRedisContainers, commandsSent, connectionOf, keysUnder, redisTestContainer } from '../../support/redisContainers';
+import { waitFor } from '../../support/waitFor';
 import { sharedRedis, uniquePrefix } from '../../support/sharedRedis';
 
 const WORKFLOW: TriggerConfiguration = {

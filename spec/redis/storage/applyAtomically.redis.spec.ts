@@ -4,7 +4,8 @@ import { RedisStorageBackend, TaskStatus, getManager, runnerToken } from '../../
 import type { TaskInstance, TriggerConfiguration, TriggerManager } from '../../../src';
 import { ThreadingTaskRunner, expectInstance } from '../../../src/testing';
 import { CoreSpecLockProbeRunner } from '../../support/coreRunners';
-import { closeRedisContainers, commandsSent, redisTestContainer, waitFor } from '../../support/redisContainers';
+import { closeRedisContainers, commandsSent, redisTestContainer } from '../../support/redisContainers';
+import { waitFor } from '../../support/waitFor';
 import { uniquePrefix } from '../../support/sharedRedis';
 import { ExecutionContext } from '../../../src/context/ExecutionContext';
 

@@ -3,7 +3,7 @@ import type { Container } from 'inversify';
 import { BullMQTaskRunner, JobGoneError, Manager, TRIGGERS, Task, TaskStatus, TriggerManager, TriggerTask, TriggerWorker, getManager } from '../../../src';
 import type { DirectoryInstance, Kwargs, RedisConnection, StorageDirectory, TaskContext, TaskInstance } from '../../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../../support/bullmqFixtures';
-import { waitFor } from '../../support/redisContainers';
+import { waitFor } from '../../support/waitFor';
 import { untilClockPasses } from '../../support/waitFor';
 
 /** Finishes with its instance name. */

@@ -3,7 +3,7 @@ import { BullMQTaskRunner, Task, TriggerTask } from '../../../src';
 import type { JobCompletedEvent, Kwargs, TaskContext, TriggerManager } from '../../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, completedJob, declineFinish, startWorker } from '../../support/bullmqFixtures';
 import { Gate } from '../../support/bullmqTasks';
-import { waitFor } from '../../support/redisContainers';
+import { waitFor } from '../../support/waitFor';
 
 /** An application error class: its name is what the job's failedReason starts with. */
 class ValueError extends Error {}

@@ -3,7 +3,8 @@ import { BullMQTaskRunner, Task, TriggerTask } from '../../../src';
 import type { JobCompletedEvent, Kwargs, TaskContext } from '../../../src';
 import { bullmqContainer, bullmqSession, closeBullmq, declineFinish, startWorker } from '../../support/bullmqFixtures';
 import { Gate } from '../../support/bullmqTasks';
-import { connectionOf, recordTaken, waitFor } from '../../support/redisContainers';
+import { connectionOf, recordTaken } from '../../support/redisContainers';
+import { waitFor } from '../../support/waitFor';
 
 /** Runs of {@link PipelinedGatedTask}, by instance name. */
 const runs = new Map<string, number>();
