@@ -58,6 +58,18 @@ describe('public API (package root and triggers-ts/testing)', () => {
     expect(withTesting).to.include.members(['PassThruTask', 'DevNullTask', 'FailingTask', 'SelfSkippingTask', 'SelfRetryingTask']);
   });
 
+  it('loads the dashboard web framework only when a dashboard is made, not when the package root is imported', async () => {
+    const honoLoaded = "Object.keys(require.cache).some((file) => /[\\\\/]node_modules[\\\\/](hono|@hono)[\\\\/]/.test(file))";
+    const script = [
+      "require('reflect-metadata');",
+      "const root = require('triggers-ts');",
+      `const atImport = ${honoLoaded};`,
+      'root.createDashboard(root.createTriggersContainer());',
+      `process.stdout.write(JSON.stringify([atImport, ${honoLoaded}]));`,
+    ].join('\n');
+    expect(JSON.parse(await runNode(script))).to.deep.equal([false, true]);
+  });
+
   it('names the default tokens as documented, with the embedded defaults', () => {
     const container: Container = triggers.createTriggersContainer();
     expect(container.get(triggers.TRIGGERS.DefaultTaskRunnerName)).to.equal('threading');

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { Container } from 'inversify';
 import {
@@ -84,6 +82,9 @@ export function createDashboard(container: Container, options: DashboardOptions 
   const managerOf = (uid: string): TriggerManager =>
     container.get<ManagerFactory>(TRIGGERS.ManagerFactory)(uid, options.manager === undefined ? undefined : { manager: options.manager });
 
+  // Loaded when a dashboard is made, not when the package is imported: most processes (workers, producers) serve none.
+  const { Hono } = require('hono') as typeof import('hono');
+  const { getRequestListener } = require('@hono/node-server') as typeof import('@hono/node-server');
   const app = new Hono({ getPath: (request) => stripBase(pathOf(request.url), basePath) });
 
   app.use('*', async (c, next) => {
