@@ -4,7 +4,7 @@ import { ConfigurationValidator } from '../config';
 import { TriggerRegistry } from '../registry/TriggerRegistry';
 import { isNamedBound, resolveNamed } from '../registry/resolveNamed';
 import { TRIGGERS } from '../registry/tokens';
-import { InvalidIdempotencyKeyError, InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, UnknownInstanceError, UnknownManagerError } from '../errors';
+import { InvalidIdempotencyKeyError, InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, StorageUnavailableError, UnknownInstanceError, UnknownManagerError } from '../errors';
 import { ALL_TASK_STATUSES, TaskInstance, TaskStatus, assertJsonObject, isPlainObject, isReservedName } from '../model';
 import type { InstanceMetadata, Kwargs, TaskConfig, TriggerConfiguration, TriggerKwargs } from '../model';
 import type { AtomicOperation, AtomicOutcome } from '../storage/AtomicOperation';
@@ -225,7 +225,7 @@ export class TriggerManager {
     return within(() => this.handOver(outcome, runners));
   }
 
-  /** Hands the instances an atomic step scheduled (but those it enqueued) to their runners; fails those refused. */
+  /** Hands the instances an atomic step scheduled (but those it enqueued) to their runners; fails those refused (see {@link unreachable}). */
   private async handOver(outcome: AtomicOutcome, runners: Map<TaskConfig, InstanceRunner>): Promise<AtomicOutcome> {
     const scheduled: TaskInstance[] = [];
     const refused: Array<[TaskInstance, unknown]> = [];
@@ -239,7 +239,8 @@ export class TriggerManager {
         await runner.run(this, instance);
         scheduled.push(instance);
       } catch (error) {
-        refused.push([instance, error]);
+        if (unreachable(error)) scheduled.push(instance);
+        else refused.push([instance, error]);
       }
     }
     if (refused.length > 0) {
@@ -331,7 +332,8 @@ export class TriggerManager {
    * handing each instance to its runner. Runners are resolved first, so an
    * unknown runner name fails the operation before any status changes. A
    * runner that refuses an instance fails that instance (it can then be
-   * replayed); the session lock is held throughout, so no other operation sees the
+   * replayed), unless it only could not reach its queue ({@link unreachable});
+   * the session lock is held throughout, so no other operation sees the
    * `scheduled` state of a refused instance.
    */
   private async schedule(tx: SessionTransaction, instances: TaskInstance[]): Promise<TaskInstance[]> {
@@ -361,6 +363,10 @@ export class TriggerManager {
         await runner.run(this, instance);
         scheduled.push(instance);
       } catch (error) {
+        if (unreachable(error)) {
+          scheduled.push(instance);
+          continue;
+        }
         instance.metadata = { ...instance.metadata, ...failureMetadata(error) };
         instance.setStatus(TaskStatus.Failed);
         tx.put(instance);
@@ -786,4 +792,15 @@ function assertTriggerKwargs(value: unknown, what: string): asserts value is Tri
   for (const [trigger, kwargs] of Object.entries(value)) {
     if (!isPlainObject(kwargs)) throw new InvalidKwargsError({ what, trigger, reason: 'must be an object' });
   }
+}
+
+/**
+ * Whether a runner's refusal is only its queue's server being unreachable
+ * (a BullMQ add that timed out during a Redis restart): no fault of the
+ * instance, which stays `scheduled`. Its job is added once Redis answers
+ * (the job id makes it one), or the worker's reconciliation enqueues it
+ * (docs/guarantees.md).
+ */
+function unreachable(error: unknown): boolean {
+  return error instanceof StorageUnavailableError;
 }

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { StorageUnavailableError, TRIGGERS, getManager } from '../../../src';
+import { BullMQTaskRunner, StorageUnavailableError, TRIGGERS, getManager, runnerToken } from '../../../src';
 import type { RedisConnection } from '../../../src';
 import { ThreadingTaskRunner, expectInstance } from '../../../src/testing';
 import { FAULT_TIMEOUT_MS, closeFaultContainers, faultContainer, onceAvailable, settleTimed } from '../../support/faultFixtures';
 import { keysUnder } from '../../support/redisContainers';
 import { RestartableRedis, freePort } from '../../support/restartableRedis';
 import { closeClientInWait } from '../../support/closeClientInWait';
+import { waitFor } from '../../support/waitFor';
 
 /** Margin over the operation timeout for timers and one connection attempt on loopback. */
 const MARGIN_MS = 1500;
@@ -78,6 +79,31 @@ describe('faults: Redis unreachable (in process)', function () {
     expect(warnings[0].message).to.include(`127.0.0.1:${server.port}`);
     expect(recoveries, JSON.stringify(log)).to.have.length(1);
     expect(recoveries[0].message).to.match(/reconnected after \d+\.\d s$/);
+  });
+
+  it('leaves an instance scheduled when its queue is unreachable as it is enqueued (the add timed out), and its job lands once Redis is back', async () => {
+    const server = await RestartableRedis.onFreePort();
+    servers.push(server);
+    await server.start();
+    // Sessions in memory, jobs on the restartable server: of the fire, only the enqueue meets the outage.
+    const { container, prefix } = faultContainer(server.url, { defaultStorage: 'memory', defaultRunner: 'bullmq' });
+    const manager = getManager(container, 'faults-enqueue');
+    await manager.updateConfiguration({ t_q: { after: ['go'], run: 'PassThruTask' } });
+    const queue = container.get<BullMQTaskRunner>(runnerToken('bullmq')).queue('triggers');
+    await queue.getJobCounts();
+
+    await server.stop();
+    const { error, ms } = await settleTimed(manager.fire('go', { n: 1 }));
+    expect(error).to.equal(undefined);
+    expect(ms).to.be.at.least(FAULT_TIMEOUT_MS - 50).and.below(FAULT_TIMEOUT_MS + MARGIN_MS);
+    // No fault of the instance: not failed, still waiting for its job.
+    await expectInstance(manager, 't_q#0').scheduled();
+
+    await server.start();
+    const jobId = BullMQTaskRunner.jobIdFor(prefix, 'faults-enqueue', 't_q#0');
+    const job = await waitFor('the add sent during the outage to land', async () => (await queue.getJob(jobId)) ?? false);
+    expect(job.data.instance).to.equal('t_q#0');
+    expect(await queue.getJobCounts('waiting')).to.deep.equal({ waiting: 1 });
   });
 
   it('reports commands of an auto-pipelined batch cut off after a partial reply (the connection closed mid-batch) as StorageUnavailableError that may be applied', async () => {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { recordHintText } from '../../../src/redis/bullmq/BullMQJobData';
 import type { BullMQJobData } from '../../../src/redis/bullmq/BullMQJobData';
 import { BullMQTaskRunner, Task, TaskInstance, TriggerTask } from '../../../src';
-import type { InstanceRecord, JobCompletedEvent, Kwargs, RedisStorageBackend, TaskContext, TriggerWorker } from '../../../src';
-import { bullmqContainer, bullmqSession, closeBullmq, completedJob, startWorker } from '../../support/bullmqFixtures';
+import type { InstanceRecord, JobCompletedEvent, JobFailedEvent, Kwargs, RedisStorageBackend, TaskContext, TriggerWorker } from '../../../src';
+import { bullmqContainer, bullmqSession, closeBullmq, completedJob, failedJob, startWorker } from '../../support/bullmqFixtures';
 import { commandsSent, connectionOf, recordTaken } from '../../support/redisContainers';
 import { uniquePrefix } from '../../support/sharedRedis';
 
@@ -179,4 +179,39 @@ describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', ()
     expect(t2.status).to.equal('finished');
     expect((t2.metadata.result as { passed: Kwargs }).passed).to.deep.equal({ t_1: { from: 't_1#0', passed: { go: {} } } });
   });
+  for (const forgery of [
+    { kind: 'the id and name of an instance that does not exist', uid: undefined, instance: 't_1#999', refusal: 'MalformedJobError' },
+    { kind: 'the id and uid of another session', uid: 'sof someone else', instance: 't_1#0', refusal: 'ForgedJobError' },
+  ]) {
+    it(`starts nothing for a forged job carrying a scheduled instance's hints under ${forgery.kind}, and refuses it`, async () => {
+      const { container, runner, prefix } = await bullmqContainer({ defaultStorage: 'redis' });
+      const manager = await bullmqSession(container, { t_1: { after: ['go'], run: 'SOF_Probe' } });
+      await manager.fire('go', { n: 1 });
+      const queue = runner.queue('triggers');
+      const genuineId = BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_1#0');
+      const genuine = await queue.getJob(genuineId);
+      const data = genuine?.data as unknown as BullMQJobData;
+      expect(data.session, 'the genuine job carries the hints').to.be.a('string');
+      await genuine?.remove();
+      const uid = forgery.uid ?? manager.storage.uid;
+      const forgedId = BullMQTaskRunner.jobIdFor(prefix, uid, forgery.instance);
+      await queue.add('SOF_Probe', { ...data, uid, instance: forgery.instance } as never, { jobId: forgedId });
+
+      let refused!: Promise<JobFailedEvent>;
+      const worker = await startWorker(container, {}, (w) => (refused = failedJob(w, (event) => event.jobId === forgedId)));
+      expect((await refused).error.name).to.equal(forgery.refusal);
+      // Its fetch left the instance as it was: still scheduled, no status change counted, nothing ran.
+      expect((await manager.storage.getInstance('t_1#0')).status).to.equal('scheduled');
+      const counts = await connectionOf(container).redis.hgetall(`${prefix}:idx:counts`);
+      expect(Object.keys(counts).filter((field) => field.startsWith('scheduled>running:'))).to.deep.equal([]);
+      expect(seenWhileRunning.has('t_1#0')).to.equal(false);
+
+      // The instance's own job runs it, once.
+      const done = completedJob(worker, 't_1#0');
+      await queue.add('SOF_Probe', data as never, { jobId: genuineId });
+      await done;
+      expect((await manager.storage.getInstance('t_1#0')).status).to.equal('finished');
+      expect(await queue.getJobState(forgedId)).to.equal('failed');
+    });
+  }
 });

@@ -606,7 +606,10 @@ export class FaultScenario {
         }
       }
 
+      const failureStacks: string[] = [];
       for (const instance of await retrying(() => storage.getInstances())) {
+        const info = instance.metadata.exceptionInfo;
+        if (instance.status === TaskStatus.Failed && typeof info === 'string') failureStacks.push(`${instance.name}: ${info.split('\n').slice(0, 6).map((line) => line.trim()).join(' | ')}`);
         const key = `${instance.taskName} ${instance.status}`;
         recounted.set(key, (recounted.get(key) ?? 0) + 1);
         if ((LISTED_STATUSES as readonly string[]).includes(instance.status)) inListedStatus.add(`${instance.status} ${JSON.stringify(session.uid)} ${instance.name}`);
@@ -615,7 +618,7 @@ export class FaultScenario {
       const difference = sessionDifference(state, reference.get(session.uid) as ComparedSession);
       if (difference !== undefined) {
         figures.sessionsDiffering += 1;
-        example(`differs from memory: ${label} ${difference}`);
+        example(`differs from memory: ${label} ${difference}${failureStacks.length > 0 ? `; failures: ${failureStacks.join('; ')}` : ''}`);
       }
     }
 

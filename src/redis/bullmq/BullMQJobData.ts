@@ -44,6 +44,8 @@ function hintProblems(fields: Record<string, unknown>): string[] {
   const { record } = fields;
   if (record !== undefined && typeof record !== 'string' && !isPlainObject(record)) problems.push('"record" must be an object or a string');
   if (fields.session !== undefined && typeof fields.session !== 'string') problems.push('"session" must be a string');
+  // The hint is the record of the instance the job names (its name first), never another's.
+  if (isPlainObject(record) && record.name !== fields.instance) problems.push('"record" must be the record of the job\'s own instance');
   return problems;
 }
 

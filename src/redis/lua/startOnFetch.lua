@@ -8,7 +8,10 @@
   It acts only where it can be exact: the job was enqueued by
   applyAtomically (its data opens with session, the session's key base,
   under this worker's key head, and record, the text written scheduled,
-  found in place: the data is not decoded), the
+  found in place: the data is not decoded), the job is the one of the
+  instance and session those hints name (its id is the deterministic id of
+  the prefix, the data's uid and instance; the instance is the record's;
+  the key base is the uid's: a forged job starts nothing), the
   stored record is still exactly that text, the session's lock is free and
   nobody waits for it, the record has the shape the storage writes
   (metadata holding only its four timestamps, no integer-like trigger
@@ -19,12 +22,13 @@
   KEYS vary: BullMQ's own, passed through (14 for moveToFinished, 11 for
   moveToActive in the supported BullMQ).
 
-  ARGV[1..n-3] BullMQ's own arguments
-  ARGV[n-2] ISO time of the start
-  ARGV[n-1] session TTL, seconds (0 = none)
-  ARGV[n] the session key head of the fetched job's shard (<prefix>:{ on
+  ARGV[1..n-4] BullMQ's own arguments
+  ARGV[n-3] ISO time of the start
+  ARGV[n-2] session TTL, seconds (0 = none)
+  ARGV[n-1] the session key head of the fetched job's shard (<prefix>:{ on
           one server, {<prefix>.s<k>}:{ on a Cluster: only a session
           whose keys share the slot of BullMQ's KEYS is started)
+  ARGV[n] the key prefix as JSON text (for the job id check)
 
   Returns BullMQ's own result unchanged, with { instance name, running
   record, task entry JSON, tasks version } appended as a fifth element when
@@ -44,22 +48,23 @@ end
 --- @include "refreshTtl"
 --- @include "putRecord"
 --- @include "freeTasksVersion"
+--- @include "sessionTag"
 
 -- The session key layout: SCRIPT_PARTS (the parts of the session scripts' KEYS, in order) and UNSTARTED_PART.
 --- @insert "sessionKeyLayout"
 local n = #ARGV
-local iso, ttl, keyHead = ARGV[n - 2], tonumber(ARGV[n - 1]), ARGV[n]
+local iso, ttl, keyHead, prefixJson = ARGV[n - 3], tonumber(ARGV[n - 2]), ARGV[n - 1], ARGV[n]
 local bullArgv = {}
-for i = 1, n - 3 do bullArgv[i] = ARGV[i] end
+for i = 1, n - 4 do bullArgv[i] = ARGV[i] end
 local result = bullmqFetch(KEYS, bullArgv)
 if type(result) ~= 'table' or type(result[1]) ~= 'table' then return result end
 
-local SESSION_HINT, RECORD_HINT = '{"session":"', '","record":'
+local SESSION_HINT, RECORD_HINT, UID_MEMBER, INSTANCE_MEMBER = '{"session":"', '","record":', ',"uid":', ',"instance":'
 local TIMESTAMPS = ',"metadata":{"timestamps":{"created":("[^"]*"),"lastModified":"[^"]*","unstarted":("[^"]*"),"scheduled":("[^"]*")}}}$'
 local STATUS_AND_KWARGS = ',"status":"scheduled","kwargs":'
 local ABANDON_STATE = ',"abandonState":'
 
-local function startFetched(flat)
+local function startFetched(flat, jobId)
   local dataText
   for i = 1, #flat, 2 do
     if flat[i] == 'data' then
@@ -89,6 +94,15 @@ local function startFetched(flat)
   local rec = redis.call('HGET', K[5], name)
   -- The stored text must be the hint exactly, and the hint the whole "record" value (a comma follows it).
   if not rec or strbyte(dataText, recAt + #rec) ~= 44 or strsub(dataText, recAt, recAt + #rec - 1) ~= rec then return nil end
+  -- Then ,"uid":<uid>,"instance":<name> (the payload's head): the job must be that instance's, in that uid's session.
+  local uidAt = recAt + #rec + #UID_MEMBER
+  if strsub(dataText, uidAt - #UID_MEMBER, uidAt - 1) ~= UID_MEMBER then return nil end
+  local uidEnd = skipString(dataText, uidAt)
+  local nameJson = '"' .. name .. '"'
+  if strsub(dataText, uidEnd, uidEnd + #INSTANCE_MEMBER + #nameJson - 1) ~= INSTANCE_MEMBER .. nameJson then return nil end
+  local uidJson = strsub(dataText, uidAt, uidEnd - 1)
+  if jobId ~= 'i-' .. redis.sha1hex('[' .. prefixJson .. ',' .. uidJson .. ',' .. nameJson .. ']') then return nil end
+  if base ~= keyHead .. (sessionTag(uidJson) or '') .. '}:' then return nil end
   if strfind(rec, '"__proto__"', 1, true) then return nil end
 
   -- {"name":<string>,"task":<string>,"status":"scheduled","kwargs":<object>,"abandonState":<array>,"metadata":{"timestamps":{4 stamps}}}
@@ -137,6 +151,6 @@ local function startFetched(flat)
   return { name, text, entry, version }
 end
 
-local ok, started = pcall(startFetched, result[1])
+local ok, started = pcall(startFetched, result[1], result[2])
 if ok and started then result[5] = started end
 return result

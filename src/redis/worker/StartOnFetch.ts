@@ -37,6 +37,8 @@ export class StartOnFetch {
    */
   private readonly keyHeads: ReadonlyArray<{ readonly bullmqKeyHead: string; readonly sessionKeyHead: string }>;
   private readonly ttlSeconds: number;
+  /** The key prefix as JSON text: the script checks a job's id against the instance it would start. */
+  private readonly prefixJson: string;
 
   constructor(settings: RedisSettings) {
     const shards = settings.endpoint.shardsOf(settings.prefix);
@@ -45,6 +47,7 @@ export class StartOnFetch {
       sessionKeyHead: RedisSessionKeys.keyHead(shards.keyPrefixOf(shard)),
     }));
     this.ttlSeconds = settings.sessionTtlSeconds ?? 0;
+    this.prefixJson = JSON.stringify(settings.prefix);
   }
 
   /** Installs the wrapping on `connection`; call before any BullMQ worker uses it. */
@@ -93,7 +96,7 @@ export class StartOnFetch {
     const sessionKeyHead = this.sessionKeyHeadOf(keys[0]);
     // Keys of no shard of this prefix (not expected): BullMQ's own script, as it is.
     if (sessionKeyHead === undefined) return unwrapped();
-    const argv = [...args.slice(keyCount), new Date().toISOString(), this.ttlSeconds, sessionKeyHead];
+    const argv = [...args.slice(keyCount), new Date().toISOString(), this.ttlSeconds, sessionKeyHead, this.prefixJson];
     return run(connection, keys, argv).then((result) => this.keep(result));
   }
 

@@ -6,7 +6,7 @@ import type { Container } from 'inversify';
 import { isNamedBound, resolveNamed } from '../../registry/resolveNamed';
 import { TRIGGERS, runnerToken } from '../../registry/tokens';
 import type { RedisSettings } from '../connection/RedisSettings';
-import { ForgedJobError, InstanceFailedError, RunnerConfigurationError, StorageUnavailableError, UnknownInstanceError, UnknownManagerError, UnknownStorageError, WorkerLostError } from '../../errors';
+import { ForgedJobError, InstanceFailedError, InvalidInstanceStateError, RunnerConfigurationError, StorageUnavailableError, UnknownInstanceError, UnknownManagerError, UnknownStorageError, WorkerLostError } from '../../errors';
 import { ConnectionHealth, isConnectionError, stderrConnectionLog } from '../connection/ConnectionHealth';
 import { BullMQTaskRunner } from '../bullmq/BullMQTaskRunner';
 import { TaskInstance, TaskStatus, isPlainObject } from '../../model';
@@ -489,7 +489,7 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       });
       return this.refuse(job, forged, fetched);
     }
-    if (fetched !== undefined && payload.session !== this.storageConnection?.keysFor(payload.uid).base) {
+    if (payload.session !== undefined && this.storageConnection !== undefined && payload.session !== this.storageConnection.keysFor(payload.uid).base) {
       const forged = new ForgedJobError({
         jobId: job.id,
         uid: payload.uid,
@@ -507,7 +507,11 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     }
     const redelivered = job.attemptsStarted > 1 || job.stalledCounter > 0;
     if (redelivered && (await this.settleRedelivery(job, payload)) === 'settled') return;
-    if (fetched !== undefined && fetched.instance === payload.instance) {
+    if (fetched !== undefined && fetched.instance !== payload.instance) {
+      const forged = new ForgedJobError({ jobId: job.id, uid: payload.uid, instance: payload.instance, reason: `its "record" hint names another instance (${fetched.instance})` });
+      return this.refuse(job, forged, fetched);
+    }
+    if (fetched !== undefined) {
       // BullMQ's fetch of this job already started the instance: the storage takes that start instead of making one.
       this.storageConnection?.handoffs.noteFetchedStart(payload.uid, fetched);
     } else {
@@ -579,7 +583,15 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
       throw new JobRejection(asError(error), undefined);
     }
     if (verdict instanceof WorkerLostError) {
-      if (await this.replayLost(payload, verdict)) {
+      let replayed: boolean;
+      try {
+        replayed = await this.replayLost(payload, verdict);
+      } catch (error) {
+        // The re-run could not be recorded (the storage away, its lock not granted): touch nothing, so that this
+        // failure is not taken for the task's own; the reconciliation looks again later.
+        throw new JobRejection(asError(error), undefined);
+      }
+      if (replayed) {
         this.completedPayloads.set(job, { payload, outcome: TaskStatus.Replayed, durationMs: 0 });
         return 'settled';
       }
@@ -672,17 +684,26 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
   /**
    * Replays an instance whose worker died when its task has
    * `retryOnWorkerLoss` and a replay left: marked `failed` with `lost`, then
-   * replayed as a task's `retry()` does (depth + 1). Whether it did.
+   * replayed as a task's `retry()` does (depth + 1). Whether it did; throws
+   * when that could not be told or recorded (the storage away).
    */
   private async replayLost(payload: BullMQJobData, lost: WorkerLostError): Promise<boolean> {
     const manager = this.container.get<ManagerFactory>(TRIGGERS.ManagerFactory)(payload.uid, { manager: payload.manager, storage: payload.storage });
-    const instance = await manager.storage.getInstance(payload.instance).catch(() => undefined);
-    if (instance === undefined || instance.status !== TaskStatus.Running || !retriesOnWorkerLoss(instance)) return false;
+    let instance: TaskInstance;
+    try {
+      instance = await manager.storage.getInstance(payload.instance);
+    } catch (error) {
+      if (error instanceof UnknownInstanceError) return false;
+      throw error;
+    }
+    if (instance.status !== TaskStatus.Running || !retriesOnWorkerLoss(instance)) return false;
     try {
       await manager.retryInstance(payload.instance, failureMetadata(lost), { onlyIf: TaskStatus.Running });
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      // No longer running: settled meanwhile, nothing to re-run. Anything else is no reason to fail the instance.
+      if (error instanceof InvalidInstanceStateError) return false;
+      throw error;
     }
   }
 
