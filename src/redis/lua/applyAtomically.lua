@@ -70,6 +70,7 @@
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
 --- @include "freeTasksVersion"
+--- @include "instanceJobId"
 local op = operationOf(KEYS, ARGV, #ARGV - 4)
 -- Looked up before any lock or version check: a repeat is recognised even while the lock is held.
 local applied = appliedOutcome(op)
@@ -416,7 +417,7 @@ for _, e in ipairs(enqueue) do
   local job = jobs[e.ti]
   if job then
     local q = job.queue
-    local jobId = 'i-' .. redis.sha1hex(job.idHead .. e.nameJson .. ']')
+    local jobId = instanceJobId(job.idHead, e.nameJson)
     job.opts['jobId'] = jobId
     local text = ready[e.flag - 1]
     local head = #text > 8192 and job.head or (hintsHead .. text .. ',' .. string.sub(job.head, 2))

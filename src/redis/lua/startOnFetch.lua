@@ -49,6 +49,7 @@ end
 --- @include "putRecord"
 --- @include "freeTasksVersion"
 --- @include "sessionTag"
+--- @include "instanceJobId"
 
 -- The session key layout: SCRIPT_PARTS (the parts of the session scripts' KEYS, in order) and UNSTARTED_PART.
 --- @insert "sessionKeyLayout"
@@ -101,7 +102,7 @@ local function startFetched(flat, jobId)
   local nameJson = '"' .. name .. '"'
   if strsub(dataText, uidEnd, uidEnd + #INSTANCE_MEMBER + #nameJson - 1) ~= INSTANCE_MEMBER .. nameJson then return nil end
   local uidJson = strsub(dataText, uidAt, uidEnd - 1)
-  if jobId ~= 'i-' .. redis.sha1hex('[' .. prefixJson .. ',' .. uidJson .. ',' .. nameJson .. ']') then return nil end
+  if jobId ~= instanceJobId('[' .. prefixJson .. ',' .. uidJson .. ',', nameJson) then return nil end
   if base ~= keyHead .. (sessionTag(uidJson) or '') .. '}:' then return nil end
   if strfind(rec, '"__proto__"', 1, true) then return nil end
 

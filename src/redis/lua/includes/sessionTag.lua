@@ -8,16 +8,13 @@
 ]]
 --- @include "stringLocals"
 --- @include "asciiSessionTag"
-local BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+--- @include "base64urlDigit"
 local function sessionTag(uidJson)
   local last = #uidJson
   if last < 2 or strbyte(uidJson, 1) ~= 34 or strbyte(uidJson, last) ~= 34 or strfind(uidJson, BS, 1, true) then return nil end
   if not strfind(uidJson, '[\128-\255]') then return asciiSessionTag(uidJson, last) end
+  -- The UTF-16LE bytes of the uid's code units.
   local bytes = {}
-  local function unit(u)
-    bytes[#bytes + 1] = u % 256
-    bytes[#bytes + 1] = (u - u % 256) / 256
-  end
   local i = 2
   while i < last do
     local c = strbyte(uidJson, i)
@@ -41,12 +38,10 @@ local function sessionTag(uidJson)
       cp = cp * 64 + d - 0x80
     end
     if cp < least or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then return nil end
-    if cp >= 0x10000 then
-      local v = cp - 0x10000
-      unit(0xD800 + (v - v % 1024) / 1024)
-      unit(0xDC00 + v % 1024)
-    else
-      unit(cp)
+    local units = cp < 0x10000 and { cp } or { 0xD800 + (cp - 0x10000 - (cp - 0x10000) % 1024) / 1024, 0xDC00 + (cp - 0x10000) % 1024 }
+    for _, u in ipairs(units) do
+      bytes[#bytes + 1] = u % 256
+      bytes[#bytes + 1] = (u - u % 256) / 256
     end
     i = i + length
   end
@@ -55,9 +50,9 @@ local function sessionTag(uidJson)
     local a, b, c = bytes[j], bytes[j + 1], bytes[j + 2]
     local v = a * 65536 + (b or 0) * 256 + (c or 0)
     local s1, s2, s3, s4 = (v - v % 262144) / 262144, (v % 262144 - v % 4096) / 4096, (v % 4096 - v % 64) / 64, v % 64
-    out[#out + 1] = strsub(BASE64URL, s1 + 1, s1 + 1) .. strsub(BASE64URL, s2 + 1, s2 + 1)
-    if b then out[#out + 1] = strsub(BASE64URL, s3 + 1, s3 + 1) end
-    if c then out[#out + 1] = strsub(BASE64URL, s4 + 1, s4 + 1) end
+    out[#out + 1] = string.char(base64urlDigit(s1), base64urlDigit(s2))
+    if b then out[#out + 1] = string.char(base64urlDigit(s3)) end
+    if c then out[#out + 1] = string.char(base64urlDigit(s4)) end
   end
   return table.concat(out)
 end
