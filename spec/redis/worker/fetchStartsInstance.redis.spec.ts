@@ -179,13 +179,31 @@ describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', ()
     expect(t2.status).to.equal('finished');
     expect((t2.metadata.result as { passed: Kwargs }).passed).to.deep.equal({ t_1: { from: 't_1#0', passed: { go: {} } } });
   });
+  it('starts a fetched instance of a session written before sessions kept their uid, checking the uid by its tag instead', async () => {
+    const { container } = await bullmqContainer({ defaultStorage: 'redis' });
+    const taken = recordTaken(connectionOf(container), 'takeFetchedStart');
+    const manager = await bullmqSession(container, { t_1: { after: ['go'], run: 'SOF_Probe' } }, 'sof älter 🎉');
+    const storage = manager.storage as RedisStorageBackend;
+    expect(await storage.connection.redis.get(storage.keys.uidKey)).to.equal(JSON.stringify('sof älter 🎉'));
+    await storage.connection.redis.del(storage.keys.uidKey);
+    const worker = await startWorker(container);
+    const done = completedJob(worker, 't_1#0', 'sof älter 🎉');
+    await manager.fire('go');
+    await done;
+    expect(taken).to.deep.equal(['t_1#0']);
+    expect((await manager.storage.getInstance('t_1#0')).status).to.equal('finished');
+  });
+
   for (const forgery of [
-    { kind: 'the id and name of an instance that does not exist', uid: undefined, instance: 't_1#999', refusal: 'MalformedJobError' },
-    { kind: 'the id and uid of another session', uid: 'sof someone else', instance: 't_1#0', refusal: 'ForgedJobError' },
+    { kind: 'the id and name of an instance that does not exist', uid: undefined, instance: 't_1#999', refusal: 'MalformedJobError', keptUid: true },
+    { kind: 'the id and uid of another session', uid: 'sof someone else', instance: 't_1#0', refusal: 'ForgedJobError', keptUid: true },
+    { kind: 'the id and uid of another session, in a session written before sessions kept their uid', uid: 'sof someone else', instance: 't_1#0', refusal: 'ForgedJobError', keptUid: false },
   ]) {
     it(`starts nothing for a forged job carrying a scheduled instance's hints under ${forgery.kind}, and refuses it`, async () => {
       const { container, runner, prefix } = await bullmqContainer({ defaultStorage: 'redis' });
       const manager = await bullmqSession(container, { t_1: { after: ['go'], run: 'SOF_Probe' } });
+      const storage = manager.storage as RedisStorageBackend;
+      if (!forgery.keptUid) await storage.connection.redis.del(storage.keys.uidKey);
       await manager.fire('go', { n: 1 });
       const queue = runner.queue('triggers');
       const genuineId = BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_1#0');

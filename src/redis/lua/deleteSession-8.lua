@@ -1,6 +1,6 @@
 --[[
-  Deletes every record key of the session, every per-task unstarted set
-  and the hashes of its applied operation ids, and takes the session and its instances out of the directory
+  Deletes every record key of the session, its uid key, every per-task
+  unstarted set and the hashes of its applied operation ids, and takes the session and its instances out of the directory
   indexes and counts (indexKeys, putRecord: one `<status>>:<task>` field
   per status and task of its instances), fenced like a write.
 
@@ -50,4 +50,4 @@ for _, task in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('DEL', ARGV[2]
 for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2] .. task) end
 local operations = 0
 for a = 3, #ARGV do operations = operations + redis.call('DEL', ARGV[a]) end
-return operations + redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
+return operations + redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], string.sub(KEYS[1], 1, -5) .. 'uid')

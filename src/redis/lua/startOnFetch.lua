@@ -11,7 +11,9 @@
   found in place: the data is not decoded), the job is the one of the
   instance and session those hints name (its id is the deterministic id of
   the prefix, the data's uid and instance; the instance is the record's;
-  the key base is the uid's: a forged job starts nothing), the
+  the key base is the uid's, by the uid the session keeps (<base>uid) or,
+  for a session written before it kept one, by the uid's tag: a forged job
+  starts nothing), the
   stored record is still exactly that text, the session's lock is free and
   nobody waits for it, the record has the shape the storage writes
   (metadata holding only its four timestamps, no integer-like trigger
@@ -47,11 +49,10 @@ end
 --- @include "members"
 --- @include "refreshTtl"
 --- @include "putRecord"
---- @include "freeTasksVersion"
 --- @include "sessionTag"
 --- @include "instanceJobId"
 
--- The session key layout: SCRIPT_PARTS (the parts of the session scripts' KEYS, in order) and UNSTARTED_PART.
+-- The session key layout: SCRIPT_PARTS (the parts of the session scripts' KEYS, in order), UNSTARTED_PART and UID_PART.
 --- @insert "sessionKeyLayout"
 local n = #ARGV
 local iso, ttl, keyHead, prefixJson = ARGV[n - 3], tonumber(ARGV[n - 2]), ARGV[n - 1], ARGV[n]
@@ -90,8 +91,10 @@ local function startFetched(flat, jobId)
   -- The session's keys in the KEYS order of the storage's scripts, for the shared fragments.
   local K = {}
   for i, part in ipairs(SCRIPT_PARTS) do K[i] = base .. part end
-  local version = freeTasksVersion(K[1], K[2], K[9])
-  if not version then return nil end
+  -- The lock free, nobody waiting, the tasks version, and the uid the session was written for (UID_PART).
+  local gate = redis.call('MGET', K[1], K[2], K[9], base .. UID_PART)
+  if gate[1] or gate[2] then return nil end
+  local version, storedUid = gate[3] or '', gate[4]
   local rec = redis.call('HGET', K[5], name)
   -- The stored text must be the hint exactly, and the hint the whole "record" value (a comma follows it).
   if not rec or strbyte(dataText, recAt + #rec) ~= 44 or strsub(dataText, recAt, recAt + #rec - 1) ~= rec then return nil end
@@ -103,7 +106,13 @@ local function startFetched(flat, jobId)
   if strsub(dataText, uidEnd, uidEnd + #INSTANCE_MEMBER + #nameJson - 1) ~= INSTANCE_MEMBER .. nameJson then return nil end
   local uidJson = strsub(dataText, uidAt, uidEnd - 1)
   if jobId ~= instanceJobId('[' .. prefixJson .. ',' .. uidJson .. ',', nameJson) then return nil end
-  if base ~= keyHead .. (sessionTag(uidJson) or '') .. '}:' then return nil end
+  -- The key base must be that uid's: the uid its tasks were written with, else (a session written before
+  -- the uid was kept) the base the uid's tag gives.
+  if storedUid then
+    if storedUid ~= uidJson then return nil end
+  elseif base ~= keyHead .. (sessionTag(uidJson) or '') .. '}:' then
+    return nil
+  end
   if strfind(rec, '"__proto__"', 1, true) then return nil end
 
   -- {"name":<string>,"task":<string>,"status":"scheduled","kwargs":<object>,"abandonState":<array>,"metadata":{"timestamps":{4 stamps}}}

@@ -25,7 +25,9 @@
   ARGV[5] #latest
   ARGV[6] #counts
   ARGV[7] #instances
-  ARGV[8..] [task, json, triggers]..., [trigger, json]..., [task, count]...,
+  ARGV[8] the uid as JSON text, kept in <base>uid when tasks are written
+    (RedisSessionKeys.uidKey)
+  ARGV[9..] [task, json, triggers]..., [trigger, json]..., [task, count]...,
     [name, task, json, status]...
   ARGV[#ARGV - 5] the outcome text recorded with the operation id
   ARGV[#ARGV - 4..#ARGV] the operation id of this write ('' = none) and
@@ -70,7 +72,7 @@ for k = 1, nInstances do
   r = r + 4
 end
 recordOutcome(op, ARGV[#ARGV - 5])
-local i = 8
+local i = 9
 local previousVersion = redis.call('GET', KEYS[9]) or ''
 local version = previousVersion
 for _ = 1, tonumber(ARGV[4]) do
@@ -93,6 +95,7 @@ if tonumber(ARGV[4]) > 0 then
   end
   version = redis.sha1hex(table.concat(parts))
   redis.call('SET', KEYS[9], version)
+  redis.call('SET', string.sub(KEYS[1], 1, -5) .. 'uid', ARGV[8])
 end
 for _ = 1, tonumber(ARGV[5]) do
   redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1])

@@ -37,6 +37,8 @@ export class RedisSessionKeys {
    * time bucket, expiring on their own; `includes/operationOf.lua`).
    */
   static readonly OPERATION_PART = 'o:';
+  /** The part after the key base of the key holding the session's uid ({@link uidKey}). */
+  static readonly UID_PART = 'uid';
 
   /** `<key prefix>:{<tag>}:` shared by every key of the session. */
   readonly base: string;
@@ -103,6 +105,16 @@ export class RedisSessionKeys {
   /** String: the digest of the session's task entries, written with every task change, so processes can cache them. */
   get tasksVersion(): string {
     return `${this.base}tv`;
+  }
+
+  /**
+   * String: the uid as JSON text (`JSON.stringify`), written with the
+   * session's tasks. The script fetching a job compares the job's uid with
+   * it rather than encoding the uid into a tag (`startOnFetch.lua`); a key
+   * base determines its uid, so the text is right for as long as it exists.
+   */
+  get uidKey(): string {
+    return `${this.base}${RedisSessionKeys.UID_PART}`;
   }
 
   /** Prefix of the per-task sets of unstarted instance names (append the task name). */

@@ -259,6 +259,7 @@ export class RedisStorageBackend extends StorageBackend {
             latest.length,
             counts.length,
             changes.instances.length,
+            JSON.stringify(keys.uid),
             ...args,
             ...this.connection.operationArgs(keys.base, operation?.id ?? ''),
           ]),
