@@ -28,8 +28,8 @@ export interface ScriptedJob {
   readonly queueKeyPrefix: string;
   /** The BullMQ job name (the task class name). */
   readonly jobName: string;
-  /** The job options as JSON, without `jobId` (the script adds it). */
-  readonly optionsJson: string;
+  /** The job options as BullMQ packs them (a msgpack map), without `jobId` (the script appends it). */
+  readonly packedOptions: Buffer;
   /** Start of the JSON array hashed into the job id: `[<prefix>,<uid>,`. */
   readonly jobIdHead: string;
   /** Start of the job data, up to `"instance":`. */

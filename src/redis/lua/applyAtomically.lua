@@ -50,8 +50,9 @@
     JSON, #tasks, per task: name, name JSON, andEvery is the trigger (0/1),
     trigger in after (0/1), trigger in unless (0/1), #after, (name,
     JSON)..., #unless, (name, JSON)..., then the job timestamp (ms) and per
-    task '0' or '1' and its ScriptedJob (queue key prefix, job name, options
-    JSON, job id head, payload head, middle, tail)] where after includes
+    task '0' or '1' and its ScriptedJob (queue key prefix, job name, packed
+    options (a msgpack map without jobId), job id head, payload head,
+    middle, tail)] where after includes
     andEvery
   ARGV[#ARGV - 4..#ARGV] the operation id ('' = none) and where it is
     remembered (see includes/operationOf.lua)
@@ -111,6 +112,8 @@ local function bullmqAddStandardJob(KEYS, ARGV)
 end
 
 local iso = '"' .. ARGV[1] .. '"'
+-- The msgpack key "jobId" (a fixstr), which precedes the id (a str8) appended to the packed job options.
+local JOB_ID_KEY = string.char(165) .. 'jobId'
 local prefix = ARGV[3]
 
 -- The spans of a record's status, task, kwargs, abandonState and metadata (start, end exclusive). Records
@@ -377,7 +380,20 @@ local ok = pcall(function()
   p = p + 1
   for ti = 1, nTasks do
     if ARGV[p] == '1' then
-      jobs[ti] = { queue = ARGV[p + 1], name = ARGV[p + 2], opts = cjson.decode(ARGV[p + 3]), idHead = ARGV[p + 4],
+      -- The options as BullMQ packs them (a msgpack map): the jobId member is appended to the packed map.
+      local packed = ARGV[p + 3]
+      local b1 = strbyte(packed, 1)
+      local optsHead, optsRest
+      if b1 and b1 >= 128 and b1 < 143 then
+        optsHead, optsRest = string.char(b1 + 1), strsub(packed, 2)
+      elseif b1 == 222 and #packed >= 3 then
+        local n = strbyte(packed, 2) * 256 + strbyte(packed, 3) + 1
+        if n > 65535 then error('too many job options') end
+        optsHead, optsRest = string.char(222, (n - n % 256) / 256, n % 256), strsub(packed, 4)
+      else
+        error('job options that are no msgpack map')
+      end
+      jobs[ti] = { queue = ARGV[p + 1], name = ARGV[p + 2], opts = optsHead .. optsRest .. JOB_ID_KEY, idHead = ARGV[p + 4],
         head = ARGV[p + 5], middle = ARGV[p + 6], tail = ARGV[p + 7] }
       p = p + 8
     else
@@ -418,13 +434,12 @@ for _, e in ipairs(enqueue) do
   if job then
     local q = job.queue
     local jobId = instanceJobId(job.idHead, e.nameJson)
-    job.opts['jobId'] = jobId
     local text = ready[e.flag - 1]
     local head = #text > 8192 and job.head or (hintsHead .. text .. ',' .. string.sub(job.head, 2))
     bullmqAddStandardJob(
       { q .. 'wait', q .. 'paused', q .. 'meta', q .. 'id', q .. 'completed', q .. 'delayed', q .. 'active', q .. 'events', q .. 'marker' },
       { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }),
-        head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. '}', cmsgpack.pack(job.opts) })
+        head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. '}', job.opts .. string.char(217, #jobId) .. jobId })
   end
 end
 return { 2, updatedReply, ready }

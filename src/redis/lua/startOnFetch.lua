@@ -139,7 +139,7 @@ local function startFetched(flat, jobId)
   -- both (nothing to merge recursively) and none is integer-like: then JSON.stringify of the merge is the
   -- withParams members followed by the kwargs members, as stored (both are JSON.stringify output).
   local actual = string.sub(rec, kwStart, kwClose)
-  local wpSpan = members(entry, 1)['"withParams"']
+  local wpSpan = strfind(entry, '"withParams":', 1, true) and members(entry, 1)['"withParams"']
   if wpSpan then
     local wpText = string.sub(entry, wpSpan[1], wpSpan[2] - 1)
     if wpText ~= 'null' and wpText ~= '{}' then
