@@ -425,21 +425,23 @@ refreshTtl(KEYS, tonumber(ARGV[2]), prefix)
 -- (the lock key is <base>lock), where the script fetching the job may start it, and the record text just
 -- written, as a JSON value (it is JSON: copied as is, nothing to escape), which the fetching script finds at
 -- a fixed place and compares with the stored text.
-local base = string.sub(KEYS[1], 1, -5)
--- As JSON.stringify writes it (cjson would escape '/'), for the fetching script to read in place.
-local baseJson = string.find(base, '[%c"\\]') and cjson.encode(base) or ('"' .. base .. '"')
-local hintsHead = '{"session":' .. baseJson .. ',"record":'
-for _, e in ipairs(enqueue) do
-  local job = jobs[e.ti]
-  if job then
-    local q = job.queue
-    local jobId = instanceJobId(job.idHead, e.nameJson)
-    local text = ready[e.flag - 1]
-    local head = #text > 8192 and job.head or (hintsHead .. text .. ',' .. string.sub(job.head, 2))
-    bullmqAddStandardJob(
-      { q .. 'wait', q .. 'paused', q .. 'meta', q .. 'id', q .. 'completed', q .. 'delayed', q .. 'active', q .. 'events', q .. 'marker' },
-      { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }),
-        head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. '}', job.opts .. string.char(217, #jobId) .. jobId })
+if enqueue[1] then
+  local base = string.sub(KEYS[1], 1, -5)
+  -- As JSON.stringify writes it (cjson would escape '/'), for the fetching script to read in place.
+  local baseJson = string.find(base, '[%c"\\]') and cjson.encode(base) or ('"' .. base .. '"')
+  local hintsHead = '{"session":' .. baseJson .. ',"record":'
+  for _, e in ipairs(enqueue) do
+    local job = jobs[e.ti]
+    if job then
+      local q = job.queue
+      local jobId = instanceJobId(job.idHead, e.nameJson)
+      local text = ready[e.flag - 1]
+      local head = #text > 8192 and job.head or (hintsHead .. text .. ',' .. string.sub(job.head, 2))
+      bullmqAddStandardJob(
+        { q .. 'wait', q .. 'paused', q .. 'meta', q .. 'id', q .. 'completed', q .. 'delayed', q .. 'active', q .. 'events', q .. 'marker' },
+        { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }),
+          head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. '}', job.opts .. string.char(217, #jobId) .. jobId })
+    end
   end
 end
 return { 2, updatedReply, ready }
