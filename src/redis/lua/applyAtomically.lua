@@ -98,9 +98,6 @@ local version = freeTasksVersion(KEYS[1], KEYS[2], KEYS[9])
 if not version or ARGV[4] == '' or version ~= ARGV[4] then return decline() end
 
 --- @include "stringLocals"
---- @include "members"
---- @include "items"
---- @include "splice"
 --- @include "refreshTtl"
 --- @include "putRecord"
 --- @include "recordHead"
@@ -116,80 +113,89 @@ local iso = '"' .. ARGV[1] .. '"'
 local JOB_ID_KEY = string.char(165) .. 'jobId'
 local prefix = ARGV[3]
 
--- The spans of a record's status, task, kwargs, abandonState and metadata (start, end exclusive). Records
--- are JSON.stringify(toRecord()): these members in this order, read in one pass; any other shape is read
--- member by member.
-local function recordSpans(rec)
-  local taskStart, taskEnd, statusStart, statusEnd = recordHead(rec)
-  if taskStart and strsub(rec, statusEnd, statusEnd + 9) == ',"kwargs":' then
-    return { statusStart, statusEnd }, { taskStart, taskEnd }, statusEnd + 10, true
-  end
-  local top, topEnd = members(rec, 1)
-  if topEnd ~= #rec then error('trailing text') end
-  local status, task, kwargs, ab, meta = top['"status"'], top['"task"'], top['"kwargs"'], top['"abandonState"'], top['"metadata"']
-  if not (status and task and kwargs and ab and meta) then error('not a record') end
-  return status, task, kwargs[1], false, ab[1], meta[1]
-end
-
--- The index just past `text`, which the record must have at `at`.
-local function past(rec, at, text)
-  if strsub(rec, at, at + #text - 1) ~= text then error('not a record') end
-  return at + #text
-end
-
-local function parseRecord(rec)
-  local status, task, kwStart, inOrder, abStart, metaStart = recordSpans(rec)
-  local r = { text = rec, statusSpan = status }
-  r.status = string.sub(rec, status[1], status[2] - 1)
-  r.task = string.sub(rec, task[1], task[2] - 1)
-  r.kwStart = kwStart
-  r.kw, r.kwEnd = members(rec, kwStart)
-  r.kwEmpty = r.kwEnd == kwStart + 1
-  if inOrder then abStart = past(rec, r.kwEnd + 1, ',"abandonState":') end
-  r.ab, r.abEnd = items(rec, abStart)
-  r.abEmpty = r.abEnd == abStart + 1
-  if inOrder then metaStart = past(rec, r.abEnd + 1, ',"metadata":') end
-  r.meta, r.metaEnd = members(rec, metaStart)
-  if inOrder and (r.metaEnd ~= #rec - 1 or strbyte(rec, #rec) ~= 125) then error('not a record') end
-  r.jobMeta = r.meta['"cooldown"'] ~= nil or r.meta['"depth"'] ~= nil
-  local stamps = r.meta['"timestamps"']
-  if not stamps then error('no timestamps') end
-  r.stamps, r.stampsEnd = members(rec, stamps[1])
-  r.stampsEmpty = r.stampsEnd == stamps[1] + 1
-  return r
-end
-
--- The record with a new status (or nil), an applied kwarg { key JSON, value JSON } (or nil), an
--- abandon trigger JSON (or nil) and metadata members { key JSON, value JSON } set; lastModified
--- (and the new status's timestamp) stamped, as TaskInstance.touch / setStatus do.
-local function rewrite(r, status, kwarg, abandon, meta)
-  local edits = {}
-  if status then edits[#edits + 1] = { r.statusSpan[1], r.statusSpan[2], '"' .. status .. '"' } end
-  if kwarg then edits[#edits + 1] = { r.kwEnd, r.kwEnd, (r.kwEmpty and '' or ',') .. kwarg[1] .. ':' .. kwarg[2] } end
-  if abandon then edits[#edits + 1] = { r.abEnd, r.abEnd, (r.abEmpty and '' or ',') .. abandon } end
-  local metaAppend = ''
-  for _, m in ipairs(meta) do
-    local span = r.meta[m[1]]
-    if span then
-      edits[#edits + 1] = { span[1], span[2], m[2] }
-    else
-      metaAppend = metaAppend .. ',' .. m[1] .. ':' .. m[2]
+-- parseRecord(rec) and rewrite(r, ...), and the JSON-text functions they need, are defined by
+-- recordEditors() on first use: a script run re-creates every function it defines, and most runs (a
+-- finish, a fire that only creates instances) edit no stored record.
+local parseRecord, rewrite
+local function recordEditors()
+--- @include "members"
+--- @include "items"
+--- @include "splice"
+  -- The spans of a record's status, task, kwargs, abandonState and metadata (start, end exclusive). Records
+  -- are JSON.stringify(toRecord()): these members in this order, read in one pass; any other shape is read
+  -- member by member.
+  local function recordSpans(rec)
+    local taskStart, taskEnd, statusStart, statusEnd = recordHead(rec)
+    if taskStart and strsub(rec, statusEnd, statusEnd + 9) == ',"kwargs":' then
+      return { statusStart, statusEnd }, { taskStart, taskEnd }, statusEnd + 10, true
     end
+    local top, topEnd = members(rec, 1)
+    if topEnd ~= #rec then error('trailing text') end
+    local status, task, kwargs, ab, meta = top['"status"'], top['"task"'], top['"kwargs"'], top['"abandonState"'], top['"metadata"']
+    if not (status and task and kwargs and ab and meta) then error('not a record') end
+    return status, task, kwargs[1], false, ab[1], meta[1]
   end
-  if metaAppend ~= '' then edits[#edits + 1] = { r.metaEnd, r.metaEnd, metaAppend } end
-  local stampKeys = { '"lastModified"' }
-  if status then stampKeys[2] = '"' .. status .. '"' end
-  local stampAppend = ''
-  for _, key in ipairs(stampKeys) do
-    local span = r.stamps[key]
-    if span then
-      edits[#edits + 1] = { span[1], span[2], iso }
-    else
-      stampAppend = stampAppend .. ((r.stampsEmpty and stampAppend == '') and '' or ',') .. key .. ':' .. iso
+
+  -- The index just past `text`, which the record must have at `at`.
+  local function past(rec, at, text)
+    if strsub(rec, at, at + #text - 1) ~= text then error('not a record') end
+    return at + #text
+  end
+
+  parseRecord = function(rec)
+    local status, task, kwStart, inOrder, abStart, metaStart = recordSpans(rec)
+    local r = { text = rec, statusSpan = status }
+    r.status = string.sub(rec, status[1], status[2] - 1)
+    r.task = string.sub(rec, task[1], task[2] - 1)
+    r.kwStart = kwStart
+    r.kw, r.kwEnd = members(rec, kwStart)
+    r.kwEmpty = r.kwEnd == kwStart + 1
+    if inOrder then abStart = past(rec, r.kwEnd + 1, ',"abandonState":') end
+    r.ab, r.abEnd = items(rec, abStart)
+    r.abEmpty = r.abEnd == abStart + 1
+    if inOrder then metaStart = past(rec, r.abEnd + 1, ',"metadata":') end
+    r.meta, r.metaEnd = members(rec, metaStart)
+    if inOrder and (r.metaEnd ~= #rec - 1 or strbyte(rec, #rec) ~= 125) then error('not a record') end
+    r.jobMeta = r.meta['"cooldown"'] ~= nil or r.meta['"depth"'] ~= nil
+    local stamps = r.meta['"timestamps"']
+    if not stamps then error('no timestamps') end
+    r.stamps, r.stampsEnd = members(rec, stamps[1])
+    r.stampsEmpty = r.stampsEnd == stamps[1] + 1
+    return r
+  end
+
+  -- The record with a new status (or nil), an applied kwarg { key JSON, value JSON } (or nil), an
+  -- abandon trigger JSON (or nil) and metadata members { key JSON, value JSON } set; lastModified
+  -- (and the new status's timestamp) stamped, as TaskInstance.touch / setStatus do.
+  rewrite = function(r, status, kwarg, abandon, meta)
+    local edits = {}
+    if status then edits[#edits + 1] = { r.statusSpan[1], r.statusSpan[2], '"' .. status .. '"' } end
+    if kwarg then edits[#edits + 1] = { r.kwEnd, r.kwEnd, (r.kwEmpty and '' or ',') .. kwarg[1] .. ':' .. kwarg[2] } end
+    if abandon then edits[#edits + 1] = { r.abEnd, r.abEnd, (r.abEmpty and '' or ',') .. abandon } end
+    local metaAppend = ''
+    for _, m in ipairs(meta) do
+      local span = r.meta[m[1]]
+      if span then
+        edits[#edits + 1] = { span[1], span[2], m[2] }
+      else
+        metaAppend = metaAppend .. ',' .. m[1] .. ':' .. m[2]
+      end
     end
+    if metaAppend ~= '' then edits[#edits + 1] = { r.metaEnd, r.metaEnd, metaAppend } end
+    local stampKeys = { '"lastModified"' }
+    if status then stampKeys[2] = '"' .. status .. '"' end
+    local stampAppend = ''
+    for _, key in ipairs(stampKeys) do
+      local span = r.stamps[key]
+      if span then
+        edits[#edits + 1] = { span[1], span[2], iso }
+      else
+        stampAppend = stampAppend .. ((r.stampsEmpty and stampAppend == '') and '' or ',') .. key .. ':' .. iso
+      end
+    end
+    if stampAppend ~= '' then edits[#edits + 1] = { r.stampsEnd, r.stampsEnd, stampAppend } end
+    return splice(r.text, edits)
   end
-  if stampAppend ~= '' then edits[#edits + 1] = { r.stampsEnd, r.stampsEnd, stampAppend } end
-  return splice(r.text, edits)
 end
 
 local writes, counts, ready, enqueue, jobs = {}, {}, {}, {}, {}
@@ -216,6 +222,7 @@ local ok = pcall(function()
       local meta = {}
       for k = 1, nMeta do meta[k] = { ARGV[9 + 2 * k], ARGV[10 + 2 * k] } end
       p = 11 + 2 * nMeta
+      if not parseRecord then recordEditors() end
       local r = parseRecord(rec)
       if r.task ~= taskJson then error('an instance of another task') end
       old = strsub(r.status, 2, -2)
@@ -270,6 +277,7 @@ local ok = pcall(function()
     for _, item in ipairs(numbered) do
       local rec = redis.call('HGET', KEYS[5], item[2])
       if rec then
+        if not parseRecord then recordEditors() end
         local r = parseRecord(rec)
         if r.status == '"unstarted"' then
           local inst = { name = item[2], n = item[1], r = r, kw = r.kw, ab = r.ab }
