@@ -49,8 +49,13 @@ end
 --- @include "members"
 --- @include "refreshTtl"
 --- @include "putRecord"
---- @include "sessionTag"
 --- @include "instanceJobId"
+-- The uid's hash tag, for a session that keeps no uid (written before sessions kept one): sessionTag and
+-- the functions it needs are defined only then (a script run re-creates every function it defines).
+local function tagOfUid(uidJson)
+--- @include "sessionTag"
+  return sessionTag(uidJson)
+end
 
 -- The session key layout: SCRIPT_PARTS (the parts of the session scripts' KEYS, in order), UNSTARTED_PART and UID_PART.
 --- @insert "sessionKeyLayout"
@@ -110,7 +115,7 @@ local function startFetched(flat, jobId)
   -- the uid was kept) the base the uid's tag gives.
   if storedUid then
     if storedUid ~= uidJson then return nil end
-  elseif base ~= keyHead .. (sessionTag(uidJson) or '') .. '}:' then
+  elseif base ~= keyHead .. (tagOfUid(uidJson) or '') .. '}:' then
     return nil
   end
   if strfind(rec, '"__proto__"', 1, true) then return nil end
