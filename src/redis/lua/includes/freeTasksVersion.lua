@@ -3,7 +3,8 @@
   version ('' when none) when its lock is free and no waiter is marked,
   false otherwise: the three read in one MGET (all three are plain
   strings, written with SET only), which every lock-free script checks
-  before it acts.
+  before it acts (startOnFetch reads the same three, and the session's
+  uid, in an MGET of its own).
 ]]
 local function freeTasksVersion(lockKey, nextKey, versionKey)
   local gate = redis.call('MGET', lockKey, nextKey, versionKey)
