@@ -390,18 +390,12 @@ local ok = pcall(function()
     if ARGV[p] == '1' then
       -- The options as BullMQ packs them (a msgpack map): the jobId member is appended to the packed map.
       local packed = ARGV[p + 3]
-      local b1 = strbyte(packed, 1)
-      local optsHead, optsRest
-      if b1 and b1 >= 128 and b1 < 143 then
-        optsHead, optsRest = string.char(b1 + 1), strsub(packed, 2)
-      elseif b1 == 222 and #packed >= 3 then
-        local n = strbyte(packed, 2) * 256 + strbyte(packed, 3) + 1
-        if n > 65535 then error('too many job options') end
-        optsHead, optsRest = string.char(222, (n - n % 256) / 256, n % 256), strsub(packed, 4)
-      else
-        error('job options that are no msgpack map')
-      end
-      jobs[ti] = { queue = ARGV[p + 1], name = ARGV[p + 2], opts = optsHead .. optsRest .. JOB_ID_KEY, idHead = ARGV[p + 4],
+      -- msgpackr writes a map with a 16-bit count (0xde); any other head declines (the locked path enqueues).
+      if strbyte(packed, 1) ~= 222 or #packed < 3 then error('job options that are no map16') end
+      local n = strbyte(packed, 2) * 256 + strbyte(packed, 3) + 1
+      if n > 65535 then error('too many job options') end
+      jobs[ti] = { queue = ARGV[p + 1], name = ARGV[p + 2],
+        opts = string.char(222, (n - n % 256) / 256, n % 256) .. strsub(packed, 4) .. JOB_ID_KEY, idHead = ARGV[p + 4],
         head = ARGV[p + 5], middle = ARGV[p + 6], tail = ARGV[p + 7] }
       p = p + 8
     else

@@ -23,6 +23,7 @@
 ]]
 --- @include "indexKeys"
 --- @include "recordStatus"
+--- @include "uidPart"
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('TRIGGERS_LOCK_LOST the session lock is no longer held by this operation')
@@ -50,4 +51,4 @@ for _, task in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('DEL', ARGV[2]
 for _, task in ipairs(redis.call('HKEYS', KEYS[6])) do redis.call('DEL', ARGV[2] .. task) end
 local operations = 0
 for a = 3, #ARGV do operations = operations + redis.call('DEL', ARGV[a]) end
-return operations + redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], string.sub(KEYS[1], 1, -5) .. 'uid')
+return operations + redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], string.sub(KEYS[1], 1, -5) .. UID_PART)

@@ -49,6 +49,8 @@ end
 --- @include "members"
 --- @include "refreshTtl"
 --- @include "putRecord"
+--- @include "freeTasksVersion"
+--- @include "uidPart"
 --- @include "instanceJobId"
 -- The uid's hash tag, for a session that keeps no uid (written before sessions kept one): sessionTag and
 -- the functions it needs are defined only then (a script run re-creates every function it defines).
@@ -57,7 +59,7 @@ local function tagOfUid(uidJson)
   return sessionTag(uidJson)
 end
 
--- The session key layout: SCRIPT_PARTS (the parts of the session scripts' KEYS, in order), UNSTARTED_PART and UID_PART.
+-- The session key layout: SCRIPT_PARTS (the parts of the session scripts' KEYS, in order) and UNSTARTED_PART.
 --- @insert "sessionKeyLayout"
 local n = #ARGV
 local iso, ttl, keyHead, prefixJson = ARGV[n - 3], tonumber(ARGV[n - 2]), ARGV[n - 1], ARGV[n]
@@ -96,10 +98,8 @@ local function startFetched(flat, jobId)
   -- The session's keys in the KEYS order of the storage's scripts, for the shared fragments.
   local K = {}
   for i, part in ipairs(SCRIPT_PARTS) do K[i] = base .. part end
-  -- The lock free, nobody waiting, the tasks version, and the uid the session was written for (UID_PART).
-  local gate = redis.call('MGET', K[1], K[2], K[9], base .. UID_PART)
-  if gate[1] or gate[2] then return nil end
-  local version, storedUid = gate[3] or '', gate[4]
+  local version, storedUid = freeTasksVersion(K[1], K[2], K[9], base .. UID_PART)
+  if not version then return nil end
   local rec = redis.call('HGET', K[5], name)
   -- The stored text must be the hint exactly, and the hint the whole "record" value (a comma follows it).
   if not rec or strbyte(dataText, recAt + #rec) ~= 44 or strsub(dataText, recAt, recAt + #rec - 1) ~= rec then return nil end

@@ -46,6 +46,7 @@
 --- @include "appliedOutcome"
 --- @include "recordOutcome"
 --- @include "recordStatus"
+--- @include "uidPart"
 
 local op = operationOf(KEYS, ARGV, #ARGV - 4)
 if appliedOutcome(op) then return { 2, '', '' } end
@@ -95,7 +96,7 @@ if tonumber(ARGV[4]) > 0 then
   end
   version = redis.sha1hex(table.concat(parts))
   redis.call('SET', KEYS[9], version)
-  redis.call('SET', string.sub(KEYS[1], 1, -5) .. 'uid', ARGV[8])
+  redis.call('SET', string.sub(KEYS[1], 1, -5) .. UID_PART, ARGV[8])
 end
 for _ = 1, tonumber(ARGV[5]) do
   redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1])

@@ -55,5 +55,5 @@ export function startOnFetchScript(fetchingLua: string): RedisScript<unknown> {
 /** The session key layout as Lua locals, from its one definition ({@link RedisSessionKeys}). */
 function sessionKeyLayoutLua(): string {
   const parts = RedisSessionKeys.SCRIPT_PARTS.map((part) => `'${part}'`).join(', ');
-  return `local SCRIPT_PARTS = { ${parts} }\nlocal UNSTARTED_PART = '${RedisSessionKeys.UNSTARTED_PART}'\nlocal UID_PART = '${RedisSessionKeys.UID_PART}'`;
+  return `local SCRIPT_PARTS = { ${parts} }\nlocal UNSTARTED_PART = '${RedisSessionKeys.UNSTARTED_PART}'`;
 }
