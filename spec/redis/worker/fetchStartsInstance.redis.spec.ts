@@ -194,6 +194,29 @@ describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', ()
     expect((await manager.storage.getInstance('t_1#0')).status).to.equal('finished');
   });
 
+  it('refuses a job whose data names its session and uid twice (the fetch reads the first, JSON.parse keeps the last), running nothing', async () => {
+    const { container, runner, prefix } = await bullmqContainer({ defaultStorage: 'redis' });
+    const manager = await bullmqSession(container, { t_1: { after: ['go'], run: 'SOF_Probe' } });
+    await manager.fire('go', { n: 1 });
+    const queue = runner.queue('triggers');
+    const genuineId = BullMQTaskRunner.jobIdFor(prefix, manager.storage.uid, 't_1#0');
+    const redis = connectionOf(container).redis;
+    const text = await redis.hget(queue.toKey(genuineId), 'data');
+    expect(text, 'the genuine job carries the hints').to.match(/^\{"session":/);
+    // The genuine hints, id and first uid, then another session's key base and uid: the data parses to that
+    // session's job (its session hint consistent with its uid), under the genuine id.
+    const other = JSON.stringify(connectionOf(container).keysFor('sof someone else').base);
+    await redis.hset(queue.toKey(genuineId), 'data', `${text?.slice(0, -1)},"session":${other},"uid":"sof someone else"}`);
+
+    let refused!: Promise<JobFailedEvent>;
+    await startWorker(container, {}, (w) => (refused = failedJob(w, (event) => event.jobId === genuineId)));
+    const error = (await refused).error;
+    expect(error.name).to.equal('ForgedJobError');
+    expect(error.message).to.contain('sof someone else');
+    expect(seenWhileRunning.has('t_1#0')).to.equal(false);
+    expect((await manager.storage.getInstance('t_1#0')).status).to.not.equal('finished');
+  });
+
   for (const forgery of [
     { kind: 'the id and name of an instance that does not exist', uid: undefined, instance: 't_1#999', refusal: 'MalformedJobError', keptUid: true },
     { kind: 'the id and uid of another session', uid: 'sof someone else', instance: 't_1#0', refusal: 'ForgedJobError', keptUid: true },

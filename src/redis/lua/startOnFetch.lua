@@ -33,8 +33,9 @@
   ARGV[n] the key prefix as JSON text (for the job id check)
 
   Returns BullMQ's own result unchanged, with { instance name, running
-  record, task entry JSON, tasks version } appended as a fifth element when
-  the instance was started.
+  record, task entry JSON, tasks version, the uid's JSON text in the job
+  data (whose job id was checked) } appended as a fifth element when the
+  instance was started.
 
   Placeholders: "bullmqFetch", the body of BullMQ's script;
   "sessionKeyLayout", the key layout from RedisSessionKeys.
@@ -163,7 +164,7 @@ local function startFetched(flat, jobId)
     ',"scheduled":' .. scheduled .. ',"running":' .. now .. '},"actualKwargs":' .. actual .. '}}'
   putRecord(K, name, task, text, 'running', 'scheduled', base .. UNSTARTED_PART)
   refreshTtl(K, ttl, base .. UNSTARTED_PART)
-  return { name, text, entry, version }
+  return { name, text, entry, version, uidJson }
 end
 
 local ok, started = pcall(startFetched, result[1], result[2])

@@ -112,11 +112,11 @@ export class StartOnFetch {
   /** Keeps the start the fetch made, if any, and returns BullMQ's own result. */
   private keep(result: unknown): unknown {
     if (!Array.isArray(result) || result.length < 5) return result;
-    const [instance, record, taskEntry, tasksVersion] = result[4] as string[];
+    const [instance, record, taskEntry, tasksVersion, uidJson] = result[4] as string[];
     // Each job's start is taken as the job begins; one never taken (a job BullMQ fetched and then dropped) goes
     // first when the map is full, and its job, re-delivered, finds the instance running: a lost worker.
     if (this.started.size >= MAX_KEPT) this.started.delete(this.started.keys().next().value as string);
-    this.started.set(String(result[1]), { instance, record, taskEntry, tasksVersion });
+    this.started.set(String(result[1]), { instance, record, taskEntry, tasksVersion, uidJson });
     return result.slice(0, 4);
   }
 }

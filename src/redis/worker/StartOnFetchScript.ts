@@ -4,14 +4,18 @@ import { RedisSessionKeys } from '../storage/RedisSessionKeys';
 /**
  * What {@link startOnFetchScript} reports for the job BullMQ fetched when it
  * also started that job's instance: the instance name, its `running`
- * record text (what was written), the task's configuration entry (JSON)
- * and the session's tasks version when it was read.
+ * record text (what was written), the task's configuration entry (JSON),
+ * the session's tasks version when it was read, and the uid as the job
+ * data spells it (JSON text): the script checked the job's id against that
+ * uid and the instance, so a job whose data parses to both needs no
+ * second check.
  */
 export interface FetchedStart {
   readonly instance: string;
   readonly record: string;
   readonly taskEntry: string;
   readonly tasksVersion: string;
+  readonly uidJson: string;
 }
 
 /**

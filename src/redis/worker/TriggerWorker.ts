@@ -468,16 +468,21 @@ export class TriggerWorker extends EventEmitter<TriggerWorkerEvents> {
     } catch (error) {
       return this.refuse(job, error, fetched);
     }
-    const expectedJobId = BullMQTaskRunner.jobIdFor(this.settings.prefix, payload.uid, payload.instance);
-    if (job.id !== expectedJobId) {
-      const forged = new ForgedJobError({
-        jobId: job.id,
-        expectedJobId,
-        uid: payload.uid,
-        instance: payload.instance,
-        reason: `its id is not the job id of that instance under prefix "${this.settings.prefix}" (${expectedJobId})`,
-      });
-      return this.refuse(job, forged, fetched);
+    // The fetch that started the instance checked the job id against the uid and instance its data spells
+    // (StartOnFetchScript): a payload that parses to those needs no second SHA-1.
+    const checkedByFetch = fetched !== undefined && fetched.instance === payload.instance && fetched.uidJson === JSON.stringify(payload.uid);
+    if (job.id === undefined || !checkedByFetch) {
+      const expectedJobId = BullMQTaskRunner.jobIdFor(this.settings.prefix, payload.uid, payload.instance);
+      if (job.id !== expectedJobId) {
+        const forged = new ForgedJobError({
+          jobId: job.id,
+          expectedJobId,
+          uid: payload.uid,
+          instance: payload.instance,
+          reason: `its id is not the job id of that instance under prefix "${this.settings.prefix}" (${expectedJobId})`,
+        });
+        return this.refuse(job, forged, fetched);
+      }
     }
     const home = this.shards.shardOf(payload.uid);
     if (home !== shard) {
