@@ -73,11 +73,19 @@ describe('redis/bullmq: BullMQInternals (what is borrowed from BullMQ beyond its
     const error = internals.compatibilityError;
     expect(error).to.be.instanceOf(BullMQCompatibilityError);
     expect(error?.version).to.equal('6.8.0');
-    expect(error?.mismatches).to.deep.equal(['addStandardJob does not unpack ARGV[1] and ARGV[3] with cmsgpack', 'no script module moveToActive-11']);
+    expect(error?.mismatches).to.deep.equal(['addStandardJob does not use cmsgpack only to unpack ARGV[1] and ARGV[3]', 'no script module moveToActive-11']);
     expect(error?.message).to.include('bullmq 6.8.0');
     expect(internals.addStandardJobLua).to.equal(undefined);
     expect(internals.fetchingKeyCount('moveToFinished:6.8.0')).to.equal(14);
     expect(internals.fetchingKeyCount('moveToActive:6.8.0')).to.equal(undefined);
+  });
+
+  it('turns the scripted add off when addStandardJob uses cmsgpack beyond unpacking its arguments and options (the storage hands it tables)', () => {
+    const content = 'local args = cmsgpack.unpack(ARGV[1])\nlocal opts = cmsgpack.unpack(ARGV[3])\nlocal packed = cmsgpack.pack(opts)\nreturn 1';
+    const internals = new BullMQInternals(fakePackage('6.8.0', { ...wellShaped, addStandardJob: { keys: 9, content } }));
+    expect(internals.compatibilityError?.mismatches).to.deep.equal(['addStandardJob does not use cmsgpack only to unpack ARGV[1] and ARGV[3]']);
+    expect(internals.addStandardJobLua).to.equal(undefined);
+    expect(internals.fetchingKeyCount('moveToFinished:6.8.0')).to.equal(14);
   });
 
   it('names a script module of another shape', () => {

@@ -55,10 +55,10 @@ describe('BullMQTaskRunner: jobs enqueued by the Redis storage script', () => {
     for (const container of opened.splice(0)) await closeTriggersContainer(container);
   });
 
-  it('is available with the installed BullMQ (its own add script, wrapped as a Lua function)', () => {
+  it('is available with the installed BullMQ (its own add script, wrapped as a Lua function that takes its own cmsgpack)', () => {
     const addStandardJob = BullMQInternals.installed().addStandardJobLua;
     expect(addStandardJob).to.be.a('string');
-    expect(RedisScripts.applyAtomically.lua).to.include(`local function bullmqAddStandardJob(KEYS, ARGV)\n${addStandardJob}\nend\n`);
+    expect(RedisScripts.applyAtomically.lua).to.include(`local function bullmqAddStandardJob(KEYS, ARGV, cmsgpack)\n${addStandardJob}\nend\n`);
   });
 
   it('a fire that schedules an instance records it and adds its job in one command, without calling the runner', async () => {

@@ -16,8 +16,9 @@ interface BullMQScriptModule {
  * place, checked against the installed package:
  *
  * - the text of its `addStandardJob` Lua (9 keys, msgpack-encoded first
- *   and third arguments), which `applyAtomically` calls to enqueue a job
- *   exactly as `Queue.add` does;
+ *   and third arguments, cmsgpack used for nothing else), which
+ *   `applyAtomically` calls to enqueue a job exactly as `Queue.add` does,
+ *   handing it both arguments as tables;
  * - the names and key counts of its fetching scripts (`moveToFinished`,
  *   `moveToActive`), which it defines on a worker's connection as
  *   `<name>:<version>` and `StartOnFetch` wraps;
@@ -58,8 +59,10 @@ export class BullMQInternals {
     const versionOk = BullMQInternals.supports(this.version);
     if (!versionOk) mismatches.push(`version outside ${BullMQInternals.SUPPORTED_RANGE}`);
     let addStandardJob = this.script('addStandardJob', 9, mismatches);
-    if (addStandardJob !== undefined && !(addStandardJob.includes('cmsgpack.unpack(ARGV[1])') && addStandardJob.includes('cmsgpack.unpack(ARGV[3])'))) {
-      mismatches.push('addStandardJob does not unpack ARGV[1] and ARGV[3] with cmsgpack');
+    // The storage's script hands it a cmsgpack whose unpack passes tables through: nothing else of cmsgpack may be used.
+    const cmsgpackUses = addStandardJob?.match(/cmsgpack/g)?.length ?? 0;
+    if (addStandardJob !== undefined && !(addStandardJob.includes('cmsgpack.unpack(ARGV[1])') && addStandardJob.includes('cmsgpack.unpack(ARGV[3])') && cmsgpackUses === 2)) {
+      mismatches.push('addStandardJob does not use cmsgpack only to unpack ARGV[1] and ARGV[3]');
       addStandardJob = undefined;
     }
     this.addStandardJobLua = versionOk ? addStandardJob : undefined;

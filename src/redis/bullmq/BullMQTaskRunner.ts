@@ -23,7 +23,6 @@ import { payloadFor } from '../../runners/TaskJobPayload';
 import { TriggersTracer } from '../../telemetry/TriggersTracer';
 import type { ScriptedJob } from './ScriptedJob';
 import { BullMQInternals } from './BullMQInternals';
-import { packJobOptions } from './packJobOptions';
 import { LuaScriptLoader } from '../lua/LuaScriptLoader';
 import type { TaskJobPayload } from '../../runners/TaskJobPayload';
 
@@ -62,7 +61,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
   private readonly queues = new Map<string, Queue<TaskJobPayload>>();
   private readonly options: BullMQRunnerOptions;
   /** {@link jobOptions} without a cooldown, packed once for {@link scriptedJob}. */
-  private packedJobOptions?: Buffer;
+  private jobOptionsJson?: string;
   private closed = false;
   /** The queues' clients (owned here, watched by the container's connection health). */
   private readonly clients: Redis[] = [];
@@ -152,7 +151,7 @@ export class BullMQTaskRunner extends BaseTaskRunner {
       endpoint: settings.endpoint,
       queueKeyPrefix: `${bullmqPrefix(settings, this.shardsOf(settings).shardOf(session.uid))}:${this.taskQueueName(task)}:`,
       jobName: task.run,
-      packedOptions: (this.packedJobOptions ??= packJobOptions(this.jobOptions(0))),
+      optionsJson: (this.jobOptionsJson ??= JSON.stringify(this.jobOptions(0))),
       jobIdHead: `[${JSON.stringify(settings.prefix)},${uidJson},`,
       payloadHead: `{"uid":${uidJson},"instance":`,
       payloadMiddle: `,"manager":${JSON.stringify(session.manager)},"storage":${JSON.stringify(session.storage)},"kwargs":`,

@@ -28,8 +28,8 @@ export interface ScriptedJob {
   readonly queueKeyPrefix: string;
   /** The BullMQ job name (the task class name). */
   readonly jobName: string;
-  /** The job options as BullMQ packs them (a msgpack map), without `jobId` (the script appends it). */
-  readonly packedOptions: Buffer;
+  /** The job options as JSON text, without `jobId` (the script sets it on each job's). */
+  readonly optionsJson: string;
   /** Start of the JSON array hashed into the job id: `[<prefix>,<uid>,`. */
   readonly jobIdHead: string;
   /** Start of the job data, up to `"instance":`. */

@@ -50,8 +50,8 @@
     JSON, #tasks, per task: name, name JSON, andEvery is the trigger (0/1),
     trigger in after (0/1), trigger in unless (0/1), #after, (name,
     JSON)..., #unless, (name, JSON)..., then the job timestamp (ms) and per
-    task '0' or '1' and its ScriptedJob (queue key prefix, job name, packed
-    options (a msgpack map without jobId), job id head, payload head,
+    task '0' or '1' and its ScriptedJob (queue key prefix, job name,
+    options JSON (an object without jobId), job id head, payload head,
     middle, tail)] where after includes
     andEvery
   ARGV[#ARGV - 4..#ARGV] the operation id ('' = none) and where it is
@@ -104,13 +104,14 @@ if not version or ARGV[4] == '' or version ~= ARGV[4] then return decline() end
 --- @include "recordStatus"
 -- BullMQ's own addStandardJob script (what Queue.add runs for a job without delay, priority or parent),
 -- as a function taking the keys and arguments Queue.add would send; an error when BullMQ's is unavailable.
-local function bullmqAddStandardJob(KEYS, ARGV)
+-- Its only use of cmsgpack is to unpack its arguments array (ARGV[1]) and options (ARGV[3])
+-- (BullMQInternals checks): with TABLES_AS_PACKED as cmsgpack, it takes both as the tables they unpack to,
+-- so nothing is packed here to be unpacked there.
+local function bullmqAddStandardJob(KEYS, ARGV, cmsgpack)
 --- @insert "addStandardJob"
 end
 
 local iso = '"' .. ARGV[1] .. '"'
--- The msgpack key "jobId" (a fixstr), which precedes the id (a str8) appended to the packed job options.
-local JOB_ID_KEY = string.char(165) .. 'jobId'
 local prefix = ARGV[3]
 
 -- parseRecord(rec) and rewrite(r, ...), and the JSON-text functions they need, are defined by
@@ -388,14 +389,11 @@ local ok = pcall(function()
   p = p + 1
   for ti = 1, nTasks do
     if ARGV[p] == '1' then
-      -- The options as BullMQ packs them (a msgpack map): the jobId member is appended to the packed map.
-      local packed = ARGV[p + 3]
-      -- msgpackr writes a map with a 16-bit count (0xde); any other head declines (the locked path enqueues).
-      if strbyte(packed, 1) ~= 222 or #packed < 3 then error('job options that are no map16') end
-      local n = strbyte(packed, 2) * 256 + strbyte(packed, 3) + 1
-      if n > 65535 then error('too many job options') end
-      jobs[ti] = { queue = ARGV[p + 1], name = ARGV[p + 2],
-        opts = string.char(222, (n - n % 256) / 256, n % 256) .. strsub(packed, 4) .. JOB_ID_KEY, idHead = ARGV[p + 4],
+      -- The job options (each job of the task gets its jobId set on them): anything but an object without
+      -- jobId declines (the locked path enqueues).
+      local opts = cjson.decode(ARGV[p + 3])
+      if type(opts) ~= 'table' or opts.jobId ~= nil then error('job options that are no object without jobId') end
+      jobs[ti] = { queue = ARGV[p + 1], name = ARGV[p + 2], opts = opts, idHead = ARGV[p + 4],
         head = ARGV[p + 5], middle = ARGV[p + 6], tail = ARGV[p + 7] }
       p = p + 8
     else
@@ -432,6 +430,8 @@ if enqueue[1] then
   -- As JSON.stringify writes it (cjson would escape '/'), for the fetching script to read in place.
   local baseJson = string.find(base, '[%c"\\]') and cjson.encode(base) or ('"' .. base .. '"')
   local hintsHead = '{"session":' .. baseJson .. ',"record":'
+  -- cmsgpack for BullMQ's add script: its arguments and options are passed as tables already.
+  local TABLES_AS_PACKED = { unpack = function(unpacked) return unpacked end }
   for _, e in ipairs(enqueue) do
     local job = jobs[e.ti]
     if job then
@@ -439,10 +439,12 @@ if enqueue[1] then
       local jobId = instanceJobId(job.idHead, e.nameJson)
       local text = ready[e.flag - 1]
       local head = #text > 8192 and job.head or (hintsHead .. text .. ',' .. string.sub(job.head, 2))
+      -- BullMQ's script reads the options while it runs and keeps only their JSON text: one table serves every job.
+      job.opts.jobId = jobId
       bullmqAddStandardJob(
         { q .. 'wait', q .. 'paused', q .. 'meta', q .. 'id', q .. 'completed', q .. 'delayed', q .. 'active', q .. 'events', q .. 'marker' },
-        { cmsgpack.pack({ q, jobId, job.name, jobTimestamp }),
-          head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. '}', job.opts .. string.char(217, #jobId) .. jobId })
+        { { q, jobId, job.name, jobTimestamp }, head .. e.nameJson .. job.middle .. e.kwText .. job.tail .. '}', job.opts },
+        TABLES_AS_PACKED)
     end
   end
 end

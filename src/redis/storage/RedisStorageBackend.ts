@@ -446,7 +446,7 @@ export class RedisStorageBackend extends StorageBackend {
         if (job === undefined || job.endpoint !== this.connection.settings.endpoint) {
           jobs.push('0');
         } else {
-          jobs.push('1', job.queueKeyPrefix, job.jobName, job.packedOptions, job.jobIdHead, job.payloadHead, job.payloadMiddle, job.payloadTail);
+          jobs.push('1', job.queueKeyPrefix, job.jobName, job.optionsJson, job.jobIdHead, job.payloadHead, job.payloadMiddle, job.payloadTail);
         }
       }
       args.push(fire.trigger, item.triggerJson, toJson(fire.kwargs, `kwargs of trigger "${fire.trigger}"`));
