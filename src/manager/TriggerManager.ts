@@ -5,7 +5,7 @@ import { TriggerRegistry } from '../registry/TriggerRegistry';
 import { isNamedBound, resolveNamed } from '../registry/resolveNamed';
 import { TRIGGERS } from '../registry/tokens';
 import { InvalidIdempotencyKeyError, InvalidInstanceStateError, InvalidKwargsError, InvalidTriggerNameError, StorageUnavailableError, UnknownInstanceError, UnknownManagerError } from '../errors';
-import { ALL_TASK_STATUSES, TaskInstance, TaskStatus, assertJsonObject, isPlainObject, isReservedName } from '../model';
+import { ALL_TASK_STATUSES, TaskInstance, TaskStatus, assertJsonObject, isPlainObject, isReservedName, jsonCopy } from '../model';
 import type { InstanceMetadata, Kwargs, TaskConfig, TriggerConfiguration, TriggerKwargs } from '../model';
 import type { AtomicOperation, AtomicOutcome } from '../storage/AtomicOperation';
 import type { StorageBackend } from '../storage/StorageBackend';
@@ -168,7 +168,8 @@ export class TriggerManager {
     if (key !== undefined && !this.storage.remembersOperations) {
       throw new InvalidIdempotencyKeyError({ key, problem: 'unsupported', storageClass: this.storage.constructor.name });
     }
-    const copy = structuredClone(kwargs);
+    // JSON data (checked above): copied as the JSON round trip the storage takes would copy it.
+    const copy = jsonCopy(kwargs);
     return TriggersTracer.inFire(this.storage.uid, trigger, false, (span) =>
       OperationScope.runEntering(async (within) => {
         const atOnce = this.appliesAtomically ? await this.applyAtomically({ fire: { trigger, kwargs: copy }, operationId }, within) : undefined;

@@ -5,6 +5,7 @@ import type { LogLevel } from './LogLevel';
 import type { TaskConfig } from './TaskConfig';
 import { RESOLVED_STATUSES, TaskStatus } from './TaskStatus';
 import { deepMerge } from './deepMerge';
+import { jsonCopy } from './jsonCopy';
 
 /**
  * One execution of a task, named `<task>#<n>`.
@@ -141,9 +142,11 @@ export class TaskInstance {
    * A status change with metadata (`updateInstanceStatus`, a task's
    * outcome): merges a private copy of `metadata` over the instance's, then
    * sets the status. One definition for every path that records one.
+   * `metadata` is JSON data (every caller checked it), so it is copied as
+   * the JSON round trip the record takes anyway would copy it.
    */
   changeStatus(status: TaskStatus, metadata: Readonly<Record<string, unknown>>, now: Date = new Date()): void {
-    this.metadata = { ...this.metadata, ...structuredClone(metadata) };
+    this.metadata = { ...this.metadata, ...jsonCopy(metadata) };
     this.setStatus(status, now);
   }
 

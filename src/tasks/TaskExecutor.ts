@@ -9,7 +9,7 @@ import { TaskLogger } from '../logging';
 import type { LogSink } from '../logging';
 import type { ManagerFactory } from '../manager/ManagerFactory';
 import type { TriggerManager } from '../manager/TriggerManager';
-import { TaskStatus, assertJsonObject, describeValue, isPlainObject } from '../model';
+import { TaskStatus, assertJsonObject, describeValue, isPlainObject, jsonCopy } from '../model';
 import type { InstanceMetadata, Kwargs, TaskInstance, TaskProgress } from '../model';
 import type { TaskJobPayload } from '../runners/TaskJobPayload';
 import { RetryRequest } from './RetryRequest';
@@ -124,7 +124,7 @@ export class TaskExecutor {
     try {
       const task = resolveNamed<Task>(this.container, 'task', instance.config.run, `(run by instance "${instance.name}")`);
       task.bindInstance(instance);
-      const context = new TaskContext(manager, instance.name, structuredClone(instance.metadata.actualKwargs ?? {}), logger, hooks.progress);
+      const context = new TaskContext(manager, instance.name, jsonCopy(instance.metadata.actualKwargs ?? {}), logger, hooks.progress);
       const result = (await task.run(context)) ?? {};
       if (!isPlainObject(result)) {
         throw new TaskResultError({ task: instance.config.run, instance: instance.name, returned: describeValue(result) });
