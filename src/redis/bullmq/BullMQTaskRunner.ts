@@ -60,7 +60,7 @@ const ONE_DAY_SECONDS = 24 * 3600;
 export class BullMQTaskRunner extends BaseTaskRunner {
   private readonly queues = new Map<string, Queue<TaskJobPayload>>();
   private readonly options: BullMQRunnerOptions;
-  /** {@link jobOptions} without a cooldown, packed once for {@link scriptedJob}. */
+  /** {@link jobOptions} without a cooldown, as JSON text, made once for {@link scriptedJob}. */
   private jobOptionsJson?: string;
   private closed = false;
   /** The queues' clients (owned here, watched by the container's connection health). */
