@@ -179,6 +179,7 @@ describe('TriggerWorker: BullMQ’s fetch of a job also starts its instance', ()
     expect(t2.status).to.equal('finished');
     expect((t2.metadata.result as { passed: Kwargs }).passed).to.deep.equal({ t_1: { from: 't_1#0', passed: { go: {} } } });
   });
+
   it('starts a fetched instance of a session written before sessions kept their uid, checking the uid by its tag instead', async () => {
     const { container } = await bullmqContainer({ defaultStorage: 'redis' });
     const taken = recordTaken(connectionOf(container), 'takeFetchedStart');

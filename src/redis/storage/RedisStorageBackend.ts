@@ -396,7 +396,7 @@ export class RedisStorageBackend extends StorageBackend {
     if (this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
     const cached = this.connection.taskCache.get(this.keys.base) ?? (await this.loadTaskCache());
     if (cached === undefined || this.isLockedHere || this.connection.locks.isBusyHere(this.keys)) return undefined;
-    const args: Array<string | number | Buffer> = [
+    const args: Array<string | number> = [
       operation.now.toISOString(),
       this.connection.settings.sessionTtlSeconds ?? 0,
       this.keys.unstartedPrefix,
@@ -438,7 +438,7 @@ export class RedisStorageBackend extends StorageBackend {
       args.push('');
     } else {
       const item = atomicFireArgs(cached, fire.trigger);
-      const jobs: Array<string | Buffer> = [String(operation.now.getTime())];
+      const jobs: string[] = [String(operation.now.getTime())];
       for (const task of item.tasks) {
         const config = configOf(task);
         if (config === undefined || !operation.canHandOff(config)) return undefined;
